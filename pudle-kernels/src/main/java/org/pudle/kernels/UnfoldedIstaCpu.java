@@ -1,0 +1,261 @@
+package org.pudle.kernels;
+
+import java.util.Arrays;
+
+import org.pudle.kernels.linalg.Blas;
+
+import dev.ludovic.netlib.blas.BLAS;
+
+/**
+ * The CPU backend of {@link UnfoldedIsta}: every product is a BLAS GEMM on a whole block; the only
+ * hand-written loops are the element-wise threshold, the backward masks and the statistics.
+ *
+ * <h2>Blocked reverse mode</h2>
+ * For a block X (m x b), {@code C = alpha D^T X}, forward {@code V_t = G Z_t + C},
+ * {@code Z_{t+1} = S_t(V_t)}. Backward with {@code R = D Z_T - X}:
+ * {@code A_T = D^T R} (+ {@code lambda sign(Z_T)} for ae-lasso); for {@code t = T-1..0}:
+ * {@code B_t = A_{t+1} .* 1{Z_{t+1} != 0}}, {@code A_t = G B_t}; then with
+ * {@code P = sum_t Z_t B_t^T} and {@code Q = sum_t B_t}:
+ * <pre>  grad = R Z_T^T - alpha [ D (P + P^T) - X Q^T ]</pre>
+ * (summed over the block). The decoder-only gradient is {@code R Z_T^T}.
+ *
+ * <h2>Memory</h2>
+ * The backward pass keeps every {@code Z_t}. A block is processed in chunks of at most
+ * {@link #chunkColumns(GradientKind)} columns so that the scratch of one instance stays within its
+ * budget: {@code 8 [(T + 3) p b + m b + p^2]} bytes for ae gradients and {@code 8 (4 p b + m b)}
+ * for g_dec and encoding, with {@code b} the chunk width (at least one column, whatever the
+ * budget). Scratch is reused while chunks fit.
+ */
+public final class UnfoldedIstaCpu implements UnfoldedIsta {
+  /** The default scratch budget of one instance. */
+  public static final long DEFAULT_SCRATCH_BYTES = 256L << 20;
+
+  private final BLAS blas = Blas.blas();
+  private final DictionaryOperator op;
+  private final EncoderParams params;
+  private final Threshold threshold;
+  private final long scratchBytes;
+  private final int m;
+  private final int p;
+  private final int T;
+
+  private double[] zs = new double[0];
+  private double[] c = new double[0];
+  private double[] v = new double[0];
+  private double[] bt = new double[0];
+  private double[] r = new double[0];
+  private double[] pm = new double[0];
+
+  /**
+   * @param op           the dictionary and its iteration matrix; its alpha must equal the
+   *                     encoder's
+   * @param scratchBytes the scratch budget of this instance
+   */
+  public UnfoldedIstaCpu(DictionaryOperator op, EncoderParams params, long scratchBytes) {
+    if (op.alpha() != params.alpha()) {
+      throw new IllegalArgumentException(
+          "alpha: the operator was built for " + op.alpha() + ", the encoder uses " + params.alpha());
+    }
+    if (scratchBytes < 1) {
+      throw new IllegalArgumentException("scratch budget: expected a positive byte count, got " + scratchBytes);
+    }
+    this.op = op;
+    this.params = params;
+    this.threshold = params.newThreshold();
+    this.scratchBytes = scratchBytes;
+    this.m = op.m();
+    this.p = op.p();
+    this.T = params.T();
+  }
+
+  public UnfoldedIstaCpu(DictionaryOperator op, EncoderParams params) {
+    this(op, params, DEFAULT_SCRATCH_BYTES);
+  }
+
+  @Override
+  public int m() {
+    return m;
+  }
+
+  @Override
+  public int p() {
+    return p;
+  }
+
+  @Override
+  public EncoderParams params() {
+    return params;
+  }
+
+  /** The widest chunk that keeps the scratch of {@code kind} within the budget (at least 1). */
+  public int chunkColumns(GradientKind kind) {
+    return chunkColumns(kind, m, p, T, scratchBytes);
+  }
+
+  /** The widest chunk that keeps the scratch of {@code kind} within {@code scratchBytes}. */
+  public static int chunkColumns(GradientKind kind, int m, int p, int T, long scratchBytes) {
+    long perColumn;
+    long fixed;
+    if (kind != null && kind.throughEncoder()) {
+      perColumn = 8L * ((long) (T + 3) * p + m);
+      fixed = 8L * p * p;
+    } else {
+      perColumn = 8L * (4L * p + m);
+      fixed = 0;
+    }
+    long cols = (scratchBytes - fixed) / perColumn;
+    return (int) Math.max(1, Math.min(cols, Integer.MAX_VALUE / Math.max(1L, (long) (T + 3) * p)));
+  }
+
+  @Override
+  public void accumulate(GradientKind kind, double[] x, int xOff, int cols, GradientSums sums) {
+    checkBlock(x, xOff, cols);
+    if (sums.m() != m || sums.p() != p) {
+      throw new IllegalArgumentException("sums: expected " + m + " x " + p + ", got " + sums.m() + " x " + sums.p());
+    }
+    if (cols == 0) {
+      return;
+    }
+    int chunk = chunkColumns(kind);
+    double[] grad = sums.gradientBuffer();
+    for (int j = 0; j < cols; j += chunk) {
+      int b = Math.min(chunk, cols - j);
+      int off = xOff + j * m;
+      boolean keepAll = kind.throughEncoder();
+      ensureScratch(b, keepAll);
+      forward(x, off, b, keepAll);
+      backward(kind, x, off, b, keepAll, grad, sums);
+    }
+  }
+
+  @Override
+  public void encode(double[] x, int xOff, int cols, double[] z, int zOff) {
+    checkBlock(x, xOff, cols);
+    if (zOff < 0 || zOff + (long) p * cols > z.length) {
+      throw new IllegalArgumentException("codes: need " + (long) p * cols + " entries from offset " + zOff
+          + ", array has " + z.length);
+    }
+    int chunk = chunkColumns(GradientKind.DEC);
+    for (int j = 0; j < cols; j += chunk) {
+      int b = Math.min(chunk, cols - j);
+      ensureScratch(b, false);
+      forward(x, xOff + j * m, b, false);
+      System.arraycopy(zs, slot(T - 1, b, false), z, zOff + j * p, p * b);
+    }
+  }
+
+  private void checkBlock(double[] x, int xOff, int cols) {
+    if (cols < 0 || xOff < 0 || xOff + (long) m * cols > x.length) {
+      throw new IllegalArgumentException("block: need " + (long) m * cols + " entries (m = " + m + ", "
+          + cols + " columns) from offset " + xOff + ", array has " + x.length);
+    }
+  }
+
+  /** Offset of {@code Z_{s+1}} in {@code zs}: every layer, or two alternating buffers. */
+  private int slot(int s, int b, boolean keepAll) {
+    return (keepAll ? s : (s & 1)) * p * b;
+  }
+
+  private void ensureScratch(int b, boolean keepAll) {
+    int pb = p * b;
+    int layers = keepAll ? T : 2;
+    if (zs.length < layers * pb) {
+      zs = new double[layers * pb];
+    }
+    if (c.length < pb) {
+      c = new double[pb];
+      v = new double[pb];
+      bt = new double[pb];
+    }
+    if (r.length < m * b) {
+      r = new double[m * b];
+    }
+    if (keepAll && pm.length < p * p) {
+      pm = new double[p * p];
+    }
+  }
+
+  /** Runs the T layers on the chunk; afterwards {@code Z_{s+1}} is at {@link #slot}. */
+  private void forward(double[] x, int xOff, int b, boolean keepAll) {
+    double[] d = op.d();
+    double[] g = op.g();
+    int pb = p * b;
+    blas.dgemm("T", "N", p, b, m, params.alpha(), d, 0, m, x, xOff, m, 0.0, c, 0, p);
+    threshold.apply(c, 0, zs, slot(0, b, keepAll), pb, 0);
+    for (int t = 1; t < T; t++) {
+      System.arraycopy(c, 0, v, 0, pb);
+      blas.dgemm("N", "N", p, b, p, 1.0, g, 0, p, zs, slot(t - 1, b, keepAll), p, 1.0, v, 0, p);
+      threshold.apply(v, 0, zs, slot(t, b, keepAll), pb, t);
+    }
+  }
+
+  private void backward(GradientKind kind, double[] x, int xOff, int b, boolean keepAll, double[] grad,
+      GradientSums sums) {
+    double[] d = op.d();
+    int pb = p * b;
+    int zT = slot(T - 1, b, keepAll);
+
+    // R = D Z_T - X
+    System.arraycopy(x, xOff, r, 0, m * b);
+    blas.dgemm("N", "N", m, b, p, 1.0, d, 0, m, zs, zT, p, -1.0, r, 0, m);
+    double loss = 0;
+    for (int i = 0; i < m * b; i++) {
+      loss += r[i] * r[i];
+    }
+    double l1 = 0;
+    long nnz = 0;
+    for (int i = zT; i < zT + pb; i++) {
+      double z = zs[i];
+      if (z != 0) {
+        l1 += Math.abs(z);
+        nnz++;
+      }
+    }
+    sums.addStatistics(b, 0.5 * loss, l1, nnz);
+
+    // the decoder term R Z_T^T, shared by all kinds
+    blas.dgemm("N", "T", m, p, b, 1.0, r, 0, m, zs, zT, p, 1.0, grad, 0, m);
+    if (!kind.throughEncoder()) {
+      return;
+    }
+
+    // A_T = D^T R (+ lambda sign(Z_T)); v holds A, c holds Q, pm holds P
+    double[] a = v;
+    double[] q = c;
+    blas.dgemm("T", "N", p, b, m, 1.0, d, 0, m, r, 0, m, 0.0, a, 0, p);
+    if (kind == GradientKind.AE_LASSO) {
+      double lambda = params.lambda();
+      for (int i = 0; i < pb; i++) {
+        a[i] += lambda * Math.signum(zs[zT + i]);
+      }
+    }
+    Arrays.fill(q, 0, pb, 0.0);
+    Arrays.fill(pm, 0, p * p, 0.0);
+    double[] g = op.g();
+    for (int t = T - 1; t >= 0; t--) {
+      int mask = slot(t, b, true);
+      for (int i = 0; i < pb; i++) {
+        double bi = zs[mask + i] != 0 ? a[i] : 0.0;
+        bt[i] = bi;
+        q[i] += bi;
+      }
+      if (t >= 1) {
+        // P += Z_t B_t^T (Z_0 = 0 adds nothing); A_t = G B_t
+        blas.dgemm("N", "T", p, p, b, 1.0, zs, slot(t - 1, b, true), p, bt, 0, p, 1.0, pm, 0, p);
+        blas.dgemm("N", "N", p, b, p, 1.0, g, 0, p, bt, 0, p, 0.0, a, 0, p);
+      }
+    }
+    double alpha = params.alpha();
+    // grad += alpha X Q^T - alpha D (P + P^T)
+    blas.dgemm("N", "T", m, p, b, alpha, x, xOff, m, q, 0, p, 1.0, grad, 0, m);
+    for (int j = 0; j < p; j++) {
+      pm[j + j * p] *= 2;
+      for (int i = j + 1; i < p; i++) {
+        double s = pm[i + j * p] + pm[j + i * p];
+        pm[i + j * p] = s;
+        pm[j + i * p] = s;
+      }
+    }
+    blas.dgemm("N", "N", m, p, p, -alpha, d, 0, m, pm, 0, p, 1.0, grad, 0, m);
+  }
+}
