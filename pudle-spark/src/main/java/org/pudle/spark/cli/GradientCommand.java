@@ -1,0 +1,122 @@
+package org.pudle.spark.cli;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import org.apache.hadoop.conf.Configuration;
+import org.pudle.kernels.DictionaryOperator;
+import org.pudle.kernels.EncoderParams;
+import org.pudle.kernels.GradientKind;
+import org.pudle.kernels.GradientSums;
+import org.pudle.kernels.ParallelGradient;
+import org.pudle.kernels.ThresholdKind;
+import org.pudle.kernels.UnfoldedIstaCpu;
+import org.pudle.kernels.io.Npy;
+import org.pudle.kernels.linalg.Norms;
+import org.pudle.spark.io.Matrices;
+import org.pudle.spark.io.OutputDir;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "gradient", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Write the mean gradient (m x p) of one kind over the samples of X as .npy, in this JVM.",
+        "D.npy is m x p (columns are atoms); X.npy is n x m (samples are rows), float32 or float64."})
+final class GradientCommand implements Callable<Integer> {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--dictionary", required = true, paramLabel = "D.npy", description = "the dictionary, m x p")
+  String dictionary;
+
+  @Option(names = "--input", required = true, paramLabel = "X.npy", description = "the samples, n x m")
+  String input;
+
+  @Option(names = "--kind", required = true, paramLabel = "KIND", description = "dec, ae-ls or ae-lasso")
+  String kind;
+
+  @Option(names = "--output", required = true, paramLabel = "G.npy", description = "where to write the m x p gradient")
+  String output;
+
+  @Option(names = "--T", paramLabel = "N", defaultValue = "200", description = "unfolded layers (default ${DEFAULT-VALUE})")
+  int layers;
+
+  @Option(names = "--lambda", paramLabel = "L", defaultValue = "0.2", description = "lasso weight (default ${DEFAULT-VALUE})")
+  double lambda;
+
+  @Option(names = "--alpha", paramLabel = "A", defaultValue = "0.2", description = "ISTA step (default ${DEFAULT-VALUE})")
+  double alpha;
+
+  @Option(names = "--ht", paramLabel = "b", description = "use the hard threshold HT_b instead of the soft threshold")
+  Double hardThreshold;
+
+  @Option(names = "--decay", paramLabel = "beta", defaultValue = "1", description = "lambda_t = lambda beta^t (default ${DEFAULT-VALUE}: no decay)")
+  double decay;
+
+  @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
+  Integer threads;
+
+  @Override
+  public Integer call() throws IOException {
+    GradientKind k = GradientKind.parse(kind);
+    EncoderParams enc;
+    try {
+      enc = new EncoderParams(layers, alpha, lambda, hardThreshold == null ? ThresholdKind.SOFT : ThresholdKind.HARD,
+          hardThreshold == null ? 0 : hardThreshold, decay);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(e.getMessage().replace("ht.b", "--ht").replace("lambda.decay", "--decay"), e);
+    }
+    Configuration conf = new Configuration();
+    Npy.Matrix dm = Matrices.readNpy(dictionary, conf);
+    if (dm.header().shape().length != 2) {
+      throw new IOException(dictionary + ": expected a 2-D m x p dictionary, got shape "
+          + java.util.Arrays.toString(dm.header().shape()));
+    }
+    int m = dm.rows();
+    int p = dm.cols();
+    Npy.Matrix xm = Matrices.readNpy(input, conf);
+    int n = xm.rows();
+    if (xm.cols() != m) {
+      throw new IOException(input + ": samples have " + xm.cols() + " values (columns), but " + dictionary
+          + " has m = " + m + " rows");
+    }
+    if (n == 0) {
+      throw new IOException(input + ": no samples (0 rows)");
+    }
+    double[] d = dm.columnMajor();
+    double[] x = xm.rowMajor();
+    checkFinite(d, dictionary, m, true);
+    checkFinite(x, input, m, false);
+    double sigma = Norms.singularValues(d, m, p)[0];
+    if (!(alpha < 2 / (sigma * sigma))) {
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
+          "--alpha %s: ISTA needs alpha < 2 / sigma_max(D)^2 = %.6g for %s", alpha, 2 / (sigma * sigma), dictionary));
+    }
+    int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+    if (nThreads < 1) {
+      throw new IllegalArgumentException("--threads: expected at least 1, got " + nThreads);
+    }
+    long t0 = System.nanoTime();
+    GradientSums sums = ParallelGradient.sum(DictionaryOperator.of(d, m, p, alpha), enc, k, x, n, nThreads,
+        UnfoldedIstaCpu.DEFAULT_SCRATCH_BYTES);
+    double[] g = sums.meanGradient();
+    OutputDir.writeFile(output, conf, out -> Npy.writeColumnMajor(out, g, m, p));
+    spec.commandLine().getOut().printf(Locale.ROOT, "[gradient] g_%s over %d samples (m=%d, p=%d, T=%d): |g|_F = %.6e, "
+            + "mean loss %.6e, mean nnz %.3f, %.2f s; written to %s%n", k, n, m, p, layers, Norms.frobenius(g),
+        sums.meanLoss(), sums.meanNonZeros(), (System.nanoTime() - t0) * 1e-9, output);
+    return 0;
+  }
+
+  /** Rejects NaN and Inf, naming the row and column (0-based, as numpy indexes them). */
+  private static void checkFinite(double[] a, String source, int m, boolean columnMajor) throws IOException {
+    for (int i = 0; i < a.length; i++) {
+      if (!Double.isFinite(a[i])) {
+        long row = columnMajor ? i % m : i / m;
+        long col = columnMajor ? i / m : i % m;
+        throw new IOException(source + ": value " + a[i] + " at row " + row + ", column " + col + " is not finite");
+      }
+    }
+  }
+}

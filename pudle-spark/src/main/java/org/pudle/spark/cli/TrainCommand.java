@@ -1,0 +1,53 @@
+package org.pudle.spark.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.pudle.spark.config.Config;
+import org.pudle.spark.config.KeyDoc;
+import org.pudle.spark.config.TrainParams;
+import org.pudle.spark.train.TrainJob;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = {"Learn a dictionary by backpropagation through the unfolded ISTA encoder (Algorithm 2):",
+        "synthetic data generated on the executors, gradients summed by treeAggregate, Adam on the driver.",
+        "Config keys: run with --keys. Outputs: dictionary.npy/.csv, metrics.csv, learning-curve.png."})
+final class TrainCommand implements Callable<Integer> {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "a .properties file (conf/*.properties)")
+  String config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a config key (repeatable)")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--keys", description = "list the config keys with their defaults and exit")
+  boolean keys;
+
+  @Override
+  public Integer call() throws Exception {
+    if (keys) {
+      var out = spec.commandLine().getOut();
+      for (KeyDoc k : TrainParams.keys()) {
+        out.printf("%-20s %-22s %s%n", k.name(), k.defaultValue(), k.meaning());
+      }
+      out.flush();
+      return 0;
+    }
+    if (config == null) {
+      throw new IllegalArgumentException("missing CONFIG: give a config file, for example conf/demo.properties");
+    }
+    Config c = Config.load(config, overrides);
+    TrainParams params = TrainParams.from(c);
+    TrainJob.validate(c, params);
+    TrainJob.run(params, c.values(), System.out);
+    return 0;
+  }
+}

@@ -1,0 +1,17 @@
+package org.pudle.spark.config;
+
+/**
+ * Invalid configuration or command-line input: the message names the key and where its value came
+ * from, and the command line exits with status 2 before it writes anything.
+ */
+public class ConfigException extends IllegalArgumentException {
+  private static final long serialVersionUID = 1L;
+
+  public ConfigException(String message) {
+    super(message);
+  }
+
+  public ConfigException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,108 @@
+package org.pudle.spark.data;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.pudle.kernels.data.SyntheticModel;
+
+/**
+ * Synthetic samples generated on the executors (SPEC section 4). Partition {@code j} of {@code P}
+ * holds samples {@code [j n / P, (j+1) n / P)} and draws each from its own stream, so the data
+ * do not depend on the number of partitions and the driver never holds them. {@code D_tilde}
+ * reaches the executors as a broadcast.
+ */
+public final class SyntheticSource implements SampleSource {
+  private final SyntheticModel model;
+  private final long n;
+  private final double[] dTilde;
+
+  public SyntheticSource(SyntheticModel model, long n) {
+    this.model = model;
+    this.n = n;
+    this.dTilde = model.dictionaryTilde();
+  }
+
+  @Override
+  public int m() {
+    return model.m();
+  }
+
+  @Override
+  public long count() {
+    return n;
+  }
+
+  @Override
+  public String describe() {
+    return "synthetic: m=" + model.m() + " p=" + model.p() + " k=" + model.k() + " n=" + n + " seed=" + model.seed();
+  }
+
+  @Override
+  public Optional<double[]> generatingDictionary() {
+    return Optional.of(dTilde.clone());
+  }
+
+  public SyntheticModel model() {
+    return model;
+  }
+
+  @Override
+  public JavaRDD<SampleBlock> blocks(JavaSparkContext sc, int partitions, int blockSize) {
+    if (partitions < 1) {
+      throw new IllegalArgumentException("partitions: expected at least 1, got " + partitions);
+    }
+    int parts = (int) Math.min(partitions, n);
+    List<Integer> ids = new ArrayList<>(parts);
+    for (int j = 0; j < parts; j++) {
+      ids.add(j);
+    }
+    Broadcast<double[]> bcD = sc.broadcast(dTilde);
+    SyntheticModel mdl = model;
+    long total = n;
+    return sc.parallelize(ids, parts).mapPartitions(it -> {
+      if (!it.hasNext()) {
+        return java.util.Collections.emptyIterator();
+      }
+      int j = it.next();
+      long start = j * total / parts;
+      long end = (j + 1) * total / parts;
+      return blockIterator(mdl, bcD.value(), start, end, blockSize);
+    });
+  }
+
+  /** The blocks of samples {@code [start, end)}, generated lazily. */
+  public static Iterator<SampleBlock> blockIterator(SyntheticModel model, double[] dTilde, long start, long end,
+      int blockSize) {
+    return new Iterator<>() {
+      private long next = start;
+
+      @Override
+      public boolean hasNext() {
+        return next < end;
+      }
+
+      @Override
+      public SampleBlock next() {
+        if (next >= end) {
+          throw new NoSuchElementException();
+        }
+        int cols = (int) Math.min(blockSize, end - next);
+        int m = model.m();
+        int k = model.k();
+        double[] x = new double[m * cols];
+        int[] support = new int[k * cols];
+        double[] amplitude = new double[k * cols];
+        model.generate(dTilde, next, cols, x, 0, support, amplitude);
+        SampleBlock b = new SampleBlock(next, m, cols, x, k, support, amplitude);
+        next += cols;
+        return b;
+      }
+    };
+  }
+}

@@ -1,0 +1,180 @@
+package org.pudle.spark.io;
+
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * An output directory on any Hadoop filesystem, where every file appears atomically: it is
+ * written under a hidden temporary name and renamed over the final name only when complete, so a
+ * failed run never leaves half a result where a good one was.
+ */
+public final class OutputDir {
+  private final FileSystem fs;
+  private final Path dir;
+  private final Configuration conf;
+
+  private OutputDir(FileSystem fs, Path dir, Configuration conf) {
+    this.fs = fs;
+    this.dir = dir;
+    this.conf = conf;
+  }
+
+  /** Opens (and creates) the directory {@code uri}. */
+  public static OutputDir open(String uri, Configuration conf) throws IOException {
+    Path dir = new Path(uri);
+    FileSystem fs = dir.getFileSystem(conf);
+    if (fs instanceof LocalFileSystem) {
+      // the raw local filesystem: no .crc side files next to the outputs
+      fs = ((LocalFileSystem) fs).getRaw();
+    }
+    dir = fs.makeQualified(dir);
+    if (fs.exists(dir) && !fs.getFileStatus(dir).isDirectory()) {
+      throw new IOException("output " + dir + " exists and is not a directory");
+    }
+    fs.mkdirs(dir);
+    return new OutputDir(fs, dir, conf);
+  }
+
+  /** Writes the single file {@code uri} atomically (through a temporary name in its directory). */
+  public static void writeFile(String uri, Configuration conf, Writing writing) throws IOException {
+    Path file = new Path(uri);
+    Path parent = file.getParent();
+    if (parent == null) {
+      throw new IOException(uri + ": not a file path");
+    }
+    open(parent.toString(), conf).write(file.getName(), writing);
+  }
+
+  public Path path(String name) {
+    return new Path(dir, name);
+  }
+
+  public FileSystem fileSystem() {
+    return fs;
+  }
+
+  @Override
+  public String toString() {
+    return dir.toString();
+  }
+
+  /** Something that writes a file's bytes. */
+  @FunctionalInterface
+  public interface Writing {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /** Writes {@code name} atomically. */
+  public void write(String name, Writing writing) throws IOException {
+    Path tmp = temporary(name);
+    try {
+      try (FSDataOutputStream out = fs.create(tmp, true)) {
+        writing.write(out);
+      }
+      commit(tmp, path(name));
+    } catch (IOException | RuntimeException e) {
+      fs.delete(tmp, false);
+      throw e;
+    }
+  }
+
+  /** Writes text atomically. */
+  public void writeText(String name, String text) throws IOException {
+    write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * A text file written line by line while a job runs (under a temporary name, flushed as it
+   * goes) and renamed into place by {@link TextStream#commit()}.
+   */
+  public TextStream stream(String name) throws IOException {
+    // partial files of earlier failed runs go once a new run starts the same file
+    org.apache.hadoop.fs.FileStatus[] stale = fs.globStatus(new Path(dir, "." + name + ".*.inprogress"));
+    if (stale != null) {
+      for (org.apache.hadoop.fs.FileStatus st : stale) {
+        fs.delete(st.getPath(), false);
+      }
+    }
+    Path tmp = temporary(name);
+    return new TextStream(fs.create(tmp, true), tmp, path(name));
+  }
+
+  private Path temporary(String name) {
+    return new Path(dir, "." + name + "." + UUID.randomUUID().toString().substring(0, 8) + ".inprogress");
+  }
+
+  private void commit(Path tmp, Path target) throws IOException {
+    if ("file".equals(fs.getUri().getScheme())) {
+      // POSIX rename replaces the target atomically
+      if (!fs.rename(tmp, target)) {
+        throw new IOException("could not rename " + tmp + " to " + target);
+      }
+    } else {
+      FileContext.getFileContext(fs.getUri(), conf).rename(tmp, target, Options.Rename.OVERWRITE);
+    }
+  }
+
+  /** See {@link OutputDir#stream(String)}. */
+  public final class TextStream implements Closeable {
+    private final FSDataOutputStream out;
+    private final Writer writer;
+    private final Path tmp;
+    private final Path target;
+    private boolean closed;
+
+    private TextStream(FSDataOutputStream out, Path tmp, Path target) {
+      this.out = out;
+      this.writer = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+      this.tmp = tmp;
+      this.target = target;
+    }
+
+    /** Appends a line and flushes it to the filesystem. */
+    public void line(String text) {
+      try {
+        writer.write(text);
+        writer.write('\n');
+        writer.flush();
+        out.hflush();
+      } catch (IOException e) {
+        throw new UncheckedIOException("writing " + tmp, e);
+      }
+    }
+
+    /** Closes the file and renames it into place. */
+    public void commit() throws IOException {
+      writer.close();
+      closed = true;
+      OutputDir.this.commit(tmp, target);
+    }
+
+    /** The temporary file, where a failed run's partial output remains. */
+    public Path temporaryPath() {
+      return tmp;
+    }
+
+    /** Closes without committing (a failed run keeps the partial file for inspection). */
+    @Override
+    public void close() throws IOException {
+      if (!closed) {
+        writer.close();
+        closed = true;
+      }
+    }
+  }
+}

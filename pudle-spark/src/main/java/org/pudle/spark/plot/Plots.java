@@ -1,0 +1,81 @@
+package org.pudle.spark.plot;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/** Line charts with a log-scale y axis, drawn by JFreeChart into PNG streams. */
+public final class Plots {
+  private Plots() {}
+
+  private static final Color[] COLORS = {
+    new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e), new Color(0x9467bd),
+    new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f)
+  };
+
+  /** One curve: (x, y) points; points with y <= 0 or not finite are left out of a log plot. */
+  public record Series(String label, double[] x, double[] y) {}
+
+  /**
+   * Writes a PNG line chart with a logarithmic y axis.
+   *
+   * @param width  pixels
+   * @param height pixels
+   */
+  public static void logY(OutputStream out, String title, String xLabel, String yLabel, List<Series> series, int width,
+      int height) throws IOException {
+    XYSeriesCollection data = new XYSeriesCollection();
+    double min = Double.POSITIVE_INFINITY;
+    double max = 0;
+    for (Series s : series) {
+      XYSeries xy = new XYSeries(s.label(), false, true);
+      for (int i = 0; i < s.x().length; i++) {
+        double y = s.y()[i];
+        if (y > 0 && Double.isFinite(y) && Double.isFinite(s.x()[i])) {
+          xy.add(s.x()[i], y);
+          min = Math.min(min, y);
+          max = Math.max(max, y);
+        }
+      }
+      data.addSeries(xy);
+    }
+    LogAxis yAxis = new LogAxis(yLabel);
+    yAxis.setBase(10);
+    yAxis.setSmallestValue(1e-300);
+    yAxis.setNumberFormatOverride(new java.text.DecimalFormat("0.0E0"));
+    if (max > 0) {
+      yAxis.setRange(min / 1.5, max * 1.5);
+    }
+    NumberAxis xAxis = new NumberAxis(xLabel);
+    xAxis.setAutoRangeIncludesZero(false);
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+    for (int i = 0; i < series.size(); i++) {
+      renderer.setSeriesPaint(i, COLORS[i % COLORS.length]);
+      renderer.setSeriesStroke(i, new BasicStroke(2f));
+    }
+    XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(new Color(0xdddddd));
+    plot.setRangeGridlinePaint(new Color(0xdddddd));
+    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, series.size() > 1);
+    chart.setBackgroundPaint(Color.WHITE);
+    LegendTitle legend = chart.getLegend();
+    if (legend != null) {
+      legend.setPosition(RectangleEdge.BOTTOM);
+    }
+    ChartUtils.writeChartAsPNG(out, chart, width, height);
+  }
+}

@@ -1,0 +1,115 @@
+package org.pudle.spark.train;
+
+import org.pudle.kernels.Adam;
+import org.pudle.kernels.Dictionaries.ColumnConstraint;
+import org.pudle.kernels.DictionaryError;
+import org.pudle.kernels.EncoderParams;
+import org.pudle.kernels.GradientSums;
+import org.pudle.kernels.linalg.Norms;
+
+/**
+ * The driver loop of Algorithm 2: per update, the gradient from a {@link GradientOracle}, divided
+ * by the sample count, one Adam step, the column constraint, and a metrics record. Plain Java:
+ * the Spark part lives in the oracle.
+ */
+public final class DictionaryTrainer {
+
+  /** The schedule and optimizer of a run. */
+  public interface Schedule {
+    /** The encoder of update {@code u} (its decay factor may change with u). */
+    EncoderParams encoderAt(int u);
+  }
+
+  /**
+   * What one update did. Errors are NaN when no reference is known or not measured at this
+   * update.
+   *
+   * @param update         1-based update number
+   * @param epoch          samples seen so far divided by n
+   * @param samples        samples in this update's batch
+   * @param loss           mean {@code 1/2 ||x - D z_T||^2} at the dictionary before the update
+   * @param lassoLoss      {@code loss + lambda mean ||z_T||_1}
+   * @param gradientNorm   Frobenius norm of the mean gradient
+   * @param codeNonZeros   mean non-zeros per code {@code z_T}
+   * @param errorSpectral  {@code ||D - D_ref||_2 / ||D_ref||_2} after the update
+   * @param errorFrobenius {@code ||D - D_ref||_F / ||D_ref||_F} after the update
+   * @param decay          the decay factor beta used by the encoder
+   * @param seconds        wall time of the update
+   * @param kernelSeconds  kernel time of the update, summed over tasks
+   * @param elapsed        wall time since the start
+   */
+  public record Update(int update, double epoch, long samples, double loss, double lassoLoss, double gradientNorm,
+      double codeNonZeros, double errorSpectral, double errorFrobenius, double decay, double seconds,
+      double kernelSeconds, double elapsed) {}
+
+  /** Receives every update, with the dictionary after it (do not modify). */
+  public interface Listener {
+    void onUpdate(Update update, double[] dictionary);
+  }
+
+  private final int m;
+  private final int p;
+  private final long n;
+  private final Adam adam;
+  private final ColumnConstraint constraint;
+  private final DictionaryError error;
+  private final int metricsEvery;
+
+  /**
+   * @param n            the number of samples (for the epoch count)
+   * @param reference    the dictionary to measure errors against, or null
+   * @param metricsEvery updates between error evaluations; the last update always has one
+   */
+  public DictionaryTrainer(int m, int p, long n, Adam adam, ColumnConstraint constraint, double[] reference,
+      int metricsEvery) {
+    this.m = m;
+    this.p = p;
+    this.n = n;
+    this.adam = adam;
+    this.constraint = constraint;
+    this.error = reference == null ? null : new DictionaryError(reference, m, p);
+    this.metricsEvery = metricsEvery;
+  }
+
+  /** The error of {@code d} to the reference: {spectral, Frobenius}, or NaNs without one. */
+  public double[] errors(double[] d) {
+    return error == null ? new double[] {Double.NaN, Double.NaN} : new double[] {error.spectral(d), error.frobenius(d)};
+  }
+
+  /**
+   * Runs {@code updates} updates from {@code d}, which is updated in place.
+   *
+   * @return the final Adam state
+   */
+  public Adam.State run(double[] d, int updates, Schedule schedule, GradientOracle oracle, Listener listener) {
+    Adam.State state = Adam.State.initial(m * p);
+    long start = System.nanoTime();
+    long seen = 0;
+    for (int u = 0; u < updates; u++) {
+      long t0 = System.nanoTime();
+      EncoderParams enc = schedule.encoderAt(u);
+      GradientOracle.Result res = oracle.gradient(d, enc, u);
+      GradientSums sums = res.sums();
+      if (sums.count() == 0) {
+        throw new IllegalStateException("update " + (u + 1) + " saw no samples");
+      }
+      double[] g = sums.meanGradient();
+      double gNorm = Norms.frobenius(g);
+      if (!Double.isFinite(gNorm) || !Double.isFinite(sums.meanLoss())) {
+        throw new ArithmeticException("update " + (u + 1) + ": the gradient is not finite (loss " + sums.meanLoss()
+            + ", |g| " + gNorm + "); check the data for NaN/Inf, or lower alpha or adam.lr");
+      }
+      state = adam.step(d, g, state);
+      constraint.apply(d, m, p);
+      seen += sums.count();
+      boolean measure = (u + 1) % metricsEvery == 0 || u == updates - 1;
+      double[] err = measure ? errors(d) : new double[] {Double.NaN, Double.NaN};
+      long t1 = System.nanoTime();
+      Update rec = new Update(u + 1, (double) seen / n, sums.count(), sums.meanLoss(),
+          sums.meanLoss() + enc.lambda() * sums.meanL1(), gNorm, sums.meanNonZeros(), err[0], err[1], enc.decay(),
+          (t1 - t0) * 1e-9, res.kernelSeconds(), (t1 - start) * 1e-9);
+      listener.onUpdate(rec, d);
+    }
+    return state;
+  }
+}

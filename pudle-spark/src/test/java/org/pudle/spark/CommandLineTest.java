@@ -1,0 +1,170 @@
+package org.pudle.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.pudle.kernels.DictionaryOperator;
+import org.pudle.kernels.EncoderParams;
+import org.pudle.kernels.GradientKind;
+import org.pudle.kernels.GradientSums;
+import org.pudle.kernels.ThresholdKind;
+import org.pudle.kernels.UnfoldedIstaCpu;
+import org.pudle.kernels.data.SignMode;
+import org.pudle.kernels.data.SyntheticModel;
+import org.pudle.kernels.io.Npy;
+import org.pudle.spark.cli.PudleMain;
+import org.pudle.spark.config.TrainParams;
+
+/** The command line: exit codes, messages, and that bad input leaves earlier results alone. */
+class CommandLineTest {
+
+  private record Run(int status, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter err = new StringWriter();
+    int status = PudleMain.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);
+    return new Run(status, err.toString());
+  }
+
+  private static Path config(Path dir, String body) throws IOException {
+    Path c = dir.resolve("bad.properties");
+    Files.writeString(c, "m = 20\np = 30\nk = 3\nn = 100\nT = 5\nupdates = 2\noutput = " + dir.resolve("out") + "\n"
+        + body + "\n");
+    return c;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "lambda = -0.2 | config key 'lambda'",
+      "alpha = 1.0 | sigma_max(D)^2",
+      "k = 31 | config key 'k'",
+      "lamda = 0.1 | did you mean 'lambda'",
+      "gradient = ae-l2 | config key 'gradient'",
+      "T = ten | expected an integer",
+      "normalize = unit | config key 'normalize'",
+      "batch.size = 101 | larger than the n = 100"})
+  void invalidConfigExitsTwoAndLeavesThePreviousResult(String line, String expected, @TempDir Path dir)
+      throws IOException {
+    Path out = Files.createDirectories(dir.resolve("out"));
+    Files.writeString(out.resolve("dictionary.npy"), "a previous result");
+    Run r = run("train", config(dir, line).toString());
+    assertEquals(2, r.status(), r.err());
+    assertTrue(r.err().contains(expected), "message should contain '" + expected + "': " + r.err());
+    assertTrue(r.err().contains("bad.properties") || r.err().contains("sigma_max"), r.err());
+    assertEquals("a previous result", Files.readString(out.resolve("dictionary.npy")));
+    try (var files = Files.list(out)) {
+      assertEquals(1, files.count(), "nothing else written");
+    }
+  }
+
+  @Test
+  void missingConfigAndUnknownCommandAreUsageErrors(@TempDir Path dir) {
+    Run r = run("train", dir.resolve("nope.properties").toString());
+    assertEquals(2, r.status());
+    assertTrue(r.err().contains("does not exist"), r.err());
+    assertEquals(2, run("trian").status());
+    assertEquals(0, run("train", "--keys").status());
+  }
+
+  private static void writeNpy(Path p, double[] columnMajor, int rows, int cols) throws IOException {
+    try (OutputStream o = Files.newOutputStream(p)) {
+      Npy.writeColumnMajor(o, columnMajor, rows, cols);
+    }
+  }
+
+  private static double[] readNpy(Path p) throws IOException {
+    try (InputStream in = Files.newInputStream(p)) {
+      return Npy.read(in, p.toString()).columnMajor();
+    }
+  }
+
+  @Test
+  void gradientCommandWritesTheKernelsMeanGradient(@TempDir Path dir) throws IOException {
+    int m = 16;
+    int p = 24;
+    int n = 37;
+    SyntheticModel model = new SyntheticModel(m, p, 3, 4, SignMode.PER_SAMPLE, 0);
+    double[] d = model.initialDictionary(model.dictionaryTilde(), 0.4);
+    double[] samples = new double[m * n];
+    model.generate(model.dictionaryTilde(), 0, n, samples, 0, null, null);
+    // X.npy holds the samples as rows (n x m): its column-major form is the transpose
+    double[] xColumnMajor = new double[m * n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < m; j++) {
+        xColumnMajor[i + j * n] = samples[j + i * m];
+      }
+    }
+    writeNpy(dir.resolve("D.npy"), d, m, p);
+    writeNpy(dir.resolve("X.npy"), xColumnMajor, n, m);
+    for (String kind : List.of("dec", "ae-ls", "ae-lasso")) {
+      Path g = dir.resolve("G-" + kind + ".npy");
+      Run r = run("gradient", "--dictionary", dir.resolve("D.npy").toString(), "--input", dir.resolve("X.npy").toString(),
+          "--kind", kind, "--output", g.toString(), "--T", "12", "--lambda", "0.15", "--alpha", "0.25", "--ht", "0.05",
+          "--decay", "0.97", "--threads", "3");
+      assertEquals(0, r.status(), r.err());
+      EncoderParams enc = new EncoderParams(12, 0.25, 0.15, ThresholdKind.HARD, 0.05, 0.97);
+      GradientSums sums = new GradientSums(m, p);
+      new UnfoldedIstaCpu(DictionaryOperator.of(d, m, p, 0.25), enc).accumulate(GradientKind.parse(kind), samples, 0, n,
+          sums);
+      double[] expected = sums.meanGradient();
+      double[] got = readNpy(g);
+      double num = 0;
+      double den = 0;
+      for (int i = 0; i < got.length; i++) {
+        num += (got[i] - expected[i]) * (got[i] - expected[i]);
+        den += expected[i] * expected[i];
+      }
+      assertTrue(Math.sqrt(num / den) <= 1e-12, kind + ": " + Math.sqrt(num / den));
+    }
+  }
+
+  @Test
+  void gradientCommandRejectsBadInputWithItsSource(@TempDir Path dir) throws IOException {
+    writeNpy(dir.resolve("D.npy"), new double[] {1, 0, 0, 1, 0.5, 0.5}, 2, 3);
+    writeNpy(dir.resolve("X3.npy"), new double[9], 3, 3);
+    double[] nan = new double[6];
+    nan[4] = Double.NaN;
+    writeNpy(dir.resolve("Xnan.npy"), nan, 3, 2);
+    String d = dir.resolve("D.npy").toString();
+    String out = dir.resolve("G.npy").toString();
+    Run r = run("gradient", "--dictionary", d, "--input", dir.resolve("X3.npy").toString(), "--kind", "dec", "--output",
+        out);
+    assertEquals(2, r.status());
+    assertTrue(r.err().contains("X3.npy") && r.err().contains("m = 2"), r.err());
+    r = run("gradient", "--dictionary", d, "--input", dir.resolve("Xnan.npy").toString(), "--kind", "dec", "--output",
+        out);
+    assertEquals(2, r.status());
+    assertTrue(r.err().contains("Xnan.npy") && r.err().contains("row 1, column 1"), r.err());
+    r = run("gradient", "--dictionary", d, "--input", dir.resolve("none.npy").toString(), "--kind", "dec", "--output",
+        out);
+    assertEquals(2, r.status());
+    assertTrue(r.err().contains("none.npy"), r.err());
+    r = run("gradient", "--dictionary", d, "--input", dir.resolve("X3.npy").toString(), "--kind", "lasso", "--output",
+        out);
+    assertEquals(2, r.status());
+    assertTrue(r.err().contains("unknown gradient kind 'lasso'"), r.err());
+    assertTrue(Files.notExists(dir.resolve("G.npy")));
+  }
+
+  @Test
+  void readmeDocumentsEveryTrainKey() throws IOException {
+    String readme = Files.readString(Path.of("..", "README.md"));
+    for (var k : TrainParams.keys()) {
+      assertTrue(readme.contains("`" + k.name() + "`"), "README.md does not document the key " + k.name());
+    }
+  }
+}
