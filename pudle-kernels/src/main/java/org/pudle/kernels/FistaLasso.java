@@ -25,7 +25,8 @@ import dev.ludovic.netlib.blas.BLAS;
  * it keeps the signs and its KKT residual is within the tolerance. A column is done when its
  * residual is at most {@code tolerance}.
  *
- * <p>Prepared once per dictionary ({@code H = D^T D} and {@code L}); not thread-safe.
+ * <p>Prepared once per dictionary ({@code H = D^T D} and {@code L}); {@link #solve} allocates its
+ * own scratch, so one instance may serve several threads.
  */
 public final class FistaLasso {
 
@@ -35,7 +36,8 @@ public final class FistaLasso {
    * @param checkEvery     iterations between KKT checks
    * @param polishBelow    the KKT residual below which a support polish is tried (0 disables it)
    */
-  public record Options(double tolerance, int maxIterations, int checkEvery, double polishBelow) {
+  public record Options(double tolerance, int maxIterations, int checkEvery, double polishBelow)
+      implements java.io.Serializable {
     /** KKT residual 1e-11, at most 20000 iterations, checks every 10, polish below 1e-3. */
     public static final Options DEFAULT = new Options(1e-11, 20000, 10, 1e-3);
 
@@ -105,6 +107,23 @@ public final class FistaLasso {
     }
     double sigma = Norms.singularValues(d, m, p)[0];
     this.lipschitz = sigma * sigma;
+  }
+
+  public int m() {
+    return m;
+  }
+
+  public int p() {
+    return p;
+  }
+
+  public double lambda() {
+    return lambda;
+  }
+
+  /** The dictionary (shared, do not modify). */
+  public double[] dictionary() {
+    return d;
   }
 
   /** {@code L = sigma_max(D)^2}, the Lipschitz constant of the smooth part. */

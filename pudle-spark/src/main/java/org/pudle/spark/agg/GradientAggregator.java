@@ -6,8 +6,8 @@ import org.apache.spark.broadcast.Broadcast;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
+import org.pudle.kernels.Kernels;
 import org.pudle.kernels.UnfoldedIsta;
-import org.pudle.kernels.UnfoldedIstaCpu;
 import org.pudle.spark.data.SampleBlock;
 
 /**
@@ -25,6 +25,7 @@ public final class GradientAggregator implements Serializable {
   private final EncoderParams encoder;
   private final GradientKind kind;
   private final long scratchBytes;
+  private final String backend;
   private final BatchSelection batch;
   private GradientSums sums;
   private long kernelNanos;
@@ -32,16 +33,18 @@ public final class GradientAggregator implements Serializable {
   private transient double[] gathered;
 
   /**
-   * @param batch the samples of this update, or null for all of them
+   * @param backend the {@link Kernels} backend, by name, resolved on the executor
+   * @param batch   the samples of this update, or null for all of them
    */
   public GradientAggregator(Broadcast<double[]> dictionary, int m, int p, EncoderParams encoder, GradientKind kind,
-      long scratchBytes, BatchSelection batch) {
+      long scratchBytes, String backend, BatchSelection batch) {
     this.dictionary = dictionary;
     this.m = m;
     this.p = p;
     this.encoder = encoder;
     this.kind = kind;
     this.scratchBytes = scratchBytes;
+    this.backend = backend;
     this.batch = batch;
   }
 
@@ -65,8 +68,8 @@ public final class GradientAggregator implements Serializable {
     }
     if (kernel == null) {
       double[] d = dictionary.value();
-      kernel = new UnfoldedIstaCpu(OperatorCache.get(dictionary.id(), d, m, p, encoder.alpha()), encoder,
-          scratchBytes);
+      kernel = Kernels.byName(backend).unfoldedIsta(OperatorCache.get(dictionary.id(), d, m, p, encoder.alpha()),
+          encoder, scratchBytes);
     }
     long t0 = System.nanoTime();
     kernel.accumulate(kind, x, 0, cols, sums);

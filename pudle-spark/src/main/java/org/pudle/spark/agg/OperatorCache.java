@@ -4,33 +4,49 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import java.util.function.Supplier;
+
 import org.pudle.kernels.DictionaryOperator;
+import org.pudle.kernels.FistaLasso;
 
 /**
- * The dictionary operators ({@code D} and {@code G = I - alpha D^T D}) of the current updates,
- * one per executor JVM, keyed by broadcast id: concurrent tasks of one update share one G
- * instead of each paying the m p^2 flops. Only the newest few entries are kept.
+ * Per-dictionary state that every task of one update on an executor can share: the encoder
+ * operator ({@code G = I - alpha D^T D}) or a prepared lasso solver ({@code D^T D} and
+ * {@code sigma_max(D)^2}). One cache per executor JVM, keyed by broadcast id and settings, so
+ * concurrent tasks pay the m p^2 flops once. Only the newest few entries are kept.
  */
-final class OperatorCache {
-  private static final int KEEP = 3;
-  private static final Map<String, DictionaryOperator> CACHE = new LinkedHashMap<>();
+public final class OperatorCache {
+  private static final int KEEP = 4;
+  private static final Map<String, Object> CACHE = new LinkedHashMap<>();
 
   private OperatorCache() {}
 
-  static DictionaryOperator get(long broadcastId, double[] d, int m, int p, double alpha) {
-    String key = broadcastId + "/" + Double.doubleToLongBits(alpha);
+  /** The encoder operator of {@code d} (the broadcast's value) with step {@code alpha}. */
+  public static DictionaryOperator get(long broadcastId, double[] d, int m, int p, double alpha) {
+    return cached("op/" + broadcastId + "/" + Double.doubleToLongBits(alpha), d,
+        () -> DictionaryOperator.of(d, m, p, alpha), DictionaryOperator::d);
+  }
+
+  /** A lasso solver for {@code d} (the broadcast's value). */
+  public static FistaLasso lasso(long broadcastId, double[] d, int m, int p, double lambda, FistaLasso.Options o) {
+    return cached("lasso/" + broadcastId + "/" + Double.doubleToLongBits(lambda) + "/" + o, d,
+        () -> new FistaLasso(d, m, p, lambda, o), FistaLasso::dictionary);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T cached(String key, double[] d, Supplier<T> build, java.util.function.Function<T, double[]> dict) {
     synchronized (CACHE) {
-      DictionaryOperator op = CACHE.get(key);
-      if (op != null && op.d() == d) {
-        return op;
+      Object hit = CACHE.get(key);
+      if (hit != null && dict.apply((T) hit) == d) {
+        return (T) hit;
       }
     }
     // build outside the lock: another thread may race, and both results are equal
-    DictionaryOperator built = DictionaryOperator.of(d, m, p, alpha);
+    T built = build.get();
     synchronized (CACHE) {
-      DictionaryOperator op = CACHE.get(key);
-      if (op != null && op.d() == d) {
-        return op;
+      Object hit = CACHE.get(key);
+      if (hit != null && dict.apply((T) hit) == d) {
+        return (T) hit;
       }
       CACHE.put(key, built);
       Iterator<String> it = CACHE.keySet().iterator();

@@ -1,16 +1,17 @@
 package org.pudle.spark.train;
 
-import org.pudle.kernels.Adam;
 import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.DictionaryError;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.GradientSums;
+import org.pudle.kernels.Optimizer;
 import org.pudle.kernels.linalg.Norms;
 
 /**
- * The driver loop of Algorithm 2: per update, the gradient from a {@link GradientOracle}, divided
- * by the sample count, one Adam step, the column constraint, and a metrics record. Plain Java:
- * the Spark part lives in the oracle.
+ * The driver loop of Algorithms 1 and 2: per update, the gradient from a {@link GradientOracle},
+ * divided by the sample count, one optimizer step (Adam for PUDLE, gradient descent for
+ * alternating minimization), the column constraint, and a metrics record. Plain Java: the Spark
+ * part lives in the oracle.
  */
 public final class DictionaryTrainer {
 
@@ -50,7 +51,6 @@ public final class DictionaryTrainer {
   private final int m;
   private final int p;
   private final long n;
-  private final Adam adam;
   private final ColumnConstraint constraint;
   private final DictionaryError error;
   private final int metricsEvery;
@@ -60,12 +60,10 @@ public final class DictionaryTrainer {
    * @param reference    the dictionary to measure errors against, or null
    * @param metricsEvery updates between error evaluations; the last update always has one
    */
-  public DictionaryTrainer(int m, int p, long n, Adam adam, ColumnConstraint constraint, double[] reference,
-      int metricsEvery) {
+  public DictionaryTrainer(int m, int p, long n, ColumnConstraint constraint, double[] reference, int metricsEvery) {
     this.m = m;
     this.p = p;
     this.n = n;
-    this.adam = adam;
     this.constraint = constraint;
     this.error = reference == null ? null : new DictionaryError(reference, m, p);
     this.metricsEvery = metricsEvery;
@@ -77,12 +75,14 @@ public final class DictionaryTrainer {
   }
 
   /**
-   * Runs {@code updates} updates from {@code d}, which is updated in place.
-   *
-   * @return the final Adam state
+   * Runs {@code updates} updates from {@code d}, which is updated in place, as is the optimizer's
+   * state.
    */
-  public Adam.State run(double[] d, int updates, Schedule schedule, GradientOracle oracle, Listener listener) {
-    Adam.State state = Adam.State.initial(m * p);
+  public void run(double[] d, int updates, Schedule schedule, GradientOracle oracle, Optimizer optimizer,
+      Listener listener) {
+    if (d.length != (long) m * p) {
+      throw new IllegalArgumentException("dictionary: expected " + m + " x " + p + " entries, got " + d.length);
+    }
     long start = System.nanoTime();
     long seen = 0;
     for (int u = 0; u < updates; u++) {
@@ -99,7 +99,7 @@ public final class DictionaryTrainer {
         throw new ArithmeticException("update " + (u + 1) + ": the gradient is not finite (loss " + sums.meanLoss()
             + ", |g| " + gNorm + "); check the data for NaN/Inf, or lower alpha or adam.lr");
       }
-      state = adam.step(d, g, state);
+      optimizer.step(d, g);
       constraint.apply(d, m, p);
       seen += sums.count();
       boolean measure = (u + 1) % metricsEvery == 0 || u == updates - 1;
@@ -110,6 +110,5 @@ public final class DictionaryTrainer {
           (t1 - t0) * 1e-9, res.kernelSeconds(), (t1 - start) * 1e-9);
       listener.onUpdate(rec, d);
     }
-    return state;
   }
 }

@@ -21,6 +21,7 @@ public final class SparkGradientOracle implements GradientOracle {
   private final long n;
   private final long batchSize;
   private final long seed;
+  private final String backend = "cpu";
 
   /**
    * @param batchSize samples per update, 0 for full batch
@@ -43,7 +44,7 @@ public final class SparkGradientOracle implements GradientOracle {
   public Result gradient(double[] d, EncoderParams encoder, int update) {
     BatchSelection batch = batchSize > 0 ? BatchSelection.forUpdate(n, batchSize, seed, update) : null;
     GradientAggregator agg = DistributedPass.aggregate(sc, blocks, d,
-        bc -> new GradientAggregator(bc, m, p, encoder, kind, scratchBytes, batch),
+        bc -> new GradientAggregator(bc, m, p, encoder, kind, scratchBytes, backend, batch),
         GradientAggregator::add, GradientAggregator::merge, depth);
     return new Result(agg.sums(), agg.kernelSeconds());
   }

@@ -13,6 +13,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.pudle.kernels.Adam;
 import org.pudle.kernels.EncoderParams;
+import org.pudle.kernels.Optimizer;
 import org.pudle.kernels.io.Npy;
 import org.pudle.kernels.linalg.Blas;
 import org.pudle.kernels.linalg.Norms;
@@ -93,7 +94,7 @@ public final class TrainJob {
       console.printf(Locale.ROOT, "[train] generated and cached %d samples in %s%n", counted,
           Progress.duration((System.nanoTime() - t0) * 1e-9));
 
-      DictionaryTrainer trainer = new DictionaryTrainer(m, p, data.n(), params.adam(), params.normalize(), dTilde,
+      DictionaryTrainer trainer = new DictionaryTrainer(m, p, data.n(), params.normalize(), dTilde,
           params.metricsEvery());
       double[] initialError = trainer.errors(d0);
       double[] d = d0.clone();
@@ -106,7 +107,8 @@ public final class TrainJob {
         metrics.line(METRICS_HEADER);
         EncoderParams base = params.encoder();
         try {
-          trainer.run(d, params.updates(), u -> base.withDecay(params.decayAt(u)), oracle, (rec, dict) -> {
+          trainer.run(d, params.updates(), u -> base.withDecay(params.decayAt(u)), oracle,
+              Optimizer.adam(params.adam(), m * p), (rec, dict) -> {
             history.add(rec);
             metrics.line(csvRow(rec));
             progress.step(rec.update(), rec.elapsed(), progressDetail(rec, dTilde != null));
