@@ -17,37 +17,22 @@ import org.slf4j.LoggerFactory;
  * {@code mean (D z_hat - x) z_hat^T}. The encoder's lambda is the lasso's; its other settings are
  * not used.
  */
-public final class LassoGradientOracle implements GradientOracle {
+public final class LassoGradientOracle extends DistributedOracle {
   private static final Logger LOG = LoggerFactory.getLogger(LassoGradientOracle.class);
 
-  private final JavaSparkContext sc;
-  private final JavaRDD<SampleBlock> blocks;
-  private final int m;
-  private final int p;
   private final FistaLasso.Options options;
-  private final int depth;
-  private final long n;
-  private final long batchSize;
-  private final long seed;
   private double lastMaxKkt;
   private long lastUnconverged;
 
   public LassoGradientOracle(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p,
       FistaLasso.Options options, int depth, long n, long batchSize, long seed) {
-    this.sc = sc;
-    this.blocks = blocks;
-    this.m = m;
-    this.p = p;
+    super(sc, blocks, m, p, depth, n, batchSize, seed);
     this.options = options;
-    this.depth = depth;
-    this.n = n;
-    this.batchSize = batchSize;
-    this.seed = seed;
   }
 
   @Override
   public Result gradient(double[] d, EncoderParams encoder, int update) {
-    BatchSelection batch = batchSize > 0 ? BatchSelection.forUpdate(n, batchSize, seed, update) : null;
+    BatchSelection batch = batch(update);
     LassoGradientAggregator agg = DistributedPass.aggregate(sc, blocks, d,
         bc -> new LassoGradientAggregator(bc, m, p, encoder.lambda(), options, batch),
         LassoGradientAggregator::add, LassoGradientAggregator::merge, depth);

@@ -9,18 +9,10 @@ import org.pudle.spark.agg.DistributedPass;
 import org.pudle.spark.agg.GradientAggregator;
 import org.pudle.spark.data.SampleBlock;
 
-/** Gradient sums by one distributed pass over a cached block RDD per update. */
-public final class SparkGradientOracle implements GradientOracle {
-  private final JavaSparkContext sc;
-  private final JavaRDD<SampleBlock> blocks;
-  private final int m;
-  private final int p;
+/** The PUDLE gradient (Algorithm 2) by one distributed pass over a cached block RDD per update. */
+public final class SparkGradientOracle extends DistributedOracle {
   private final GradientKind kind;
   private final long scratchBytes;
-  private final int depth;
-  private final long n;
-  private final long batchSize;
-  private final long seed;
   private final String backend = "cpu";
 
   /**
@@ -28,21 +20,14 @@ public final class SparkGradientOracle implements GradientOracle {
    */
   public SparkGradientOracle(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, GradientKind kind,
       long scratchBytes, int depth, long n, long batchSize, long seed) {
-    this.sc = sc;
-    this.blocks = blocks;
-    this.m = m;
-    this.p = p;
+    super(sc, blocks, m, p, depth, n, batchSize, seed);
     this.kind = kind;
     this.scratchBytes = scratchBytes;
-    this.depth = depth;
-    this.n = n;
-    this.batchSize = batchSize;
-    this.seed = seed;
   }
 
   @Override
   public Result gradient(double[] d, EncoderParams encoder, int update) {
-    BatchSelection batch = batchSize > 0 ? BatchSelection.forUpdate(n, batchSize, seed, update) : null;
+    BatchSelection batch = batch(update);
     GradientAggregator agg = DistributedPass.aggregate(sc, blocks, d,
         bc -> new GradientAggregator(bc, m, p, encoder, kind, scratchBytes, backend, batch),
         GradientAggregator::add, GradientAggregator::merge, depth);
