@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 
 import org.pudle.kernels.DictionaryOperator;
 import org.pudle.kernels.FistaLasso;
+import org.pudle.kernels.IhtCoding;
 
 /**
  * Per-dictionary state that every task of one update on an executor can share: the encoder
@@ -31,6 +32,11 @@ public final class OperatorCache {
   public static FistaLasso lasso(long broadcastId, double[] d, int m, int p, double lambda, FistaLasso.Options o) {
     return cached("lasso/" + broadcastId + "/" + Double.doubleToLongBits(lambda) + "/" + o, d,
         () -> new FistaLasso(d, m, p, lambda, o), FistaLasso::dictionary);
+  }
+
+  /** NOODL's coding for {@code d} (the broadcast's value). */
+  public static IhtCoding iht(long broadcastId, double[] d, int m, int p, IhtCoding.Options o) {
+    return cached("iht/" + broadcastId + "/" + o, d, () -> new IhtCoding(d, m, p, o), IhtCoding::dictionary);
   }
 
   @SuppressWarnings("unchecked")

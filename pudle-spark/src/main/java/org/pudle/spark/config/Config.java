@@ -243,6 +243,21 @@ public final class Config {
     return Collections.unmodifiableMap(values);
   }
 
+  /**
+   * A new config named {@code name} holding this config's values (with their sources) whose key
+   * passes {@code keep}; nothing is marked as read. {@code pudle compare} derives each run's config
+   * this way and then {@link #put}s the run's overrides.
+   */
+  public Config subset(String name, java.util.function.Predicate<String> keep) {
+    Config c = new Config(name);
+    for (var e : values.entrySet()) {
+      if (keep.test(e.getKey())) {
+        c.put(e.getKey(), e.getValue(), sources.get(e.getKey()));
+      }
+    }
+    return c;
+  }
+
   /** Reads properties text, for tests. */
   public static Config fromString(String text) {
     Properties props = new Properties();

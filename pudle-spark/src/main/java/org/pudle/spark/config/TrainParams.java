@@ -18,10 +18,11 @@ import org.pudle.kernels.GradientKind;
  * @param decayStep        beta is lowered by this every {@code decayEvery} updates (0: fixed)
  * @param metricsEvery     the dictionary error is computed every this many updates (and at the end)
  * @param progressSeconds  at most one console progress line per this many seconds
+ * @param method           the learning method (PUDLE, or a baseline) and the baselines' settings
  */
 public record TrainParams(String name, SyntheticParams data, EncoderParams encoder, GradientKind gradient,
     int updates, long batchSize, Adam adam, ColumnConstraint normalize, double decayStep, int decayEvery,
-    ExecutionParams execution, String output, int metricsEvery, double progressSeconds) {
+    ExecutionParams execution, String output, int metricsEvery, double progressSeconds, MethodParams method) {
 
   public static final List<KeyDoc> OWN_KEYS = List.of(
       EncoderConfig.GRADIENT,
@@ -44,6 +45,7 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
     List<KeyDoc> all = new ArrayList<>(SyntheticParams.KEYS);
     all.addAll(EncoderConfig.KEYS);
     all.addAll(OWN_KEYS);
+    all.addAll(MethodParams.KEYS);
     all.addAll(ExecutionParams.KEYS);
     return Collections.unmodifiableList(all);
   }
@@ -76,6 +78,7 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
     String output = c.string("output", "runs/" + c.name());
     int metricsEvery = c.integer("metrics.every", 1);
     double progress = c.real("progress.seconds", 1);
+    MethodParams method = MethodParams.from(c);
     c.requireAllUsed(keyNames());
 
     if (updates < 0) {
@@ -118,7 +121,7 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
       throw c.error("progress.seconds", "expected a non-negative number of seconds, got " + progress);
     }
     return new TrainParams(c.name(), data, enc, kind, updates, batch, adam, normalize, decayStep, decayEvery, exec,
-        output, metricsEvery, progress);
+        output, metricsEvery, progress, method);
   }
 
   /**
@@ -126,8 +129,12 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
    * {@code lambda.decay.step} every {@code lambda.decay.every} updates, kept above zero.
    */
   public double decayAt(int u) {
-    double beta = encoder.decay() - decayStep * (u / decayEvery);
-    return Math.max(beta, 1e-12);
+    return decayAt(encoder.decay(), decayStep, decayEvery, u);
+  }
+
+  /** {@code max(beta0 - step * floor(u / every), 1e-12)}: the schedule of {@link #decayAt(int)}. */
+  public static double decayAt(double beta0, double step, int every, int u) {
+    return Math.max(beta0 - step * (u / every), 1e-12);
   }
 
   /** Whether every update uses all samples. */

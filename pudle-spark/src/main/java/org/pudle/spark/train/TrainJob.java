@@ -12,8 +12,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.pudle.kernels.Adam;
-import org.pudle.kernels.EncoderParams;
-import org.pudle.kernels.Optimizer;
 import org.pudle.kernels.io.Npy;
 import org.pudle.kernels.linalg.Blas;
 import org.pudle.kernels.linalg.Norms;
@@ -78,9 +76,10 @@ public final class TrainJob {
     double[] d0 = data.model().initialDictionary(dTilde, data.tauB());
     int partitions = params.execution().partitions() > 0 ? params.execution().partitions() : sc.defaultParallelism();
     OutputDir out = OutputDir.open(params.output(), sc.hadoopConfiguration());
-    console.printf(Locale.ROOT, "[train] %s: %s, T=%d lambda=%s alpha=%s %s threshold, gradient %s, %d updates%s%n",
+    Learning.Setup setup = Learning.Setup.of(params);
+    console.printf(Locale.ROOT, "[train] %s: %s, T=%d lambda=%s alpha=%s %s threshold, %s, %d updates%s%n",
         params.name(), source.describe(), params.encoder().T(), params.encoder().lambda(), params.encoder().alpha(),
-        params.encoder().threshold(), params.gradient(), params.updates(),
+        params.encoder().threshold(), setup.describe(), params.updates(),
         params.fullBatch() ? " (full batch)" : ", batches of " + params.batchSize());
     console.printf(Locale.ROOT, "[train] %d partitions, blocks of %d, %s; output %s%n", partitions,
         params.execution().blockSize(), Blas.description(), out);
@@ -98,17 +97,13 @@ public final class TrainJob {
           params.metricsEvery());
       double[] initialError = trainer.errors(d0);
       double[] d = d0.clone();
-      SparkGradientOracle oracle = new SparkGradientOracle(sc, blocks, m, p, params.gradient(),
-          params.execution().scratchBytes(), params.execution().aggregateDepth(), data.n(), params.batchSize(),
-          data.seed());
+      GradientOracle oracle = Learning.oracle(sc, blocks, m, p, data.n(), data.seed(), setup);
       List<DictionaryTrainer.Update> history = new ArrayList<>();
       Progress progress = new Progress(console, "train", params.updates(), params.progressSeconds());
       try (OutputDir.TextStream metrics = out.stream("metrics.csv")) {
         metrics.line(METRICS_HEADER);
-        EncoderParams base = params.encoder();
         try {
-          trainer.run(d, params.updates(), u -> base.withDecay(params.decayAt(u)), oracle,
-              Optimizer.adam(params.adam(), m * p), (rec, dict) -> {
+          trainer.run(d, params.updates(), setup::encoderAt, oracle, Learning.optimizer(setup, m * p), (rec, dict) -> {
             history.add(rec);
             metrics.line(csvRow(rec));
             progress.step(rec.update(), rec.elapsed(), progressDetail(rec, dTilde != null));
@@ -144,8 +139,9 @@ public final class TrainJob {
     }
     List<DictionaryTrainer.Update> h = s.updates();
     if (!h.isEmpty()) {
-      out.write("learning-curve.png", o -> Plots.logY(o, "pudle train: " + params.name() + " (g_" + params.gradient()
-          + ", T=" + params.encoder().T() + ")", "update", dTilde != null ? "||D - D~||_2 / ||D~||_2" : "loss",
+      String what = params.method().method() == Method.PUDLE ? "g_" + params.gradient() + ", T=" + params.encoder().T()
+          : params.method().method().key();
+      out.write("learning-curve.png", o -> Plots.logY(o, "pudle train: " + params.name() + " (" + what + ")", "update", dTilde != null ? "||D - D~||_2 / ||D~||_2" : "loss",
           curves(s, dTilde != null), 900, 560));
     }
     out.writeText("run.properties", runProperties(params, given));
@@ -246,6 +242,17 @@ public final class TrainJob {
     eff.put("normalize", p.normalize().toString());
     eff.put("lambda.decay.step", String.valueOf(p.decayStep()));
     eff.put("lambda.decay.every", String.valueOf(p.decayEvery()));
+    var mp = p.method();
+    eff.put("method", mp.method().key());
+    eff.put("altmin.eta", String.valueOf(mp.altminEta()));
+    eff.put("lasso.tolerance", String.valueOf(mp.lasso().tolerance()));
+    eff.put("lasso.max.iterations", String.valueOf(mp.lasso().maxIterations()));
+    eff.put("noodl.eta", String.valueOf(mp.noodlEta()));
+    eff.put("noodl.eta.x", String.valueOf(mp.iht().etaX()));
+    eff.put("noodl.tau", String.valueOf(mp.iht().tau()));
+    eff.put("noodl.c", String.valueOf(mp.iht().c()));
+    eff.put("noodl.tolerance", String.valueOf(mp.iht().tolerance()));
+    eff.put("noodl.max.iterations", String.valueOf(mp.iht().maxIterations()));
     eff.put("partitions", String.valueOf(p.execution().partitions()));
     eff.put("block.size", String.valueOf(p.execution().blockSize()));
     eff.put("aggregate.depth", String.valueOf(p.execution().aggregateDepth()));

@@ -1,0 +1,68 @@
+package org.pudle.spark.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.pudle.spark.config.CompareParams;
+import org.pudle.spark.config.Config;
+import org.pudle.spark.config.KeyDoc;
+import org.pudle.spark.config.TrainParams;
+import org.pudle.spark.train.CompareJob;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "compare", mixinStandardHelpOptions = true,
+    description = {"Run several learning methods on the same synthetic data from the same initial dictionary",
+        "(the paper's Figures 5 and 6): a train config shared by all runs, plus 'compare = run1, run2, ...' and",
+        "'compare.<run>.<key> = value' overrides per run. The data are generated and cached once.",
+        "Outputs: comparison.png (error vs update, log scale), curves.csv, metrics.csv, summary.csv/.txt.",
+        "Exit status 1 when a run failed (the others' outputs are still written). Config keys: --keys."})
+final class CompareCommand implements Callable<Integer> {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "a .properties file (conf/fig6-*.properties)")
+  String config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "override a config key (repeatable); compare.<run>.<key>=value overrides one run")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--keys", description = "list the config keys with their defaults and exit")
+  boolean keys;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    if (keys) {
+      for (KeyDoc k : CompareParams.KEYS) {
+        out.printf("%-20s %-22s %s%n", k.name(), k.defaultValue(), k.meaning());
+      }
+      for (KeyDoc k : TrainParams.keys()) {
+        out.printf("%-20s %-22s %s%n", k.name(), k.defaultValue(), k.meaning());
+      }
+      out.flush();
+      return 0;
+    }
+    if (config == null) {
+      throw new IllegalArgumentException("missing CONFIG: give a config file, for example conf/fig6-scaled.properties");
+    }
+    Config c = Config.load(config, overrides);
+    CompareParams params = CompareJob.params(c);
+    CompareJob.Summary summary = CompareJob.run(params, c.values(), System.out);
+    if (!summary.failed().isEmpty()) {
+      PrintWriter err = spec.commandLine().getErr();
+      for (CompareJob.RunResult r : summary.failed()) {
+        err.println("compare: run " + r.name() + " failed at " + r.failure());
+      }
+      err.flush();
+      return 1;
+    }
+    return 0;
+  }
+}

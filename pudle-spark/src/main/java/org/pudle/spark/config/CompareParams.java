@@ -1,0 +1,122 @@
+package org.pudle.spark.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * {@code pudle compare}: several learning runs on the same data from the same initial dictionary
+ * (the paper's Figures 5 and 6). The config is a {@code train} config, shared by every run, plus
+ * <pre>
+ *   compare = ae-ls, ae-ls-decay, ae-ls-ht, noodl, altmin
+ *   compare.ae-ls-ht.threshold = hard
+ *   compare.noodl.method = noodl
+ * </pre>
+ * Each run is the shared config with its own {@code compare.<run>.<key>} overrides, read and
+ * validated like a {@code train} config. The data, its partitioning and the output are shared:
+ * runs may not override them.
+ *
+ * @param base   the shared settings (data, execution, output)
+ * @param runs   the runs, in the order of {@code compare}
+ * @param target the error level whose first crossing the summary reports
+ */
+public record CompareParams(String name, TrainParams base, List<Run> runs, double target) {
+
+  /**
+   * One run of the comparison.
+   *
+   * @param config    its config (the shared one with its overrides), for error messages
+   * @param overrides its {@code compare.<run>.<key>} values by key
+   */
+  public record Run(String name, TrainParams params, Config config, Map<String, String> overrides) {}
+
+  public static final List<KeyDoc> KEYS = List.of(
+      new KeyDoc("compare", "(required)", "the runs, comma-separated names (letters, digits, _ + -), in legend order"),
+      new KeyDoc("compare.<run>.<key>", "", "a train key's value for one run, e.g. compare.noodl.method = noodl"),
+      new KeyDoc("compare.target", "1e-4", "the summary reports the first update whose error is at most this"));
+
+  private static final Pattern RUN_NAME = Pattern.compile("[A-Za-z0-9_+-]+");
+
+  /** The keys every run shares: the data, how it is cut and cached, and where outputs go. */
+  public static Set<String> sharedKeys() {
+    Set<String> s = new LinkedHashSet<>();
+    for (KeyDoc k : SyntheticParams.KEYS) {
+      s.add(k.name());
+    }
+    s.add("partitions");
+    s.add("block.size");
+    s.add("output");
+    s.add("progress.seconds");
+    return s;
+  }
+
+  public static CompareParams from(Config c) {
+    String list = c.string("compare", null);
+    if (list == null) {
+      throw c.error("compare", "expected the runs as a comma-separated list of names, for example "
+          + "'compare = ae-ls, noodl' with 'compare.noodl.method = noodl'");
+    }
+    List<String> names = new ArrayList<>();
+    for (String part : list.split(",")) {
+      String n = part.trim();
+      if (!RUN_NAME.matcher(n).matches()) {
+        throw c.error("compare", "run names are letters, digits, '_', '+' and '-'; got '" + n + "' in '" + list + "'");
+      }
+      if (names.contains(n)) {
+        throw c.error("compare", "run '" + n + "' is listed twice in '" + list + "'");
+      }
+      if (n.equals("target")) {
+        throw c.error("compare", "'target' is reserved (compare.target); name the run otherwise");
+      }
+      names.add(n);
+    }
+    double target = c.real("compare.target", 1e-4);
+    if (!(target > 0) || Double.isInfinite(target)) {
+      throw c.error("compare.target", "expected a positive error level, got " + target);
+    }
+
+    Map<String, Map<String, String>> overrides = new LinkedHashMap<>();
+    for (String n : names) {
+      overrides.put(n, new LinkedHashMap<>());
+    }
+    Set<String> shared = sharedKeys();
+    for (String key : c.values().keySet()) {
+      if (!key.startsWith("compare.") || key.equals("compare.target")) {
+        continue;
+      }
+      String rest = key.substring("compare.".length());
+      int dot = rest.indexOf('.');
+      if (dot <= 0 || dot == rest.length() - 1) {
+        throw c.error(key, "expected compare.<run>.<key>, for example compare.noodl.method");
+      }
+      String run = rest.substring(0, dot);
+      String k = rest.substring(dot + 1);
+      if (!overrides.containsKey(run)) {
+        throw c.error(key, "'" + run + "' is not a run of compare = " + String.join(", ", names));
+      }
+      if (shared.contains(k)) {
+        throw c.error(key, "every run shares the data, its partitioning and the output; set '" + k
+            + "' once, outside compare.*");
+      }
+      overrides.get(run).put(k, c.values().get(key));
+    }
+
+    Config baseConfig = c.subset(c.name(), k -> !k.equals("compare") && !k.startsWith("compare."));
+    TrainParams base = TrainParams.from(baseConfig);
+    List<Run> runs = new ArrayList<>();
+    for (String n : names) {
+      Config rc = c.subset(c.name(), k -> !k.equals("compare") && !k.startsWith("compare."));
+      for (var e : overrides.get(n).entrySet()) {
+        String from = "compare." + n + "." + e.getKey();
+        rc.put(e.getKey(), e.getValue(), c.source(from) + ", as " + from);
+      }
+      runs.add(new Run(n, TrainParams.from(rc), rc, Collections.unmodifiableMap(overrides.get(n))));
+    }
+    return new CompareParams(c.name(), base, List.copyOf(runs), target);
+  }
+}

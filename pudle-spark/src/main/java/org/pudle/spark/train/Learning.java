@@ -1,0 +1,100 @@
+package org.pudle.spark.train;
+
+import java.util.Locale;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.pudle.kernels.Adam;
+import org.pudle.kernels.Dictionaries.ColumnConstraint;
+import org.pudle.kernels.EncoderParams;
+import org.pudle.kernels.GradientKind;
+import org.pudle.kernels.Optimizer;
+import org.pudle.spark.config.ExecutionParams;
+import org.pudle.spark.config.MethodParams;
+import org.pudle.spark.config.TrainParams;
+import org.pudle.spark.data.SampleBlock;
+
+/**
+ * One learning run on a cached block RDD, whatever the method: the oracle and the optimizer of
+ * the method, the decay schedule, and the {@link DictionaryTrainer} loop. {@code pudle train},
+ * {@code pudle compare} and the Spark ML estimator all come through here.
+ */
+public final class Learning {
+  private Learning() {}
+
+  /**
+   * Everything a run needs besides the data and the starting dictionary.
+   *
+   * @param batchSize    samples per update, 0 for full batch
+   * @param decayStep    beta is lowered by this every {@code decayEvery} updates
+   * @param metricsEvery updates between dictionary-error evaluations
+   */
+  public record Setup(MethodParams method, EncoderParams encoder, GradientKind gradient, int updates, long batchSize,
+      Adam adam, ColumnConstraint normalize, double decayStep, int decayEvery, ExecutionParams execution,
+      int metricsEvery) {
+
+    /** The setup of a {@code train} config. */
+    public static Setup of(TrainParams p) {
+      return new Setup(p.method(), p.encoder(), p.gradient(), p.updates(), p.batchSize(), p.adam(), p.normalize(),
+          p.decayStep(), p.decayEvery(), p.execution(), p.metricsEvery());
+    }
+
+    /** The encoder of update {@code u}: the base encoder with the decay factor of that update. */
+    public EncoderParams encoderAt(int u) {
+      return encoder.withDecay(TrainParams.decayAt(encoder.decay(), decayStep, decayEvery, u));
+    }
+
+    /** A short description: the method with its gradient, threshold and schedule. */
+    public String describe() {
+      StringBuilder pudle = new StringBuilder("g_").append(gradient.key());
+      if (encoder.threshold() == org.pudle.kernels.ThresholdKind.HARD) {
+        pudle.append(", hard threshold b = ").append(encoder.htB());
+      }
+      if (encoder.decay() != 1 || decayStep > 0) {
+        pudle.append(String.format(Locale.ROOT, ", decay beta = %s - %s every %d updates", encoder.decay(), decayStep,
+            decayEvery));
+      }
+      pudle.append(String.format(Locale.ROOT, ", Adam lr %s eps %s", adam.lr(), adam.eps()));
+      return method.describe(pudle.toString());
+    }
+  }
+
+  /** The oracle of the setup's method on {@code blocks} (cached by the caller). */
+  public static GradientOracle oracle(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n,
+      long seed, Setup s) {
+    int depth = s.execution().aggregateDepth();
+    switch (s.method().method()) {
+      case ALTMIN:
+        return new LassoGradientOracle(sc, blocks, m, p, s.method().lasso(), depth, n, s.batchSize(), seed);
+      case NOODL:
+        return new NoodlOracle(sc, blocks, m, p, s.method().iht(), depth, n, s.batchSize(), seed);
+      default:
+        return new SparkGradientOracle(sc, blocks, m, p, s.gradient(), s.execution().scratchBytes(), depth, n,
+            s.batchSize(), seed);
+    }
+  }
+
+  /** The optimizer of the setup's method, with fresh state, for {@code size} parameters. */
+  public static Optimizer optimizer(Setup s, int size) {
+    switch (s.method().method()) {
+      case ALTMIN:
+        return Optimizer.gradientDescent(s.method().altminEta());
+      case NOODL:
+        return Optimizer.gradientDescent(s.method().noodlEta());
+      default:
+        return Optimizer.adam(s.adam(), size);
+    }
+  }
+
+  /**
+   * Runs the setup's updates from {@code d}, which is updated in place.
+   *
+   * @param seed      the seed of the mini-batches
+   * @param reference the dictionary the errors are measured against, or null
+   */
+  public static void run(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, Setup s,
+      double[] d, double[] reference, DictionaryTrainer.Listener listener) {
+    DictionaryTrainer trainer = new DictionaryTrainer(m, p, n, s.normalize(), reference, s.metricsEvery());
+    trainer.run(d, s.updates(), s::encoderAt, oracle(sc, blocks, m, p, n, seed, s), optimizer(s, m * p), listener);
+  }
+}
