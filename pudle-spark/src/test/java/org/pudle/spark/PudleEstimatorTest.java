@@ -217,6 +217,17 @@ class PudleEstimatorTest {
         .setOutputCol("z").transform(data).collectAsList(), "16 values", "expected m = 15");
   }
 
+  @Test
+  void readmeDocumentsEveryParam() throws IOException {
+    String readme = java.nio.file.Files.readString(Path.of("..", "README.md"));
+    for (var p : new PudleDictionaryLearning().params()) {
+      assertTrue(readme.contains("`" + p.name() + "`"), "README.md does not document the param " + p.name());
+    }
+    for (var k : org.pudle.spark.config.CompareParams.KEYS) {
+      assertTrue(readme.contains("`" + k.name() + "`"), "README.md does not document the key " + k.name());
+    }
+  }
+
   private static void assertMessage(Runnable r, String... parts) {
     Throwable t = assertThrows(Throwable.class, r::run);
     // an executor's exception reaches the driver inside a SparkException
