@@ -44,11 +44,13 @@ public final class LassoGradientAggregator extends BlockAggregator<LassoGradient
 
   /** The largest KKT residual of any code. */
   public double maxKkt() {
+    finish();
     return maxKkt;
   }
 
   /** Samples whose code did not reach the KKT tolerance. */
   public long unconverged() {
+    finish();
     return unconverged;
   }
 }

@@ -42,11 +42,13 @@ public final class NoodlAggregator extends BlockAggregator<NoodlAggregator> {
 
   /** The most IHT iterations any sample's code took. */
   public int maxIterations() {
+    finish();
     return maxIterations;
   }
 
   /** Samples whose code was still moving at the iteration cap. */
   public long unconverged() {
+    finish();
     return unconverged;
   }
 }

@@ -141,8 +141,8 @@ public final class TrainJob {
     if (!h.isEmpty()) {
       String what = params.method().method() == Method.PUDLE ? "g_" + params.gradient() + ", T=" + params.encoder().T()
           : params.method().method().key();
-      out.write("learning-curve.png", o -> Plots.logY(o, "pudle train: " + params.name() + " (" + what + ")", "update", dTilde != null ? "||D - D~||_2 / ||D~||_2" : "loss",
-          curves(s, dTilde != null), 900, 560));
+      out.write("learning-curve.png", o -> Plots.logY(o, "pudle train: " + params.name() + " (" + what + ")",
+          "update", dTilde != null ? "||D - D~||_2 / ||D~||_2" : "loss", curves(s, dTilde != null), 900, 560));
     }
     out.writeText("run.properties", runProperties(params, given));
     out.writeText("summary.txt", summaryText(params, s, out));
