@@ -112,10 +112,17 @@ class CompareJobTest {
 
   private record Run(int status, String err) {}
 
+  /** Runs the command line; the job's console lines (System.out) are swallowed. */
   private static Run cli(String... args) {
     StringWriter err = new StringWriter();
-    int status = PudleMain.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);
-    return new Run(status, err.toString());
+    PrintStream out = System.out;
+    System.setOut(QUIET);
+    try {
+      int status = PudleMain.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);
+      return new Run(status, err.toString());
+    } finally {
+      System.setOut(out);
+    }
   }
 
   /** A run whose IHT step is far too long diverges; it is reported, the others finish, exit 1. */
