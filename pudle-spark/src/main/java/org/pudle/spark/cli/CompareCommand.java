@@ -16,11 +16,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "compare", mixinStandardHelpOptions = true,
-    description = {"Run several learning methods on the same synthetic data from the same initial dictionary",
-        "(the paper's Figures 5 and 6): a train config shared by all runs, plus 'compare = run1, run2, ...' and",
-        "'compare.<run>.<key> = value' overrides per run. The data are generated and cached once.",
-        "Outputs: comparison.png (error vs update, log scale), curves.csv, metrics.csv, summary.csv/.txt.",
-        "Exit status 1 when a run failed (the others' outputs are still written). Config keys: --keys."})
+    description = {"Run several learning methods on the same synthetic data from the same",
+        "initial dictionary (the paper's Figures 5 and 6). The config is a train",
+        "config shared by all runs, plus 'compare = run1, run2, ...' and per-run",
+        "overrides 'compare.<run>.<key> = value'. The data are generated and cached",
+        "once. Outputs: comparison.png (error against update, log scale), curves.csv,",
+        "metrics.csv, summary.csv and summary.txt. Exit status 1 when a run failed",
+        "(the others' outputs are still written). Config keys: --keys."})
 final class CompareCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec
