@@ -152,7 +152,8 @@ class CompareJobTest {
       "compare.noodl.noodl.tau = -1 | config key 'noodl.tau'",
       "compare.noodl = 1 | expected compare.<run>.<key>",
       "compare.ae-ls.alpha = 0.9 | sigma_max(D)^2",
-      "compare = ae-ls, ae-ls | listed twice"})
+      "compare = ae-ls, ae-ls | listed twice",
+      "compare.only = nodl | 'nodl' is not a run of compare = ae-ls, noodl"})
   void invalidComparisonsExitTwoAndWriteNothing(String line, String expected, @TempDir Path dir) throws IOException {
     Path out = dir.resolve("out");
     Path config = dir.resolve("bad.properties");
@@ -163,6 +164,15 @@ class CompareJobTest {
     assertTrue(r.err().contains(expected), "message should contain '" + expected + "': " + r.err());
     assertTrue(r.err().contains("bad.properties") || r.err().contains("sigma_max"), r.err());
     assertFalse(Files.exists(out), "nothing written");
+  }
+
+  @Test
+  void onlyPicksSomeRunsInLegendOrder(@TempDir Path dir) {
+    Config c = Config.fromString(SHARED + RUNS + "output = " + dir + "\ncompare.only = noodl, ae-ls\n");
+    CompareParams params = CompareParams.from(c);
+    assertEquals(List.of("ae-ls", "noodl"), params.runs().stream().map(CompareParams.Run::name).toList());
+    assertEquals(Method.NOODL, params.runs().get(1).params().method().method());
+    assertEquals(0.5, params.runs().get(1).params().method().noodlEta(), 0.0);
   }
 
   @Test

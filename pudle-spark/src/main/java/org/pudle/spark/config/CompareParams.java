@@ -38,7 +38,8 @@ public record CompareParams(String name, TrainParams base, List<Run> runs, doubl
   public static final List<KeyDoc> KEYS = List.of(
       new KeyDoc("compare", "(required)", "the runs, comma-separated names (letters, digits, _ + -), in legend order"),
       new KeyDoc("compare.<run>.<key>", "", "a train key's value for one run, e.g. compare.noodl.method = noodl"),
-      new KeyDoc("compare.target", "1e-4", "the summary reports the first update whose error is at most this"));
+      new KeyDoc("compare.target", "1e-4", "the summary reports the first update whose error is at most this"),
+      new KeyDoc("compare.only", "(all)", "run only these of the runs, comma-separated (e.g. --set compare.only=noodl)"));
 
   private static final Pattern RUN_NAME = Pattern.compile("[A-Za-z0-9_+-]+");
 
@@ -70,8 +71,8 @@ public record CompareParams(String name, TrainParams base, List<Run> runs, doubl
       if (names.contains(n)) {
         throw c.error("compare", "run '" + n + "' is listed twice in '" + list + "'");
       }
-      if (n.equals("target")) {
-        throw c.error("compare", "'target' is reserved (compare.target); name the run otherwise");
+      if (n.equals("target") || n.equals("only")) {
+        throw c.error("compare", "'" + n + "' is reserved (compare." + n + "); name the run otherwise");
       }
       names.add(n);
     }
@@ -86,7 +87,7 @@ public record CompareParams(String name, TrainParams base, List<Run> runs, doubl
     }
     Set<String> shared = sharedKeys();
     for (String key : c.values().keySet()) {
-      if (!key.startsWith("compare.") || key.equals("compare.target")) {
+      if (!key.startsWith("compare.") || key.equals("compare.target") || key.equals("compare.only")) {
         continue;
       }
       String rest = key.substring("compare.".length());
@@ -106,10 +107,28 @@ public record CompareParams(String name, TrainParams base, List<Run> runs, doubl
       overrides.get(run).put(k, c.values().get(key));
     }
 
+    List<String> only = new ArrayList<>(names);
+    String onlyText = c.string("compare.only", null);
+    if (onlyText != null) {
+      only.clear();
+      for (String part : onlyText.split(",")) {
+        String n = part.trim();
+        if (!names.contains(n)) {
+          throw c.error("compare.only", "'" + n + "' is not a run of compare = " + String.join(", ", names));
+        }
+        if (!only.contains(n)) {
+          only.add(n);
+        }
+      }
+    }
+
     Config baseConfig = c.subset(c.name(), k -> !k.equals("compare") && !k.startsWith("compare."));
     TrainParams base = TrainParams.from(baseConfig);
     List<Run> runs = new ArrayList<>();
     for (String n : names) {
+      if (!only.contains(n)) {
+        continue;
+      }
       Config rc = c.subset(c.name(), k -> !k.equals("compare") && !k.startsWith("compare."));
       for (var e : overrides.get(n).entrySet()) {
         String from = "compare." + n + "." + e.getKey();
