@@ -76,7 +76,8 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
    */
   public PudleModel(String uid, Matrix dictionary) {
     this.uid = uid;
-    this.dictionary = dictionary.toDense();
+    // column-major whatever the given layout (a transposed or sparse matrix)
+    this.dictionary = new DenseMatrix(dictionary.numRows(), dictionary.numCols(), dictionary.toArray());
     inputCol = CodingParams.inputCol(this);
     outputCol = CodingParams.outputCol(this);
     coding = CodingParams.coding(this);
@@ -281,7 +282,7 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
     var sc = org.apache.spark.sql.SparkSession.active().sparkContext();
     if (broadcast == null || !broadcast.isValid()) {
       // kept for the model's lifetime: transform is lazy, so its data may be recomputed later
-      broadcast = new org.apache.spark.api.java.JavaSparkContext(sc).broadcast(dictionary.values());
+      broadcast = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(sc).broadcast(dictionary.values());
     }
     return broadcast;
   }
