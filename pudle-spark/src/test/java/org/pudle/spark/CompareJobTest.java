@@ -69,6 +69,10 @@ class CompareJobTest {
       assertEquals(t.initialErrorSpectral(), s.initialError(), 0.0);
     }
     assertEquals(Method.NOODL.key(), s.run("noodl").method());
+    for (CompareJob.RunResult r : s.runs()) {
+      // from a close start the atoms keep their places: matching changes nothing
+      assertEquals(r.updates().get(11).errorSpectral(), r.matchedError(), 1e-9, r.name());
+    }
 
     // outputs
     List<String> curves = Files.readAllLines(out.resolve("curves.csv"));

@@ -11,6 +11,8 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
+import org.pudle.kernels.AtomMatching;
+import org.pudle.kernels.DictionaryError;
 import org.pudle.kernels.io.Npy;
 import org.pudle.kernels.linalg.Blas;
 import org.pudle.kernels.linalg.Norms;
@@ -33,8 +35,8 @@ import org.pudle.spark.plot.Plots;
  * <p>Outputs in {@code output}: {@code comparison.png} (every run's relative error to D_tilde
  * against the update, log scale), {@code curves.csv} (the same numbers: one column per run),
  * {@code metrics.csv} (every run's full metrics rows, with a {@code run} column),
- * {@code summary.csv} and {@code summary.txt} (per run: final, lowest and late error, first update
- * at the target, time per update), {@code <run>-dictionary.npy}, {@code initial-dictionary.npy},
+ * {@code summary.csv} and {@code summary.txt} (per run: final error, also after matching the atoms
+ * up to permutation and sign, lowest and late error, first update at the target, time per update), {@code <run>-dictionary.npy}, {@code initial-dictionary.npy},
  * {@code generating-dictionary.npy} and {@code run.properties}.
  *
  * <p>A run that fails (a diverging step, say) is reported and the others go on; the outputs are
@@ -42,14 +44,20 @@ import org.pudle.spark.plot.Plots;
  */
 public final class CompareJob {
   /** The header of {@code summary.csv}. */
-  public static final String SUMMARY_HEADER = "run,method,updates,initial_err,final_err_spec,final_err_fro,min_err_spec,"
-      + "min_err_update,late_err_spec,first_update_at_target,median_seconds_per_update,seconds,failure";
+  public static final String SUMMARY_HEADER = "run,method,updates,initial_err,final_err_spec,final_err_fro,"
+      + "final_err_matched,min_err_spec,min_err_update,late_err_spec,first_update_at_target,median_seconds_per_update,"
+      + "seconds,failure";
 
   private CompareJob() {}
 
-  /** What one run did. */
+  /**
+   * What one run did.
+   *
+   * @param matchedError the final spectral error after matching the atoms to D_tilde up to
+   *                     permutation and sign ({@link AtomMatching}); NaN for a failed run
+   */
   public record RunResult(String name, String method, List<DictionaryTrainer.Update> updates, double[] dictionary,
-      String failure, double seconds) {
+      double matchedError, String failure, double seconds) {
 
     /** The errors after each update, NaN where not measured. */
     public double[] errors() {
@@ -203,8 +211,11 @@ public final class CompareJob {
       failure = "update " + (history.size() + 1) + ": " + e.getMessage();
       console.printf(Locale.ROOT, "[compare] %s failed at %s%n", r.name(), failure);
     }
+    double seconds = (System.nanoTime() - t0) * 1e-9;
+    double matched = failure == null
+        ? new DictionaryError(dTilde, m, p).spectral(AtomMatching.match(d, dTilde, m, p).matched()) : Double.NaN;
     return new RunResult(r.name(), rp.method().method().key(), List.copyOf(history), failure == null ? d : null,
-        failure, (System.nanoTime() - t0) * 1e-9);
+        matched, failure, seconds);
   }
 
   private static void writeOutputs(OutputDir out, CompareParams params, Map<String, String> given, Summary s,
@@ -272,6 +283,7 @@ public final class CompareJob {
           .append(num(s.initialError())).append(',')
           .append(last == null ? "" : num(last.errorSpectral())).append(',')
           .append(last == null ? "" : num(last.errorFrobenius())).append(',')
+          .append(num(r.matchedError())).append(',')
           .append(num(min[0])).append(',').append((int) min[1]).append(',')
           .append(num(r.lateError())).append(',')
           .append(r.firstAt(params.target()) < 0 ? "" : String.valueOf(r.firstAt(params.target()))).append(',')
@@ -289,20 +301,23 @@ public final class CompareJob {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "[compare] done: %d runs in %s; ||D0 - D~||_2/||D~||_2 = %.4e%n",
         s.runs().size(), Progress.duration(s.seconds()), s.initialError()));
-    sb.append(String.format(Locale.ROOT, "[compare] %-14s %-7s %12s %12s %7s %12s %10s %10s %9s%n", "run", "method",
-        "final err", "lowest err", "at", "late err", "first<=" + shortNum(params.target()), "s/update", "time"));
+    sb.append(String.format(Locale.ROOT, "[compare] %-14s %-7s %12s %12s %12s %7s %12s %10s %10s %9s%n", "run",
+        "method", "final err", "matched", "lowest err", "at", "late err", "first<=" + shortNum(params.target()),
+        "s/update", "time"));
     for (RunResult r : s.runs()) {
       DictionaryTrainer.Update last = r.updates().isEmpty() ? null : r.updates().get(r.updates().size() - 1);
       double[] min = r.minimum(s.initialError());
       int first = r.firstAt(params.target());
-      sb.append(String.format(Locale.ROOT, "[compare] %-14s %-7s %12.4e %12.4e %7d %12.4e %10s %10.3f %9s%n", r.name(),
-          r.method(), last == null ? Double.NaN : last.errorSpectral(), min[0], (int) min[1], r.lateError(),
+      sb.append(String.format(Locale.ROOT, "[compare] %-14s %-7s %12.4e %12.4e %12.4e %7d %12.4e %10s %10.3f %9s%n",
+          r.name(), r.method(), last == null ? Double.NaN : last.errorSpectral(), r.matchedError(), min[0], (int) min[1],
+          r.lateError(),
           first < 0 ? "-" : String.valueOf(first), r.medianSeconds(), Progress.duration(r.seconds())));
       if (r.failure() != null) {
         sb.append("[compare]   ").append(r.name()).append(" failed at ").append(r.failure()).append('\n');
       }
     }
-    sb.append("[compare] late err: the median error over the last tenth of the updates\n");
+    sb.append("[compare] matched: the final error after matching the atoms to D~ up to permutation and sign; "
+        + "late err: the median error over the last tenth of the updates\n");
     sb.append("[compare] outputs in ").append(out).append(": comparison.png, curves.csv, metrics.csv, summary.csv, "
         + "<run>-dictionary.npy, run.properties\n");
     return sb.toString();
