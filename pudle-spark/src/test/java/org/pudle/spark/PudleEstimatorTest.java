@@ -97,7 +97,8 @@ class PudleEstimatorTest {
           new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
       PudleDictionaryLearning est = estimator();
       if (extra.contains("noodl")) {
-        est.setMethod("noodl").setNoodlEta(0.5);
+        // and from the array column: the same samples
+        est.setMethod("noodl").setNoodlEta(0.5).setInputCol("xa");
       }
       if (extra.contains("hard")) {
         est.setThreshold("hard").setLambdaDecay(0.99).setDecayStep(0.01).setDecayEvery(4);
