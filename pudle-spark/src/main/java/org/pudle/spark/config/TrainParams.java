@@ -68,7 +68,18 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
 
   /** Reads and validates; rejects unknown keys. */
   public static TrainParams from(Config c) {
-    SyntheticParams data = SyntheticParams.from(c);
+    SyntheticParams data;
+    if (c.raw("input") != null) {
+      // samples from files: of the synthetic keys only p and seed mean something
+      int p = c.integer("p", 100);
+      long seed = c.longValue("seed", 1);
+      if (p < 1) {
+        throw c.error("p", "expected a positive number of atoms, got " + p);
+      }
+      data = new SyntheticParams(1, p, 1, 1, seed, org.pudle.kernels.data.SignMode.PER_SAMPLE, 0, 0, "0");
+    } else {
+      data = SyntheticParams.from(c);
+    }
     EncoderParams enc = EncoderConfig.from(c);
     GradientKind kind = EncoderConfig.gradient(c);
     int updates = c.integer("updates", 100);

@@ -262,15 +262,9 @@ public final class TrainJob {
       double finalLoss = last == null ? Double.NaN : last.loss();
       Summary summary = new Summary(d, d0, initialError[0], initialError[1], finalErr[0], finalErr[1], finalLoss,
           history, seconds);
-      writeOutputs(sc, out, params, given, summary, dTilde, reference != null, m, p);
-      console.print(summaryText(params, summary, out));
-      if (source instanceof FileSource) {
-        FileSource f = (FileSource) source;
-        if (f.badRows() + f.badFiles().size() > 0) {
-          console.printf(Locale.ROOT, "[train] input: skipped %d bad rows and %d bad files (input.bad.rows = skip)%n",
-              f.badRows(), f.badFiles().size());
-        }
-      }
+      String inputLine = "[train] data: " + source.describe() + "\n";
+      writeOutputs(sc, out, params, given, summary, dTilde, reference != null, m, p, inputLine);
+      console.print(inputLine + summaryText(params, summary, out));
       return summary;
     } finally {
       blocks.unpersist(false);
@@ -331,7 +325,7 @@ public final class TrainJob {
   }
 
   private static void writeOutputs(JavaSparkContext sc, OutputDir out, TrainParams params, Map<String, String> given,
-      Summary s, double[] dTilde, boolean withError, int m, int p) throws IOException {
+      Summary s, double[] dTilde, boolean withError, int m, int p, String inputLine) throws IOException {
     out.write("dictionary.npy", o -> Npy.writeColumnMajor(o, s.dictionary(), m, p));
     out.write("dictionary.csv", o -> Matrices.writeCsv(o, s.dictionary(), m, p));
     DictionaryFiles.writeParquet(sc, out, "dictionary.parquet", s.dictionary(), m, p);
@@ -346,7 +340,7 @@ public final class TrainJob {
           curves(s, withError), 900, 560));
     }
     out.writeText("run.properties", runProperties(params, given));
-    out.writeText("summary.txt", summaryText(params, s, out));
+    out.writeText("summary.txt", inputLine + summaryText(params, s, out));
   }
 
   /** The error curves from update 0 (D0), or the loss curve without a reference. */
