@@ -125,6 +125,9 @@ class TrainFromFilesTest {
     ConfigException e = assertThrows(ConfigException.class,
         () -> train(SYNTHETIC + "updates = 9\nbatch.size = 70\nlambda = 0.3\n", dir.resolve("parts"), true));
     assertTrue(e.getMessage().contains("lambda: 0.2 -> 0.3"), e.getMessage());
+    e = assertThrows(ConfigException.class,
+        () -> train(SYNTHETIC + "updates = 8\ncheckpoint.every = 3\nbatch.size = 70\n", dir.resolve("parts"), true));
+    assertTrue(e.getMessage().contains("after update 9, beyond updates = 8"), e.getMessage());
     e = assertThrows(ConfigException.class, () -> train(SYNTHETIC + "updates = 9\n", dir.resolve("none"), true));
     assertTrue(e.getMessage().contains("no checkpoint in"), e.getMessage());
   }

@@ -149,6 +149,10 @@ public final class TrainJob {
     Checkpoint checkpoint = null;
     if (resume) {
       checkpoint = readCheckpoint(params.output(), hadoop, settings);
+      if (checkpoint.update() > params.updates()) {
+        throw new ConfigException("--resume: the checkpoint in " + params.output() + " is after update "
+            + checkpoint.update() + ", beyond updates = " + params.updates() + " (config key 'updates')");
+      }
     }
     console.printf(Locale.ROOT, "[train] %s: %s, T=%d lambda=%s alpha=%s %s threshold, gradient %s, %d updates%s%n",
         params.name(), source.describe(), params.encoder().T(), params.encoder().lambda(), params.encoder().alpha(),
