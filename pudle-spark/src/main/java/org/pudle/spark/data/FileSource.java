@@ -284,11 +284,53 @@ public final class FileSource implements SampleSource {
     int dim = m;
     long total = n;
     JavaRDD<Slice> files = sc.parallelize(slices, readers).setName("pudle input files (" + params.path() + ")");
+    IndexRanges ranges = new IndexRanges(total, parts);
     JavaPairRDD<Long, double[]> samples = files
-        .mapPartitionsToPair(it -> samplesOf(it, p, c, dim))
-        .partitionBy(new IndexRanges(total, parts));
+        .mapPartitionsToPair(it -> runsOf(samplesOf(it, p, c, dim), ranges, dim))
+        .partitionBy(ranges);
     return samples.mapPartitionsWithIndex((j, it) -> gather(j, parts, total, dim, blockSize, it), true)
         .setName("pudle input blocks (" + params.path() + ")");
+  }
+
+  /** Rows of consecutive indices per shuffle record: far fewer objects to serialize than one per sample. */
+  private static final int RUN_VALUES = 1 << 16;
+
+  /**
+   * Packs consecutive samples bound for the same partition into runs: (index of the first,
+   * their values one after another), at most {@link #RUN_VALUES} values each.
+   */
+  private static Iterator<Tuple2<Long, double[]>> runsOf(Iterator<Tuple2<Long, double[]>> samples,
+      IndexRanges ranges, int m) {
+    int maxRows = Math.max(1, RUN_VALUES / Math.max(m, 1));
+    return new Iterator<>() {
+      private Tuple2<Long, double[]> pending;
+
+      @Override
+      public boolean hasNext() {
+        return pending != null || samples.hasNext();
+      }
+
+      @Override
+      public Tuple2<Long, double[]> next() {
+        Tuple2<Long, double[]> first = pending != null ? pending : samples.next();
+        pending = null;
+        long start = first._1();
+        int part = ranges.getPartition(start);
+        double[] buf = new double[maxRows * m];
+        System.arraycopy(first._2(), 0, buf, 0, m);
+        int rows = 1;
+        while (rows < maxRows && samples.hasNext()) {
+          Tuple2<Long, double[]> t = samples.next();
+          if (t._1() != start + rows || ranges.getPartition(t._1()) != part) {
+            pending = t;
+            break;
+          }
+          System.arraycopy(t._2(), 0, buf, rows * m, m);
+          rows++;
+        }
+        return new Tuple2<>(start, rows == maxRows ? buf : Arrays.copyOf(buf, rows * m));
+      }
+    };
   }
 
   /** The good samples of the slices' files, each with its global index, normalized. */
@@ -360,14 +402,18 @@ public final class FileSource implements SampleSource {
     long filled = 0;
     while (it.hasNext()) {
       Tuple2<Long, double[]> t = it.next();
-      int i = (int) (t._1() - start);
-      if (i < 0 || i >= size || seen[i]) {
-        throw new IllegalStateException("sample " + t._1() + " arrived twice or in partition " + j + " of [" + start
-            + ", " + end + ")");
+      int rows = t._2().length / m;
+      int i0 = (int) (t._1() - start);
+      for (int r = 0; r < rows; r++) {
+        int i = i0 + r;
+        if (i < 0 || i >= size || seen[i]) {
+          throw new IllegalStateException("sample " + (t._1() + r) + " arrived twice or in partition " + j + " of ["
+              + start + ", " + end + ")");
+        }
+        seen[i] = true;
       }
-      seen[i] = true;
-      System.arraycopy(t._2(), 0, x, i * m, m);
-      filled++;
+      System.arraycopy(t._2(), 0, x, i0 * m, rows * m);
+      filled += rows;
     }
     if (filled != size) {
       throw new IllegalStateException("partition " + j + " received " + filled + " of its " + size + " samples");
