@@ -132,7 +132,7 @@ public final class CudaKernels implements Kernels, AutoCloseable {
         k = CpuKernels.INSTANCE;
         LOG.info("kernels=auto: using the CPU backend, {}: {}", k.name(), a.description());
         if (precision == Precision.FLOAT) {
-          LOG.warn("kernel.precision=float applies to CUDA only; the CPU backend computes in double");
+          LOG.info("kernel.precision=float applies to CUDA only; the CPU backend computes in double");
         }
       }
       AUTO.put(precision, k);
