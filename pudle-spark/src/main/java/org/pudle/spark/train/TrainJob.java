@@ -18,6 +18,7 @@ import org.pudle.kernels.io.Npy;
 import org.pudle.kernels.linalg.Blas;
 import org.pudle.kernels.linalg.Norms;
 import org.pudle.spark.SparkSessions;
+import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.EncoderConfig;
 import org.pudle.spark.config.TrainParams;
@@ -77,6 +78,10 @@ public final class TrainJob {
     double[] dTilde = source.generatingDictionary().orElse(null);
     double[] d0 = data.model().initialDictionary(dTilde, data.tauB());
     int partitions = params.execution().partitions() > 0 ? params.execution().partitions() : sc.defaultParallelism();
+    // the backend is resolved on the executors before anything is written: kernels=cuda without a
+    // device is a configuration error (exit 2)
+    String backend = params.execution().kernelsSpec();
+    List<String> kernels = backend.startsWith("cpu") ? List.of() : KernelProbe.resolve(sc, backend, partitions);
     OutputDir out = OutputDir.open(params.output(), sc.hadoopConfiguration());
     console.printf(Locale.ROOT, "[train] %s: %s, T=%d lambda=%s alpha=%s %s threshold, gradient %s, %d updates%s%n",
         params.name(), source.describe(), params.encoder().T(), params.encoder().lambda(), params.encoder().alpha(),
@@ -84,6 +89,10 @@ public final class TrainJob {
         params.fullBatch() ? " (full batch)" : ", batches of " + params.batchSize());
     console.printf(Locale.ROOT, "[train] %d partitions, blocks of %d, %s; output %s%n", partitions,
         params.execution().blockSize(), Blas.description(), out);
+
+    if (!kernels.isEmpty()) {
+      console.printf(Locale.ROOT, "[train] kernels: %s%n", String.join("; ", kernels));
+    }
 
     JavaRDD<SampleBlock> blocks = source.blocks(sc, partitions, params.execution().blockSize())
         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -100,7 +109,7 @@ public final class TrainJob {
       double[] d = d0.clone();
       SparkGradientOracle oracle = new SparkGradientOracle(sc, blocks, m, p, params.gradient(),
           params.execution().scratchBytes(), params.execution().aggregateDepth(), data.n(), params.batchSize(),
-          data.seed());
+          data.seed(), backend);
       List<DictionaryTrainer.Update> history = new ArrayList<>();
       Progress progress = new Progress(console, "train", params.updates(), params.progressSeconds());
       try (OutputDir.TextStream metrics = out.stream("metrics.csv")) {
@@ -250,6 +259,8 @@ public final class TrainJob {
     eff.put("block.size", String.valueOf(p.execution().blockSize()));
     eff.put("aggregate.depth", String.valueOf(p.execution().aggregateDepth()));
     eff.put("kernel.scratch.mb", String.valueOf(p.execution().scratchBytes() / (double) (1 << 20)));
+    eff.put("kernels", p.execution().kernels());
+    eff.put("kernel.precision", p.execution().precision().toString());
     eff.put("output", p.output());
     eff.put("metrics.every", String.valueOf(p.metricsEvery()));
     eff.put("progress.seconds", String.valueOf(p.progressSeconds()));
