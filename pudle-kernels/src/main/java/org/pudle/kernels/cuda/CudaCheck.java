@@ -24,8 +24,9 @@ import org.pudle.kernels.linalg.Blas;
  * bundle of {@code submit/gpu-bundle} runs it on a machine with neither Java nor Spark).
  *
  * <ol>
- *   <li>The CPU part, always: the BLAS in use, its DGEMM rate, and the CPU kernel's GFLOP/s at
- *       the benchmark shape on a few samples.
+ *   <li>The CPU part, always: the BLAS in use, its DGEMM rate, and the CPU kernel's GFLOP/s
+ *       (g_dec and g_ae-ls) at the benchmark shape on a few samples ({@code --cpu-samples}, at
+ *       least 8 per thread), with the time per B samples that rate implies.
  *   <li>Agreement, when there is a device: on random synthetic problems, every gradient kind
  *       (dec, ae-ls, ae-lasso) and encoder variant (soft, soft with decay, hard, hard with decay)
  *       in each precision, the maximum relative difference
@@ -66,7 +67,7 @@ public final class CudaCheck {
   }
 
   private static final String USAGE = "usage: cuda-check [--require-cuda] [--size MxPxT (1000x1500x100)] "
-      + "[--samples B (4096)] [--reps R (5)] [--cpu-samples N (16)] [--precisions double,float] [--no-bench]";
+      + "[--samples B (4096)] [--reps R (5)] [--cpu-samples N (32)] [--precisions double,float] [--no-bench]";
 
   static Map<String, String> parse(String[] args) {
     Map<String, String> o = new LinkedHashMap<>();
@@ -133,7 +134,7 @@ public final class CudaCheck {
       T = Integer.parseInt(size[2]);
       samples = intOpt(o, "samples", 4096);
       reps = intOpt(o, "reps", 5);
-      cpuSamples = intOpt(o, "cpu-samples", 16);
+      cpuSamples = intOpt(o, "cpu-samples", 32);
       for (String s : o.getOrDefault("precisions", "double,float").split(",")) {
         precisions.add(Precision.parse(s));
       }
@@ -150,23 +151,20 @@ public final class CudaCheck {
     CudaContext.Availability a = CudaKernels.availability();
     say("CUDA: %s", a.available() ? a.description() : "not available: " + a.description());
 
-    // the CPU part: the kernel at the benchmark shape on a few samples, all cores
+    // the CPU part: the kernel at the benchmark shape on a few samples (at least 8 per thread:
+    // narrower slices turn the GEMMs into matrix-vector products)
     Problem cpuProblem = Problem.of(m, p, cpuSamples, 11);
     EncoderParams enc = EncoderParams.soft(T, 0.2, 0.2);
     DictionaryOperator cpuOp = DictionaryOperator.of(cpuProblem.d, m, p, enc.alpha());
-    for (GradientKind kind : GradientKind.values()) {
-      double[] times = new double[2];
-      for (int r = -1; r < times.length; r++) {
-        long t0 = System.nanoTime();
-        ParallelGradient.sum(cpuOp, enc, kind, cpuProblem.x, cpuSamples, threads, 1L << 30);
-        if (r >= 0) {
-          times[r] = (System.nanoTime() - t0) * 1e-9;
-        }
-      }
-      double sec = median(times);
+    int cpuThreads = Math.max(1, Math.min(threads, cpuSamples / 8));
+    ParallelGradient.sum(cpuOp, enc, GradientKind.AE_LS, cpuProblem.x, Math.min(cpuSamples, 2), 1, 1L << 30);
+    for (GradientKind kind : new GradientKind[] {GradientKind.DEC, GradientKind.AE_LS}) {
+      long t0 = System.nanoTime();
+      ParallelGradient.sum(cpuOp, enc, kind, cpuProblem.x, cpuSamples, cpuThreads, 1L << 30);
+      double sec = (System.nanoTime() - t0) * 1e-9;
       double gflops = UnfoldedIsta.flops(kind, m, p, T, cpuSamples, cpuSamples) / sec * 1e-9;
       say("CPU   %-8s m=%d p=%d T=%d on %d samples, %d threads: %.3f s, %.1f GFLOP/s (%.1f s per %d samples at this rate)",
-          kind, m, p, T, cpuSamples, threads, sec, gflops, sec * samples / cpuSamples, samples);
+          kind, m, p, T, cpuSamples, cpuThreads, sec, gflops, sec * samples / cpuSamples, samples);
     }
 
     if (!a.available()) {
@@ -174,14 +172,22 @@ public final class CudaCheck {
       return o.containsKey("require-cuda") ? 3 : 0;
     }
 
-    boolean ok = true;
     CudaContext ctx = CudaContext.shared();
+    List<CudaKernels> backends = new ArrayList<>();
     for (Precision precision : precisions) {
-      try (CudaKernels cuda = CudaKernels.on(ctx, precision)) {
-        ok &= agreement(cuda, precision, threads);
-        if (!o.containsKey("no-bench")) {
-          bench(ctx, cuda, precision, m, p, T, samples, reps);
+      backends.add(CudaKernels.on(ctx, precision));
+    }
+    boolean ok;
+    try {
+      ok = agreement(backends, threads);
+      if (!o.containsKey("no-bench")) {
+        for (CudaKernels cuda : backends) {
+          bench(ctx, cuda, cuda.precision(), m, p, T, samples, reps);
         }
+      }
+    } finally {
+      for (CudaKernels cuda : backends) {
+        cuda.close();
       }
     }
     say(ok ? "cuda-check: all agreement checks passed" : "cuda-check: AGREEMENT FAILED");
@@ -201,8 +207,7 @@ public final class CudaCheck {
     }
   }
 
-  private static boolean agreement(CudaKernels cuda, Precision precision, int threads) {
-    double tol = precision == Precision.DOUBLE ? FP64_TOLERANCE : FP32_TOLERANCE;
+  private static boolean agreement(List<CudaKernels> backends, int threads) {
     // small, tile-edge and large shapes: {m, p, T, samples}
     int[][] shapes = {{50, 100, 50, 300}, {130, 257, 20, 333}, {1000, 1500, 8, 96}};
     EncoderParams[] variants = {
@@ -212,8 +217,12 @@ public final class CudaCheck {
       new EncoderParams(1, 0.2, 0.2, ThresholdKind.HARD, 0.1, 0.98),
     };
     String[] names = {"soft", "soft+decay", "hard", "hard+decay"};
-    double worst = 0;
-    boolean ok = true;
+    Map<Precision, Double> worst = new LinkedHashMap<>();
+    Map<Precision, Boolean> passed = new LinkedHashMap<>();
+    for (CudaKernels cuda : backends) {
+      worst.put(cuda.precision(), 0.0);
+      passed.put(cuda.precision(), true);
+    }
     for (int[] s : shapes) {
       Problem pr = Problem.of(s[0], s[1], s[3], 1000 + s[0]);
       for (int v = 0; v < variants.length; v++) {
@@ -221,23 +230,33 @@ public final class CudaCheck {
         DictionaryOperator op = DictionaryOperator.of(pr.d, pr.m, pr.p, e.alpha());
         for (GradientKind kind : GradientKind.values()) {
           GradientSums cpu = ParallelGradient.sum(op, e, kind, pr.x, pr.n, threads, 1L << 30);
-          GradientSums gpu = new GradientSums(pr.m, pr.p);
-          cuda.unfoldedIsta(op, e, 0).accumulate(kind, pr.x, 0, pr.n, gpu);
-          double g = maxRelative(gpu.gradientBuffer(), cpu.gradientBuffer());
-          double loss = Math.abs(gpu.meanLoss() - cpu.meanLoss()) / Math.abs(cpu.meanLoss());
-          double l1 = Math.abs(gpu.meanL1() - cpu.meanL1()) / Math.max(Math.abs(cpu.meanL1()), Double.MIN_NORMAL);
-          double nnz = Math.abs(gpu.meanNonZeros() - cpu.meanNonZeros());
-          double err = Math.max(g, Math.max(loss, l1));
-          boolean pass = err <= tol && !Double.isNaN(err);
-          ok &= pass;
-          worst = Math.max(worst, Double.isNaN(err) ? Double.POSITIVE_INFINITY : err);
-          say("agree %s %-8s %-10s m=%-4d p=%-4d T=%-3d n=%-4d gradient %.2e  loss %.2e  l1 %.2e  nnz/sample %+.3f  %s",
-              precision.label(), kind, names[v], pr.m, pr.p, e.T(), pr.n, g, loss, l1, nnz, pass ? "ok" : "FAIL");
+          for (CudaKernels cuda : backends) {
+            Precision precision = cuda.precision();
+            double tol = precision == Precision.DOUBLE ? FP64_TOLERANCE : FP32_TOLERANCE;
+            GradientSums gpu = new GradientSums(pr.m, pr.p);
+            cuda.unfoldedIsta(op, e, 0).accumulate(kind, pr.x, 0, pr.n, gpu);
+            double g = maxRelative(gpu.gradientBuffer(), cpu.gradientBuffer());
+            double loss = Math.abs(gpu.meanLoss() - cpu.meanLoss()) / Math.abs(cpu.meanLoss());
+            double l1 = Math.abs(gpu.meanL1() - cpu.meanL1()) / Math.max(Math.abs(cpu.meanL1()), Double.MIN_NORMAL);
+            double nnz = gpu.meanNonZeros() - cpu.meanNonZeros();
+            double err = Math.max(g, Math.max(loss, l1));
+            boolean pass = err <= tol && !Double.isNaN(err);
+            passed.put(precision, passed.get(precision) && pass);
+            worst.put(precision, Math.max(worst.get(precision), Double.isNaN(err) ? Double.POSITIVE_INFINITY : err));
+            say("agree %s %-8s %-10s m=%-4d p=%-4d T=%-3d n=%-4d gradient %.2e  loss %.2e  l1 %.2e  "
+                + "nnz/sample %+.3f  %s", precision.label(), kind, names[v], pr.m, pr.p, e.T(), pr.n, g, loss, l1, nnz,
+                pass ? "ok" : "FAIL");
+          }
         }
       }
     }
-    say("agreement %s: max relative difference %.2e (required <= %.0e): %s", precision.label(), worst, tol,
-        ok ? "PASS" : "FAIL");
+    boolean ok = true;
+    for (Precision precision : worst.keySet()) {
+      double tol = precision == Precision.DOUBLE ? FP64_TOLERANCE : FP32_TOLERANCE;
+      say("agreement %s: max relative difference %.2e (required <= %.0e): %s", precision.label(), worst.get(precision),
+          tol, passed.get(precision) ? "PASS" : "FAIL");
+      ok &= passed.get(precision);
+    }
     return ok;
   }
 
