@@ -27,6 +27,7 @@ import org.pudle.kernels.UnfoldedIsta;
 import org.pudle.kernels.linalg.Blas;
 import org.pudle.kernels.linalg.Norms;
 import org.pudle.spark.SparkSessions;
+import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.EncodeParams;
 import org.pudle.spark.data.FileSource;
@@ -97,8 +98,16 @@ public final class EncodeJob {
     EncoderParams encoder = params.encoder();
     FistaLasso.Options lassoOptions = params.fista() ? params.lasso() : null;
     long scratch = params.execution().scratchBytes();
+    // the unfolded encoder runs on the kernels backend (kernels, kernel.precision), resolved on the
+    // executors first; FISTA runs on the CPU
+    String backend = params.fista() ? "cpu" : params.execution().kernelsSpec();
+    if (!backend.startsWith("cpu")) {
+      for (String k : KernelProbe.resolve(sc, backend, partitions)) {
+        console.println("[encode] kernels: " + k);
+      }
+    }
     JavaRDD<Row> rows = source.blocks(sc, partitions, params.execution().blockSize())
-        .mapPartitions(it -> encode(it, bc, m, p, encoder, lassoOptions, scratch))
+        .mapPartitions(it -> encode(it, bc, m, p, encoder, lassoOptions, scratch, backend))
         .persist(StorageLevel.MEMORY_AND_DISK());
     rows.setName("pudle codes (" + params.input().path() + ")");
     try {
@@ -142,10 +151,10 @@ public final class EncodeJob {
 
   /** The rows of a partition's blocks. */
   private static Iterator<Row> encode(Iterator<SampleBlock> blocks, Broadcast<double[]> bc, int m, int p,
-      EncoderParams encoder, FistaLasso.Options lassoOptions, long scratchBytes) {
+      EncoderParams encoder, FistaLasso.Options lassoOptions, long scratchBytes, String backend) {
     double[] d = bc.value();
     double lambda = encoder.lambda();
-    UnfoldedIsta unfolded = lassoOptions != null ? null : Kernels.byName("cpu").unfoldedIsta(
+    UnfoldedIsta unfolded = lassoOptions != null ? null : Kernels.byName(backend).unfoldedIsta(
         DictionaryOperator.of(d, m, p, encoder.alpha()), encoder, scratchBytes);
     FistaLasso lasso = lassoOptions != null ? new FistaLasso(d, m, p, lambda, lassoOptions) : null;
     BLAS blas = Blas.blas();

@@ -21,6 +21,7 @@ import org.pudle.kernels.io.Npy;
 import org.pudle.kernels.linalg.Blas;
 import org.pudle.kernels.linalg.Norms;
 import org.pudle.spark.SparkSessions;
+import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.DictionarySources;
@@ -145,6 +146,10 @@ public final class TrainJob {
     long batch = params.batchSizeFor(n);
     int partitions = params.execution().partitions() > 0 ? params.execution().partitions() : sc.defaultParallelism();
     String settings = settings(params, m, p, n, batch);
+    // the backend is resolved on the executors before anything is written: kernels=cuda without a
+    // device is a configuration error (exit 2)
+    String backend = params.execution().kernelsSpec();
+    List<String> kernels = backend.startsWith("cpu") ? List.of() : KernelProbe.resolve(sc, backend, partitions);
 
     Checkpoint checkpoint = null;
     if (resume) {
@@ -164,6 +169,10 @@ public final class TrainJob {
       for (String problem : ((FileSource) source).problems()) {
         console.println("[train] skipped: " + problem);
       }
+    }
+
+    if (!kernels.isEmpty()) {
+      console.printf(Locale.ROOT, "[train] kernels: %s%n", String.join("; ", kernels));
     }
 
     JavaRDD<SampleBlock> blocks = source.blocks(sc, partitions, params.execution().blockSize())
@@ -222,7 +231,7 @@ public final class TrainJob {
             checkpoint.update());
       }
       SparkGradientOracle oracle = new SparkGradientOracle(sc, blocks, m, p, params.gradient(),
-          params.execution().scratchBytes(), params.execution().aggregateDepth(), n, batch, data.seed());
+          params.execution().scratchBytes(), params.execution().aggregateDepth(), n, batch, data.seed(), backend);
       Progress progress = new Progress(console, "train", params.updates(), params.progressSeconds());
       int every = ds.checkpointEvery();
       long[] seen = {from.seen()};
@@ -445,6 +454,8 @@ public final class TrainJob {
     eff.put("block.size", String.valueOf(p.execution().blockSize()));
     eff.put("aggregate.depth", String.valueOf(p.execution().aggregateDepth()));
     eff.put("kernel.scratch.mb", String.valueOf(p.execution().scratchBytes() / (double) (1 << 20)));
+    eff.put("kernels", p.execution().kernels());
+    eff.put("kernel.precision", p.execution().precision().toString());
     eff.put("output", p.output());
     eff.put("metrics.every", String.valueOf(p.metricsEvery()));
     eff.put("progress.seconds", String.valueOf(p.progressSeconds()));
