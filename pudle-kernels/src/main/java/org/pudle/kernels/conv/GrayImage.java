@@ -43,6 +43,11 @@ public record GrayImage(String name, long index, int height, int width, int maxV
     return out;
   }
 
+  /** The same pixels with another name. */
+  public GrayImage withName(String newName) {
+    return new GrayImage(newName, index, height, width, maxValue, samples);
+  }
+
   /** The same pixels with another index. */
   public GrayImage withIndex(long newIndex) {
     return new GrayImage(name, newIndex, height, width, maxValue, samples);
