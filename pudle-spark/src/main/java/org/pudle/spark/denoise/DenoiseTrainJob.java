@@ -328,8 +328,10 @@ public final class DenoiseTrainJob {
     out.write("filters.png", o -> FilterMosaic.write(o, s.model().filters(), params.k(), params.channels(), 6));
     List<DictionaryTrainer.Update> h = s.updates();
     if (!h.isEmpty()) {
-      // the per-update loss of one crop is noisy: plot its mean over windows of one epoch
-      int win = Math.max(1, (int) Math.min(h.size(), (n + params.batchSize() - 1) / params.batchSize()));
+      // the per-update loss of one crop is noisy: plot its mean over windows of a hundredth of the
+      // run, at most an epoch
+      int epochLen = (n + params.batchSize() - 1) / params.batchSize();
+      int win = Math.max(1, Math.min(epochLen, h.size() / 100));
       List<Double> xs = new ArrayList<>();
       List<Double> ys = new ArrayList<>();
       for (int i = 0; i + win <= h.size(); i += win) {
@@ -389,9 +391,10 @@ public final class DenoiseTrainJob {
       double perUpdate = wall / h.size();
       int epochLen = (n + params.batchSize() - 1) / params.batchSize();
       sb.append(String.format(Locale.ROOT,
-          "[denoise-train] %.4f s per update (crops and kernels %.4f task-seconds); at this rate %d epochs of %d "
-              + "images (%d updates) take %s%n", perUpdate, kernel / h.size(), params.epochs(), n,
-          (long) params.epochs() * epochLen, Progress.duration(perUpdate * params.epochs() * epochLen)));
+          "[denoise-train] %.4f s per update (crops and kernels %.4f task-seconds, %.2f GFLOP/s); at this rate %d "
+              + "epochs of %d images (%d updates) take %s%n", perUpdate, kernel / h.size(),
+          updateFlops(params) / (kernel / h.size()) * 1e-9, params.epochs(), n, (long) params.epochs() * epochLen,
+          Progress.duration(perUpdate * params.epochs() * epochLen)));
       int win = Math.min(h.size(), epochLen);
       double m = 0;
       for (int i = h.size() - win; i < h.size(); i++) {
@@ -469,7 +472,7 @@ public final class DenoiseTrainJob {
     return sb.toString();
   }
 
-  /** The flops of one update's kernels, for the benchmark line of the summary. */
+  /** The GEMM flops of one update's kernels ({@link ConvUnfoldedIsta#flops}), for the summary's rate. */
   static double updateFlops(DenoiseTrainParams p) {
     ConvGeometry g = p.cropGeometry();
     return p.batchSize() * ConvUnfoldedIsta.flops(p.gradient(), g, p.encoder().T());
