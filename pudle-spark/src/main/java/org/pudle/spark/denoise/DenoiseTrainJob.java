@@ -220,6 +220,14 @@ public final class DenoiseTrainJob {
       if (testCsv != null) {
         testCsv.line(TEST_HEADER);
       }
+      if (test != null && params.testEvery() > 0 && updates > 0) {
+        // the starting point of the test curve
+        TestPoint tp = testPoint(sc, test, w, params, 0, 0);
+        tests.add(tp);
+        testCsv.line(testRow(tp));
+        console.printf(Locale.ROOT, "[denoise-train] update 0: test PSNR %.3f dB (noisy %.3f dB) on %d images in %s%n",
+            tp.psnr(), tp.noisyPsnr(), tp.images(), Progress.duration(tp.seconds()));
+      }
       try (OutputDir.TextStream metrics = out.stream("metrics.csv")) {
         metrics.line(METRICS_HEADER);
         try {
@@ -239,7 +247,7 @@ public final class DenoiseTrainJob {
                 rec.seconds()));
             boolean last = rec.update() == updates;
             if (test != null && !last && params.testEvery() > 0 && rec.update() % params.testEvery() == 0) {
-              TestPoint tp = testPoint(sc, test, d, params, rec);
+              TestPoint tp = testPoint(sc, test, d, params, rec.update(), rec.epoch());
               tests.add(tp);
               testCsv.line(testRow(tp));
               console.printf(Locale.ROOT, "[denoise-train] update %d: test PSNR %.3f dB (noisy %.3f dB) on %d images "
@@ -282,11 +290,11 @@ public final class DenoiseTrainJob {
   }
 
   private static TestPoint testPoint(JavaSparkContext sc, JavaRDD<GrayImage> test, double[] d,
-      DenoiseTrainParams params, DictionaryTrainer.Update rec) {
+      DenoiseTrainParams params, int update, double epoch) {
     long te = System.nanoTime();
     List<Evaluation.Score> scores = Evaluation.evaluate(sc, test, d, params.k(), params.stride(), params.channels(),
         params.encoder(), params.noise(), params.testSeed(), params.backend());
-    return new TestPoint(rec.update(), rec.epoch(), Evaluation.meanPsnr(scores), Evaluation.meanNoisyPsnr(scores),
+    return new TestPoint(update, epoch, Evaluation.meanPsnr(scores), Evaluation.meanNoisyPsnr(scores),
         scores.size(), (System.nanoTime() - te) * 1e-9);
   }
 
@@ -353,7 +361,7 @@ public final class DenoiseTrainJob {
         x[i] = s.tests().get(i).update();
         y[i] = s.tests().get(i).psnr();
       }
-      out.write("test-psnr.png", o -> Plots.logY(o, "pudle denoise-train: " + params.name() + ", test PSNR",
+      out.write("test-psnr.png", o -> Plots.linear(o, "pudle denoise-train: " + params.name() + ", test PSNR",
           "update", "mean PSNR [dB]", List.of(new Plots.Series("test images, noise " + fmt(params.noise()), x, y)), 900,
           560));
       StringBuilder sb = new StringBuilder(IMAGES_HEADER).append('\n');

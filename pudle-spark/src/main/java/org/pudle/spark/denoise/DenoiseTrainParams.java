@@ -47,7 +47,7 @@ public record DenoiseTrainParams(String name, List<String> trainImages, int trai
       new KeyDoc("train.limit", "0", "use the first N training images (sorted by name); 0 = all"),
       new KeyDoc("test.images", "(none)", "test image files or folders (BSD68), denoised whole; empty = no test"),
       new KeyDoc("test.limit", "0", "use the first N test images; 0 = all"),
-      new KeyDoc("test.every", "0", "updates between test PSNR evaluations (and checkpoints); 0 = only at the end"),
+      new KeyDoc("test.every", "0", "updates between test PSNR evaluations (and checkpoints), with one before the first update; 0 = only at the end"),
       new KeyDoc("test.seed", "1", "seed of the test noise (drawn per file name)"),
       new KeyDoc("filters", "64", "number of convolutional filters"),
       new KeyDoc("filter.size", "9", "filters are filter.size x filter.size"),

@@ -92,8 +92,8 @@ class DenoiseTrainJobTest {
     assertEquals(37, Files.readAllLines(out.resolve("metrics.csv")).size());
     List<String> tests = Files.readAllLines(out.resolve("test-psnr.csv"));
     assertEquals(DenoiseTrainJob.TEST_HEADER, tests.get(0));
-    assertEquals(4, tests.size(), "evaluations at updates 12, 24 and the end");
-    assertTrue(tests.get(3).startsWith("36,"), tests.get(3));
+    assertEquals(5, tests.size(), "evaluations before the first update, at updates 12, 24 and at the end");
+    assertTrue(tests.get(1).startsWith("0,") && tests.get(4).startsWith("36,"), tests.toString());
     for (String f : List.of("filters.png", "learning-curve.png", "test-psnr.png", "initial-filters.npy",
         "run.properties", "summary.txt", "test-images.csv")) {
       assertTrue(Files.size(out.resolve(f)) > 100, f);
@@ -104,6 +104,7 @@ class DenoiseTrainJobTest {
 
     // the denoiser learned something: better than the initial filters on the test images
     double initial = meanTestPsnr(prep.initialFilters(), p, 7);
+    assertEquals(initial, s.tests().get(0).psnr(), 1e-12, "update 0 scores the initial filters");
     double trained = Evaluation.meanPsnr(s.finalScores());
     assertEquals(trained, meanTestPsnr(w, p, 7), 1e-12, "the Spark evaluation equals a local one");
     assertTrue(trained > initial + 1, "test PSNR " + initial + " -> " + trained);
