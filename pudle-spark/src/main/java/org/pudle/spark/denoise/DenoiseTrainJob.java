@@ -186,7 +186,10 @@ public final class DenoiseTrainJob {
         prepared.sigmaMax2(), 2 / prepared.sigmaMax2());
 
     JavaRDD<GrayImage> train = loadImages(sc, prepared.train(), partitions, "training");
-    JavaRDD<GrayImage> test = prepared.test().isEmpty() ? null : loadImages(sc, prepared.test(), partitions, "test");
+    // test images are denoised independently: spread them over every core even when one crop per
+    // update keeps the training images in one partition
+    JavaRDD<GrayImage> test = prepared.test().isEmpty() ? null
+        : loadImages(sc, prepared.test(), Math.max(partitions, sc.defaultParallelism()), "test");
     try {
       long t0 = System.nanoTime();
       materialize(train);

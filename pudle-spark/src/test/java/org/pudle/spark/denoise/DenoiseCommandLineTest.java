@@ -168,6 +168,23 @@ class DenoiseCommandLineTest {
   }
 
   @Test
+  void initStartsFromAModelOfTheSameGeometry(@TempDir Path dir) throws IOException {
+    Path out = dir.resolve("out");
+    Path c = dir.resolve("init.properties");
+    Files.writeString(c, "train.images = " + data.resolve("imgs") + "\nfilters = 4\nfilter.size = 5\nstride = 2\n"
+        + "crop = 15\nepochs = 0\ninit = " + data.resolve("model") + "\noutput = " + out + "\n");
+    Run r = run("denoise-train", c.toString());
+    assertEquals(0, r.status(), r.err());
+    DenoiseModel m = DenoiseModel.read(out.toString(), new Configuration());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(model.filters(), m.filters(), 0.0);
+    Files.writeString(c, "train.images = " + data.resolve("imgs") + "\nfilters = 5\nfilter.size = 5\nstride = 2\n"
+        + "crop = 15\nepochs = 0\ninit = " + data.resolve("model") + "\noutput = " + dir.resolve("out2") + "\n");
+    r = run("denoise-train", c.toString());
+    assertEquals(2, r.status(), r.err());
+    assertTrue(r.err().contains("config key 'init'") && r.err().contains("the model has 4 filters"), r.err());
+  }
+
+  @Test
   void keysAndHelp() {
     assertEquals(0, run("denoise-train", "--keys").status());
     assertEquals(2, run("denoise-train").status());
