@@ -55,6 +55,9 @@ class DenoiseCommandLineTest {
     }
     TestImages.writeGray(clean.resolve("z.png"), c, 21, 25);
     TestImages.writeGray(noisy.resolve("z.png"), nz, 21, 25);
+    Path broken = Files.createDirectories(data.resolve("broken"));
+    TestImages.writeGray(broken.resolve("good.png"), TestImages.texture(21, 25, 4), 21, 25);
+    Files.writeString(broken.resolve("corrupt.png"), "not a png");
     model = new DenoiseModel(5, 2, 4, new ConvEncoderParams(4, 0.1, 0.05, ConvThreshold.SOFT_NONNEG, 0),
         ConvFilters.random(5, 4, 2));
     model.write(OutputDir.open(data.resolve("model").toString(), new Configuration()));
@@ -150,14 +153,16 @@ class DenoiseCommandLineTest {
       "alpha = 2.5 | sigma_max(D0)^2",
       "batch.size = 7 | more than the 2 training images",
       "train.images = /nonexistent/folder | config key 'train.images'",
-      "loss.per = pixel | config key 'loss.per'"})
+      "loss.per = pixel | config key 'loss.per'",
+      "train.images = BROKEN | corrupt.png"})
   void invalidDenoiseTrainConfigExitsTwoAndWritesNothing(String line, String expected, @TempDir Path dir)
       throws IOException {
     Path out = Files.createDirectories(dir.resolve("out"));
     Files.writeString(out.resolve("filters.npy"), "a previous result");
     Path c = dir.resolve("bad.properties");
     Files.writeString(c, "train.images = " + data.resolve("imgs") + "\nfilters = 4\nfilter.size = 5\nstride = 2\n"
-        + "crop = 15\nupdates = 2\noutput = " + out + "\n" + line + "\n");
+        + "crop = 15\nupdates = 2\noutput = " + out + "\n" + line.replace("BROKEN", data.resolve("broken").toString())
+        + "\n");
     Run r = run("denoise-train", c.toString());
     assertEquals(2, r.status(), r.err());
     assertTrue(r.err().contains(expected), "message should contain '" + expected + "': " + r.err());
