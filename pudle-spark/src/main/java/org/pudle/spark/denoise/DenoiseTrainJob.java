@@ -52,6 +52,9 @@ public final class DenoiseTrainJob {
   public static final String TEST_HEADER = "update,epoch,test_psnr,noisy_psnr,images,seconds";
   public static final String IMAGES_HEADER = "image,height,width,noisy_psnr,denoised_psnr,code_density";
 
+  /** The training length of the paper's Table 1 (appendix B.3). */
+  static final int PAPER_EPOCHS = 250;
+
   private DenoiseTrainJob() {}
 
   /**
@@ -406,6 +409,10 @@ public final class DenoiseTrainJob {
               + "epochs of %d images (%d updates) take %s%n", perUpdate, kernel / h.size(),
           updateFlops(params) / (kernel / h.size()) * 1e-9, params.epochs(), n, (long) params.epochs() * epochLen,
           Progress.duration(perUpdate * params.epochs() * epochLen)));
+      if (params.epochs() != PAPER_EPOCHS || params.updates() > 0) {
+        sb.append(String.format(Locale.ROOT, "[denoise-train] the paper's %d epochs (%d updates) would take %s%n",
+            PAPER_EPOCHS, (long) PAPER_EPOCHS * epochLen, Progress.duration(perUpdate * PAPER_EPOCHS * epochLen)));
+      }
       int win = Math.min(h.size(), epochLen);
       double m = 0;
       for (int i = h.size() - win; i < h.size(); i++) {
