@@ -1,5 +1,10 @@
 package org.pudle.spark.cli;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -50,7 +55,32 @@ final class DenoiseTrainCommand implements Callable<Integer> {
     Config c = Config.load(config, overrides);
     DenoiseTrainParams params = DenoiseTrainParams.from(c);
     DenoiseTrainJob.Prepared prepared = DenoiseTrainJob.prepare(c, params, new Configuration());
-    DenoiseTrainJob.run(params, prepared, c.values(), System.out);
+    DenoiseTrainJob.run(params, prepared, c.values(), printStream(spec.commandLine().getOut()));
     return 0;
+  }
+
+  /** The command line's writer as the PrintStream the job prints its progress to. */
+  static PrintStream printStream(PrintWriter writer) {
+    OutputStream bytes = new OutputStream() {
+      private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+
+      @Override
+      public void write(int b) {
+        buffer.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        buffer.write(b, off, len);
+      }
+
+      @Override
+      public void flush() {
+        writer.write(buffer.toString(StandardCharsets.UTF_8));
+        buffer.reset();
+        writer.flush();
+      }
+    };
+    return new PrintStream(bytes, true, StandardCharsets.UTF_8);
   }
 }
