@@ -78,4 +78,42 @@ public final class Plots {
     }
     ChartUtils.writeChartAsPNG(out, chart, width, height);
   }
+
+  /**
+   * Writes a PNG line chart with linear axes (for quantities such as a PSNR in dB); points that
+   * are not finite are left out.
+   */
+  public static void linear(OutputStream out, String title, String xLabel, String yLabel, List<Series> series,
+      int width, int height) throws IOException {
+    XYSeriesCollection data = new XYSeriesCollection();
+    for (Series s : series) {
+      XYSeries xy = new XYSeries(s.label(), false, true);
+      for (int i = 0; i < s.x().length; i++) {
+        if (Double.isFinite(s.y()[i]) && Double.isFinite(s.x()[i])) {
+          xy.add(s.x()[i], s.y()[i]);
+        }
+      }
+      data.addSeries(xy);
+    }
+    NumberAxis yAxis = new NumberAxis(yLabel);
+    yAxis.setAutoRangeIncludesZero(false);
+    NumberAxis xAxis = new NumberAxis(xLabel);
+    xAxis.setAutoRangeIncludesZero(false);
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+    for (int i = 0; i < series.size(); i++) {
+      renderer.setSeriesPaint(i, COLORS[i % COLORS.length]);
+      renderer.setSeriesStroke(i, new BasicStroke(2f));
+    }
+    XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(new Color(0xdddddd));
+    plot.setRangeGridlinePaint(new Color(0xdddddd));
+    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, series.size() > 1);
+    chart.setBackgroundPaint(Color.WHITE);
+    LegendTitle legend = chart.getLegend();
+    if (legend != null) {
+      legend.setPosition(RectangleEdge.BOTTOM);
+    }
+    ChartUtils.writeChartAsPNG(out, chart, width, height);
+  }
 }
