@@ -45,6 +45,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   private double[] bt = new double[0];
   private double[] r = new double[0];
   private double[] pm = new double[0];
+  private int storedColumns;
 
   /**
    * @param op           the dictionary and its iteration matrix; its alpha must equal the
@@ -118,13 +119,73 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     }
     int chunk = chunkColumns(kind);
     double[] grad = sums.gradientBuffer();
+    storedColumns = 0;
     for (int j = 0; j < cols; j += chunk) {
       int b = Math.min(chunk, cols - j);
       int off = xOff + j * m;
       boolean keepAll = kind.throughEncoder();
       ensureScratch(b, keepAll);
       forward(x, off, b, keepAll);
-      backward(kind, x, off, b, keepAll, grad, sums);
+      backward(kind, x, off, b, keepAll, T, grad, sums);
+    }
+  }
+
+  /**
+   * Runs the T layers on one chunk of {@code b} columns and keeps every code
+   * {@code Z_1 .. Z_T}, so that {@link #accumulateFromDepth} can then serve any depth
+   * {@code t <= T} without another forward pass (the per-t read-outs of the gradient studies).
+   * The codes stay valid until the next call on this instance.
+   *
+   * @param x not modified
+   * @param b at least 1 and at most {@link #chunkColumns(GradientKind) chunkColumns(AE_LS)}
+   * @return the stored codes: {@code Z_t} is p x b column-major at {@code codes.offset(t)} of
+   *         {@code codes.array()} (shared scratch: read, do not modify)
+   */
+  public StoredCodes forwardAll(double[] x, int xOff, int b) {
+    checkBlock(x, xOff, b);
+    int most = chunkColumns(GradientKind.AE_LS);
+    if (b < 1 || b > most) {
+      throw new IllegalArgumentException("chunk: expected 1 to " + most + " columns within the scratch budget, got " + b);
+    }
+    ensureScratch(b, true);
+    forward(x, xOff, b, true);
+    storedColumns = b;
+    return new StoredCodes(zs, p, b);
+  }
+
+  /**
+   * Adds to {@code sums} the gradient of {@code kind} of the network truncated at depth
+   * {@code t} (the encoder {@code z_t} with layers {@code 0 .. t-1}, decoder {@code D z_t}) over the
+   * chunk of the last {@link #forwardAll}: the same sums, to rounding, that {@link #accumulate}
+   * gives with {@code T = t}. The backward pass starts from the stored {@code Z_t} and costs
+   * about {@code 4 p^2 b t} flops for the ae gradients, {@code 4 m p b} for g_dec.
+   *
+   * @param x    the same columns that were given to {@link #forwardAll}; not modified
+   * @param sums modified
+   */
+  public void accumulateFromDepth(GradientKind kind, int t, double[] x, int xOff, int b, GradientSums sums) {
+    if (b != storedColumns || b == 0) {
+      throw new IllegalStateException("accumulateFromDepth: forwardAll stored " + storedColumns + " columns, asked for " + b);
+    }
+    if (t < 1 || t > T) {
+      throw new IllegalArgumentException("depth: expected 1 <= t <= T = " + T + ", got " + t);
+    }
+    if (sums.m() != m || sums.p() != p) {
+      throw new IllegalArgumentException("sums: expected " + m + " x " + p + ", got " + sums.m() + " x " + sums.p());
+    }
+    checkBlock(x, xOff, b);
+    backward(kind, x, xOff, b, true, t, sums.gradientBuffer(), sums);
+  }
+
+  /**
+   * The codes {@code Z_1 .. Z_T} of the last {@link #forwardAll}, p x b each, column-major.
+   *
+   * @param array the scratch that holds them (read-only for callers)
+   */
+  public record StoredCodes(double[] array, int p, int b) {
+    /** The offset of {@code Z_t} in {@link #array()}, {@code 1 <= t <= T}. */
+    public int offset(int t) {
+      return (t - 1) * p * b;
     }
   }
 
@@ -136,6 +197,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
           + ", array has " + z.length);
     }
     int chunk = chunkColumns(GradientKind.DEC);
+    storedColumns = 0;
     for (int j = 0; j < cols; j += chunk) {
       int b = Math.min(chunk, cols - j);
       ensureScratch(b, false);
@@ -189,11 +251,16 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     }
   }
 
-  private void backward(GradientKind kind, double[] x, int xOff, int b, boolean keepAll, double[] grad,
+  /**
+   * The backward pass from depth {@code depth} (the codes {@code Z_depth} at {@link #slot}
+   * {@code depth - 1}); with only two alternating buffers ({@code keepAll} false) the depth must
+   * be T.
+   */
+  private void backward(GradientKind kind, double[] x, int xOff, int b, boolean keepAll, int depth, double[] grad,
       GradientSums sums) {
     double[] d = op.d();
     int pb = p * b;
-    int zT = slot(T - 1, b, keepAll);
+    int zT = slot(depth - 1, b, keepAll);
 
     // R = D Z_T - X
     System.arraycopy(x, xOff, r, 0, m * b);
@@ -232,7 +299,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     Arrays.fill(q, 0, pb, 0.0);
     Arrays.fill(pm, 0, p * p, 0.0);
     double[] g = op.g();
-    for (int t = T - 1; t >= 0; t--) {
+    for (int t = depth - 1; t >= 0; t--) {
       int mask = slot(t, b, true);
       for (int i = 0; i < pb; i++) {
         double bi = zs[mask + i] != 0 ? a[i] : 0.0;
