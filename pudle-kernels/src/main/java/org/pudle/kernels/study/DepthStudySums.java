@@ -160,7 +160,10 @@ public final class DepthStudySums implements Serializable {
     return seconds[phase.ordinal()];
   }
 
-  /** Adds {@code other} into this and returns this; an empty side is a no-op. */
+  /**
+   * Adds {@code other} into this and returns this; an empty side is a no-op. {@code other} is not
+   * modified, and nothing of it is shared afterwards.
+   */
   public DepthStudySums merge(DepthStudySums other) {
     if (other.m != m || other.p != p || other.depths != depths) {
       throw new IllegalArgumentException("merge: study sums differ in shape: " + m + " x " + p + " x " + depths
@@ -175,13 +178,8 @@ public final class DepthStudySums implements Serializable {
     if (other.perDepth == null) {
       return this;
     }
-    if (perDepth == null) {
-      perDepth = other.perDepth;
-      references = other.references;
-      codeError = other.codeError;
-      supportFound = other.supportFound;
-      return this;
-    }
+    // never adopts other's arrays: GradientSums.merge copies into an empty side
+    prepare();
     for (int i = 0; i < perDepth.length; i++) {
       perDepth[i].merge(other.perDepth[i]);
     }

@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "pudle", mixinStandardHelpOptions = true, version = "pudle 0.1.0",
     description = "Dictionary learning by backpropagation through unfolded ISTA (PUDLE), on Apache Spark.",
-    subcommands = {TrainCommand.class, GradientCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TrainCommand.class, GradientCommand.class, BenchCommand.class, StudyCommand.class,
+        CommandLine.HelpCommand.class})
 public final class PudleMain implements Callable<Integer> {
 
   @CommandLine.Spec
