@@ -27,6 +27,13 @@ import dev.ludovic.netlib.blas.BLAS;
  * budget). Scratch is reused while chunks fit.
  */
 public final class UnfoldedIstaCpu implements UnfoldedIsta {
+  /**
+   * The default density (non-zeros of a code over p) below which {@link #accumulateFromDepth}
+   * backpropagates a layer column by column on the codes' supports instead of by GEMM: a layer then
+   * costs about {@code 4 |S_t| |S_{t+1}|} flops per sample instead of {@code 4 p^2}.
+   */
+  public static final double DEFAULT_SPARSE_DENSITY = 0.25;
+
   /** The default scratch budget of one instance. */
   public static final long DEFAULT_SCRATCH_BYTES = 256L << 20;
 
@@ -46,6 +53,15 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   private double[] r = new double[0];
   private double[] pm = new double[0];
   private int storedColumns;
+  /** The study path's sparse backward: the density below which layers go per column (see setSparseDensity). */
+  private double sparseDensity = DEFAULT_SPARSE_DENSITY;
+  /** The first layer of the stored forward pass whose backward runs per column on the supports; T = none. */
+  private int sparseFrom = Integer.MAX_VALUE;
+  /** The supports of the stored codes Z_s, s >= sparseFrom: indices, and starts per (s, column). */
+  private int[] supIdx = new int[0];
+  private int[] supStart = new int[0];
+  private double[] colB = new double[0];
+  private double[] colA = new double[0];
 
   /**
    * @param op           the dictionary and its iteration matrix; its alpha must equal the
@@ -120,6 +136,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     int chunk = chunkColumns(kind);
     double[] grad = sums.gradientBuffer();
     storedColumns = 0;
+    sparseFrom = Integer.MAX_VALUE;
     for (int j = 0; j < cols; j += chunk) {
       int b = Math.min(chunk, cols - j);
       int off = xOff + j * m;
@@ -150,7 +167,127 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     ensureScratch(b, true);
     forward(x, xOff, b, true);
     storedColumns = b;
+    indexSparseLayers(b);
     return new StoredCodes(zs, p, b);
+  }
+
+  /**
+   * Sets the density (mean non-zeros per code over p) below which the backward passes of
+   * {@link #accumulateFromDepth} treat a layer column by column on the supports of the codes; the
+   * layers from the first one whose codes, and all deeper ones, are that sparse. 0 keeps every
+   * layer on GEMMs, 1 makes every layer sparse. Both ways give the same sums to rounding. Applies
+   * from the next {@link #forwardAll}; {@link #accumulate} (the trainer's path) always uses GEMMs.
+   */
+  public void setSparseDensity(double density) {
+    if (!(density >= 0 && density <= 1)) {
+      throw new IllegalArgumentException("sparse density: expected a fraction in [0, 1], got " + density);
+    }
+    this.sparseDensity = density;
+  }
+
+  /** The first layer whose backward runs per column in the last forwardAll (T + 1 when none). */
+  public int sparseFromLayer() {
+    return sparseFrom == Integer.MAX_VALUE ? T + 1 : sparseFrom;
+  }
+
+  /** Finds the sparse tail of the stored codes and lists the support of every code in it. */
+  private void indexSparseLayers(int b) {
+    sparseFrom = Integer.MAX_VALUE;
+    double limit = sparseDensity * p * b;
+    int from = T + 1;
+    for (int s = T; s >= 1; s--) {
+      int o = slot(s - 1, b, true);
+      long nnz = 0;
+      for (int i = o; i < o + p * b; i++) {
+        if (zs[i] != 0) {
+          nnz++;
+        }
+      }
+      if (nnz > limit || (nnz == 0 && sparseDensity == 0)) {
+        break;
+      }
+      from = s;
+    }
+    if (from > T) {
+      return;
+    }
+    long total = 0;
+    int layers = T - from + 1;
+    for (int i = slot(from - 1, b, true); i < T * p * b; i++) {
+      if (zs[i] != 0) {
+        total++;
+      }
+    }
+    if (supIdx.length < total) {
+      supIdx = new int[(int) total];
+    }
+    if (supStart.length < layers * b + 1) {
+      supStart = new int[layers * b + 1];
+    }
+    int n = 0;
+    for (int s = from; s <= T; s++) {
+      int o = slot(s - 1, b, true);
+      for (int c = 0; c < b; c++) {
+        supStart[(s - from) * b + c] = n;
+        int oc = o + c * p;
+        for (int i = 0; i < p; i++) {
+          if (zs[oc + i] != 0) {
+            supIdx[n++] = i;
+          }
+        }
+      }
+    }
+    supStart[layers * b] = n;
+    if (colB.length < p) {
+      colB = new double[p];
+      colA = new double[p];
+    }
+    sparseFrom = from;
+  }
+
+  /**
+   * The backward of layers {@code top .. sparseFrom} column by column: with {@code S1} the support
+   * of {@code Z_{t+1}} and {@code S0} that of {@code Z_t}, {@code B_t = A_{t+1}} on S1,
+   * {@code Q += B_t}, {@code P[S0, S1] += Z_t[S0] B_t[S1]^T} and {@code A_t[S0] = G[S0, S1] B_t[S1]}
+   * (the rows outside S0 are masked out by the next layer, so they are not computed). Leaves
+   * {@code A_{sparseFrom}} in {@code a} on the support of {@code Z_{sparseFrom}}.
+   */
+  private void sparseLayers(double[] a, double[] q, int b, int top) {
+    double[] g = op.g();
+    int from = sparseFrom;
+    for (int c = 0; c < b; c++) {
+      int ac = c * p;
+      for (int t = top; t >= from; t--) {
+        int s1 = supStart[(t + 1 - from) * b + c];
+        int e1 = supStart[(t + 1 - from) * b + c + 1];
+        int s0 = supStart[(t - from) * b + c];
+        int e0 = supStart[(t - from) * b + c + 1];
+        int k1 = e1 - s1;
+        for (int j = 0; j < k1; j++) {
+          int row = supIdx[s1 + j];
+          double bj = a[ac + row];
+          colB[j] = bj;
+          q[ac + row] += bj;
+        }
+        int zt = slot(t - 1, b, true) + ac;
+        int k0 = e0 - s0;
+        for (int i = 0; i < k0; i++) {
+          colA[i] = 0;
+        }
+        for (int j = 0; j < k1; j++) {
+          double bj = colB[j];
+          int col = supIdx[s1 + j] * p;
+          for (int i = 0; i < k0; i++) {
+            int row = supIdx[s0 + i];
+            colA[i] += g[col + row] * bj;
+            pm[row + col] += zs[zt + row] * bj;
+          }
+        }
+        for (int i = 0; i < k0; i++) {
+          a[ac + supIdx[s0 + i]] = colA[i];
+        }
+      }
+    }
   }
 
   /**
@@ -198,6 +335,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     }
     int chunk = chunkColumns(GradientKind.DEC);
     storedColumns = 0;
+    sparseFrom = Integer.MAX_VALUE;
     for (int j = 0; j < cols; j += chunk) {
       int b = Math.min(chunk, cols - j);
       ensureScratch(b, false);
@@ -299,7 +437,13 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     Arrays.fill(q, 0, pb, 0.0);
     Arrays.fill(pm, 0, p * p, 0.0);
     double[] g = op.g();
-    for (int t = depth - 1; t >= 0; t--) {
+    int denseTop = depth - 1;
+    if (keepAll && sparseFrom < depth) {
+      // layers depth-1 .. sparseFrom on the supports, the rest by GEMM
+      sparseLayers(a, q, b, depth - 1);
+      denseTop = sparseFrom - 1;
+    }
+    for (int t = denseTop; t >= 0; t--) {
       int mask = slot(t, b, true);
       for (int i = 0; i < pb; i++) {
         double bi = zs[mask + i] != 0 ? a[i] : 0.0;

@@ -20,18 +20,27 @@ class UnfoldedIstaDepthTest {
     for (int b : new int[] {1, 2, 4, 7}) {
       TestData.Problem pr = TestData.problem(M, P, 3, b, 300 + b);
       DictionaryOperator op = DictionaryOperator.of(pr.d(), M, P, e.alpha());
-      UnfoldedIstaCpu all = new UnfoldedIstaCpu(op, deep);
-      all.forwardAll(pr.x(), 0, b);
-      for (int t = 1; t <= deep.T(); t++) {
-        GradientSums fromDepth = new GradientSums(M, P);
-        all.accumulateFromDepth(kind, t, pr.x(), 0, b, fromDepth);
-        GradientSums trainer = new GradientSums(M, P);
-        new UnfoldedIstaCpu(op, deep.withT(t)).accumulate(kind, pr.x(), 0, b, trainer);
-        double rel = TestData.relativeDifference(fromDepth.gradientBuffer(), trainer.gradientBuffer());
-        assertTrue(rel <= 1e-12, kind + " t=" + t + " b=" + b + ": relative difference " + rel);
-        assertEquals(trainer.meanLoss(), fromDepth.meanLoss(), 1e-13 * trainer.meanLoss());
-        assertEquals(trainer.meanL1(), fromDepth.meanL1(), 1e-13 * trainer.meanL1());
-        assertEquals(trainer.meanNonZeros(), fromDepth.meanNonZeros(), 0.0);
+      for (double density : new double[] {0, UnfoldedIstaCpu.DEFAULT_SPARSE_DENSITY, 0.6, 1}) {
+        UnfoldedIstaCpu all = new UnfoldedIstaCpu(op, deep);
+        all.setSparseDensity(density);
+        all.forwardAll(pr.x(), 0, b);
+        if (density == 1) {
+          assertEquals(1, all.sparseFromLayer(), "every layer on the supports");
+        }
+        if (density == 0) {
+          assertEquals(deep.T() + 1, all.sparseFromLayer(), "every layer by GEMM");
+        }
+        for (int t = 1; t <= deep.T(); t++) {
+          GradientSums fromDepth = new GradientSums(M, P);
+          all.accumulateFromDepth(kind, t, pr.x(), 0, b, fromDepth);
+          GradientSums trainer = new GradientSums(M, P);
+          new UnfoldedIstaCpu(op, deep.withT(t)).accumulate(kind, pr.x(), 0, b, trainer);
+          double rel = TestData.relativeDifference(fromDepth.gradientBuffer(), trainer.gradientBuffer());
+          assertTrue(rel <= 1e-12, kind + " t=" + t + " b=" + b + " density " + density + ": relative difference " + rel);
+          assertEquals(trainer.meanLoss(), fromDepth.meanLoss(), 1e-13 * trainer.meanLoss());
+          assertEquals(trainer.meanL1(), fromDepth.meanL1(), 1e-13 * trainer.meanL1());
+          assertEquals(trainer.meanNonZeros(), fromDepth.meanNonZeros(), 0.0);
+        }
       }
     }
   }

@@ -20,7 +20,10 @@ import dev.ludovic.netlib.blas.BLAS;
  * references {@code g_hat}, {@code g_star}, {@code g_tilde}, all at the current D.
  *
  * <p>Cost per sample: {@code 2 p^2 T} (forward) {@code + 8 p^2 sum(t)} (both ae kinds) flops of
- * GEMM, plus the two lasso solves. Scratch: that of an {@link UnfoldedIstaCpu} keeping all T codes
+ * GEMM, plus the two lasso solves. The backward passes run the layers whose codes are sparse
+ * (by default, from the first layer after which every code has at most p/4 non-zeros) column by
+ * column on the supports, which costs {@code 4 |S_t| |S_{t+1}|} instead of {@code 4 p^2} per layer
+ * and sample; the sums are the same to rounding. Scratch: that of an {@link UnfoldedIstaCpu} keeping all T codes
  * (within {@code scratchBytes}) plus the lasso codes of a chunk. One instance per task or thread.
  */
 public final class DepthStudyKernel {
@@ -69,6 +72,11 @@ public final class DepthStudyKernel {
 
   public DepthGrid grid() {
     return grid;
+  }
+
+  /** See {@link UnfoldedIstaCpu#setSparseDensity}: 0 runs every backward layer by GEMM. */
+  public void setSparseDensity(double density) {
+    ista.setSparseDensity(density);
   }
 
   /**
