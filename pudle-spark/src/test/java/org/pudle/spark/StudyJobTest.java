@@ -43,6 +43,7 @@ class StudyJobTest {
   private static final String TINY = "m = 10\np = 16\nk = 2\nseed = 3\nsign = per-sample\ninit.tau = 0.3\n"
       + "T = 12\nlambda = 0.2\nalpha = 0.2\ngrid = 1,2,5,12\ngroups = 3\n"
       + "dstar.n = 300\ndstar.eta = 3\ndstar.tolerance = 1e-9\ndstar.max.updates = 400\nblock.size = 5\n"
+      + "jacobian = true\n"
       + "progress.seconds = 1000\n";
 
   /** One D* cache for the class: D* of the tiny setting is computed once. */
@@ -53,7 +54,7 @@ class StudyJobTest {
     return params(text, dir, shared.resolve("cache"));
   }
 
-  private static StudyParams params(String text, Path dir, Path cache) {
+  static StudyParams params(String text, Path dir, Path cache) {
     Config c = Config.fromString(text + "\noutput = " + dir.resolve("out") + "\ndstar.cache = " + cache + "\n");
     return StudyParams.from(c);
   }
@@ -143,6 +144,9 @@ class StudyJobTest {
     for (int i = 0; i < rows1.size(); i++) {
       Row a = rows1.get(i);
       Row b = rows4.get(i);
+      assertEquals(a.jacobianError(), b.jacobianError(), 1e-12 * a.jacobianError(), "partitions, Jacobian");
+      assertEquals(a.jacobianErrorSe(), b.jacobianErrorSe(), 1e-9 * a.jacobianErrorSe(), "partitions, Jacobian se");
+      assertTrue(a.jacobianError() > 0 && a.jacobianErrorSe() > 0);
       for (Reference r : Reference.values()) {
         for (Norm nm : Norm.values()) {
           assertEquals(a.error(r, nm), b.error(r, nm), 1e-12 * a.error(r, nm), "partitions: " + a);
@@ -196,7 +200,7 @@ class StudyJobTest {
     assertEquals(rows4.get(11).error(Reference.STAR, Norm.SPEC),
         Double.parseDouble(last[Arrays.asList(header).indexOf("gstar_spec")]), 0.0);
     assertEquals(String.valueOf(n), last[header.length - 1]);
-    for (String png : List.of("fig2.png", "fig3.png", "fig4a.png", "fig4b.png")) {
+    for (String png : List.of("fig2.png", "fig3.png", "fig4a.png", "fig4b.png", "jacobian.png")) {
       byte[] b = Files.readAllBytes(out.resolve(png));
       assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
     }
@@ -212,10 +216,10 @@ class StudyJobTest {
   /** D* is a fixed point of Algorithm 1: g_hat at D* is parallel to its columns, checked directly. */
   @Test
   void dStarIsACriticalPointOfTheLassoRiskOnUnitColumns(@TempDir Path dir) throws IOException {
-    StudyParams p = params(TINY + "n = 10\n", dir, dir.resolve("cache"));
+    StudyParams p = params(TINY + "n = 10\n", dir);
     DStar.Result r = DStar.obtain(SparkTestSupport.sc(), p,
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    assertTrue(r.converged() && !r.cached());
+    assertTrue(r.converged());
     int m = 10;
     int pp = 16;
     SyntheticModel model = p.data().model();
@@ -236,12 +240,14 @@ class StudyJobTest {
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     assertTrue(again.cached());
     assertArrayEquals(r.dictionary(), again.dictionary(), 0.0);
-    // another setting it depends on: another cache entry
-    StudyParams other = params(TINY + "n = 10\nlambda = 0.25\n", dir, dir.resolve("cache"));
+    // another setting it depends on: another cache entry (two updates are enough to tell)
+    StudyParams other = params(TINY.replace("dstar.max.updates = 400", "dstar.max.updates = 2") + "n = 10\n"
+        + "lambda = 0.25\n", dir);
     DStar.Result r2 = DStar.obtain(SparkTestSupport.sc(), other,
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     assertFalse(r2.cached());
-    try (var files = Files.list(dir.resolve("cache"))) {
+    assertFalse(r2.converged(), "two updates do not reach 1e-9");
+    try (var files = Files.list(shared.resolve("cache"))) {
       assertEquals(4, files.filter(f -> !f.getFileName().toString().startsWith(".")).count(), "two .npy + .properties");
     }
   }

@@ -6,7 +6,13 @@ import org.pudle.kernels.FistaLasso;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
 import org.pudle.kernels.UnfoldedIstaCpu;
+import org.pudle.kernels.data.Seeds;
 import org.pudle.kernels.linalg.Blas;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import org.netlib.util.intW;
 
 import dev.ludovic.netlib.blas.BLAS;
 
@@ -37,6 +43,18 @@ public final class DepthStudyKernel {
   private final int p;
   private final int chunk;
   private double[] r = new double[0];
+  /** The stream family of the Jacobian directions: one stream per sample index. */
+  public static final long DIRECTIONS = 0x4A41434FL;
+  private boolean jacobian;
+  private long directionSeed;
+  private int[] depthIndex;
+  private double[] dirU = new double[0];
+  private double[] dirW = new double[0];
+  private double[] dtu = new double[0];
+  private double[] ux = new double[0];
+  private double[] dHat = new double[0];
+  private double[] dz = new double[0];
+  private double[] dv = new double[0];
 
   /**
    * @param op        the current dictionary D and its iteration matrix
@@ -74,6 +92,26 @@ public final class DepthStudyKernel {
     return grid;
   }
 
+  /**
+   * Turns on the Jacobian read-outs (Theorem 3.2): for sample i a random direction
+   * {@code E_i = u_i w_i^T} ({@code u_i ~ N(0, I_m)}, {@code w_i ~ N(0, I_p)}, drawn from the stream
+   * {@code (seed, DIRECTIONS, i)}), and per depth {@code ||J_t E_i - J_hat E_i||^2}, where
+   * {@code J_t E} is the derivative of {@code z_t} along E by forward mode through the stored layers
+   * and {@code J_hat E} that of the lasso solution by the implicit function theorem on its support S:
+   * {@code dz_S = -(D_S^T D_S)^{-1} (E_S^T (D z_hat - x) + D_S^T E z_hat)}, 0 off S. Since
+   * {@code E[vec(E) vec(E)^T] = I}, the mean over samples estimates
+   * {@code E_x ||J_t - J_hat||_F^2} without bias. Costs about one more forward pass.
+   */
+  public void enableJacobian(long seed) {
+    this.jacobian = true;
+    this.directionSeed = seed;
+    this.depthIndex = new int[grid.max() + 1];
+    Arrays.fill(depthIndex, -1);
+    for (int i = 0; i < grid.size(); i++) {
+      depthIndex[grid.depth(i)] = i;
+    }
+  }
+
   /** See {@link UnfoldedIstaCpu#setSparseDensity}: 0 runs every backward layer by GEMM. */
   public void setSparseDensity(double density) {
     ista.setSparseDensity(density);
@@ -87,6 +125,18 @@ public final class DepthStudyKernel {
    * @param sums   modified; its depth count must equal the grid's size
    */
   public void add(double[] x, int xOff, double[] zTilde, int zOff, int cols, DepthStudySums sums) {
+    add(x, xOff, zTilde, zOff, cols, 0, sums);
+  }
+
+  /**
+   * Adds the block's samples to {@code sums}; {@code firstIndex} is the global index of the first
+   * sample (it keys the Jacobian directions, so that they do not depend on the partitioning).
+   *
+   * @param x      the samples, m x cols column-major at {@code xOff}; not modified
+   * @param zTilde their generating codes, p x cols column-major at {@code zOff}; not modified
+   * @param sums   modified; its depth count must equal the grid's size
+   */
+  public void add(double[] x, int xOff, double[] zTilde, int zOff, int cols, long firstIndex, DepthStudySums sums) {
     if (sums.m() != m || sums.p() != p || sums.depths() != grid.size()) {
       throw new IllegalArgumentException("sums: expected " + m + " x " + p + " x " + grid.size() + " depths, got "
           + sums.m() + " x " + sums.p() + " x " + sums.depths());
@@ -101,11 +151,11 @@ public final class DepthStudyKernel {
     sums.prepare();
     for (int j = 0; j < cols; j += chunk) {
       int b = Math.min(chunk, cols - j);
-      addChunk(x, xOff + j * m, zTilde, zOff + j * p, b, sums);
+      addChunk(x, xOff + j * m, zTilde, zOff + j * p, b, firstIndex + j, sums);
     }
   }
 
-  private void addChunk(double[] x, int xOff, double[] zTilde, int zOff, int b, DepthStudySums sums) {
+  private void addChunk(double[] x, int xOff, double[] zTilde, int zOff, int b, long first, DepthStudySums sums) {
     int T = grid.max();
     long t0 = System.nanoTime();
     UnfoldedIstaCpu.StoredCodes codes = ista.forwardAll(x, xOff, b);
@@ -147,6 +197,9 @@ public final class DepthStudyKernel {
         ista.accumulateFromDepth(kind, t, x, xOff, b, sums.atDepth(kind, i));
       }
     }
+    if (jacobian) {
+      jacobianChunk(x, xOff, b, codes, zHat, first, sums);
+    }
     long t5 = System.nanoTime();
     sums.addSamples(b, Math.max(hat.maxKkt(), star.maxKkt()), hat.unconverged() + star.unconverged());
     sums.addSeconds(DepthStudySums.Phase.FORWARD, (t1 - t0) * 1e-9);
@@ -154,6 +207,136 @@ public final class DepthStudyKernel {
     sums.addSeconds(DepthStudySums.Phase.LASSO_STAR, (t3 - t2) * 1e-9);
     sums.addSeconds(DepthStudySums.Phase.REFERENCES, (t4 - t3) * 1e-9);
     sums.addSeconds(DepthStudySums.Phase.BACKWARD, (t5 - t4) * 1e-9);
+  }
+
+  private void jacobianChunk(double[] x, int xOff, int b, UnfoldedIstaCpu.StoredCodes codes, double[] zHat, long first,
+      DepthStudySums sums) {
+    int pb = p * b;
+    if (dirU.length < m * b) {
+      dirU = new double[m * b];
+    }
+    if (dirW.length < pb) {
+      dirW = new double[pb];
+      dtu = new double[pb];
+      dHat = new double[pb];
+      dz = new double[pb];
+      dv = new double[pb];
+    }
+    if (ux.length < b) {
+      ux = new double[b];
+    }
+    double[] d = op.d();
+    for (int c = 0; c < b; c++) {
+      SplittableRandom rng = new SplittableRandom(Seeds.derive(directionSeed, DIRECTIONS, first + c));
+      for (int i = 0; i < m; i++) {
+        dirU[c * m + i] = rng.nextGaussian();
+      }
+      for (int i = 0; i < p; i++) {
+        dirW[c * p + i] = rng.nextGaussian();
+      }
+      ux[c] = blas.ddot(m, dirU, c * m, 1, x, xOff + c * m, 1);
+    }
+    // D^T u for every column
+    blas.dgemm("T", "N", p, b, m, 1.0, d, 0, m, dirU, 0, m, 0.0, dtu, 0, p);
+    double reference = 0;
+    for (int c = 0; c < b; c++) {
+      reference += lassoDirection(zHat, c);
+    }
+    // forward mode: dz_{s+1} = 1{z_{s+1} != 0} .* (G dz_s - alpha w (u^T r_s) - alpha D^T u (w^T z_s))
+    double alpha = ista.params().alpha();
+    double[] zs = codes.array();
+    double[] err = new double[grid.size()];
+    Arrays.fill(dz, 0, pb, 0.0);
+    for (int s = 0; s < grid.max(); s++) {
+      if (s == 0) {
+        Arrays.fill(dv, 0, pb, 0.0);
+      } else {
+        blas.dgemm("N", "N", p, b, p, 1.0, op.g(), 0, p, dz, 0, p, 0.0, dv, 0, p);
+      }
+      int zo = s == 0 ? -1 : codes.offset(s);
+      int mo = codes.offset(s + 1);
+      int at = depthIndex[s + 1];
+      double e = 0;
+      for (int c = 0; c < b; c++) {
+        int o = c * p;
+        double ur = -ux[c];
+        double wz = 0;
+        if (zo >= 0) {
+          for (int i = 0; i < p; i++) {
+            double z = zs[zo + o + i];
+            if (z != 0) {
+              ur += dtu[o + i] * z;
+              wz += dirW[o + i] * z;
+            }
+          }
+        }
+        for (int i = 0; i < p; i++) {
+          double val = zs[mo + o + i] != 0 ? dv[o + i] - alpha * (dirW[o + i] * ur + dtu[o + i] * wz) : 0.0;
+          dz[o + i] = val;
+          if (at >= 0) {
+            double diff = val - dHat[o + i];
+            e += diff * diff;
+          }
+        }
+      }
+      if (at >= 0) {
+        err[at] = e;
+      }
+    }
+    sums.addJacobian(err, reference, b);
+  }
+
+  /**
+   * {@code J_hat E} of column c into {@link #dHat}: on the support S of {@code z_hat},
+   * {@code (D_S^T D_S) dz_S = -(w_S (u^T r) + (D^T u)_S (w^T z_hat))}, {@code r = D z_hat - x};
+   * returns {@code ||J_hat E||^2}.
+   */
+  private double lassoDirection(double[] zHat, int c) {
+    int o = c * p;
+    Arrays.fill(dHat, o, o + p, 0.0);
+    int k = 0;
+    for (int i = 0; i < p; i++) {
+      if (zHat[o + i] != 0) {
+        k++;
+      }
+    }
+    if (k == 0) {
+      return 0;
+    }
+    int[] sup = new int[k];
+    k = 0;
+    double ur = -ux[c];
+    double wz = 0;
+    for (int i = 0; i < p; i++) {
+      double z = zHat[o + i];
+      if (z != 0) {
+        sup[k++] = i;
+        ur += dtu[o + i] * z;
+        wz += dirW[o + i] * z;
+      }
+    }
+    double[] h = new double[k * k];
+    double[] rhs = new double[k];
+    double[] d = op.d();
+    for (int a = 0; a < k; a++) {
+      for (int bb = 0; bb <= a; bb++) {
+        double v = blas.ddot(m, d, sup[a] * m, 1, d, sup[bb] * m, 1);
+        h[a + bb * k] = v;
+        h[bb + a * k] = v;
+      }
+      rhs[a] = -(dirW[o + sup[a]] * ur + dtu[o + sup[a]] * wz);
+    }
+    intW info = new intW(0);
+    Blas.lapack().dposv("U", k, 1, h, k, rhs, k, info);
+    if (info.val != 0) {
+      throw new ArithmeticException("J_hat: D_S^T D_S is singular on a support of " + k + " atoms");
+    }
+    double norm = 0;
+    for (int a = 0; a < k; a++) {
+      dHat[o + sup[a]] = rhs[a];
+      norm += rhs[a] * rhs[a];
+    }
+    return norm;
   }
 
   /** {@code sums += (D z - x) z^T} over the chunk, with the statistics of z. */

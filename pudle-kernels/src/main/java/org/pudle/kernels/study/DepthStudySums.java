@@ -52,6 +52,9 @@ public final class DepthStudySums implements Serializable {
   private GradientSums[] references;
   private double[] codeError;
   private long[] supportFound;
+  private double[] jacobianError;
+  private double jacobianReference;
+  private long jacobianCount;
   private long count;
   private double maxKkt;
   private long unconverged;
@@ -82,6 +85,7 @@ public final class DepthStudySums implements Serializable {
     }
     codeError = new double[depths];
     supportFound = new long[depths];
+    jacobianError = new double[depths];
   }
 
   public int m() {
@@ -118,6 +122,33 @@ public final class DepthStudySums implements Serializable {
   void addCodeStatistics(int i, double errorSum, long found) {
     codeError[i] += errorSum;
     supportFound[i] += found;
+  }
+
+  /**
+   * Adds the Jacobian read-outs of a chunk: per depth {@code sum_i ||(J_t^i - J_hat^i) E_i||^2}
+   * along the samples' random directions, and {@code sum_i ||J_hat^i E_i||^2}.
+   */
+  void addJacobian(double[] errorSums, double referenceSum, long samples) {
+    for (int i = 0; i < depths; i++) {
+      jacobianError[i] += errorSums[i];
+    }
+    jacobianReference += referenceSum;
+    jacobianCount += samples;
+  }
+
+  /** Samples with Jacobian read-outs (0 when the Jacobian study is off). */
+  public long jacobianCount() {
+    return jacobianCount;
+  }
+
+  /** {@code sum_i ||(J_t^i - J_hat^i) E_i||^2} at depth position {@code i}. */
+  public double jacobianErrorSum(int i) {
+    return jacobianError == null ? 0 : jacobianError[i];
+  }
+
+  /** {@code sum_i ||J_hat^i E_i||^2}. */
+  public double jacobianReferenceSum() {
+    return jacobianReference;
   }
 
   void addSamples(long samples, double blockMaxKkt, long blockUnconverged) {
@@ -189,7 +220,10 @@ public final class DepthStudySums implements Serializable {
     for (int i = 0; i < depths; i++) {
       codeError[i] += other.codeError[i];
       supportFound[i] += other.supportFound[i];
+      jacobianError[i] += other.jacobianError[i];
     }
+    jacobianReference += other.jacobianReference;
+    jacobianCount += other.jacobianCount;
     return this;
   }
 }

@@ -48,10 +48,13 @@ public final class StudyEstimates {
    * @param codeError    mean {@code ||z_t - z_hat||_2} (the same for every kind)
    * @param codeErrorSe  its jackknife standard error
    * @param supportFound the fraction of samples with {@code supp(z_t) = supp(z_hat)}
+   * @param jacobianError   {@code sqrt(mean_i ||(J_t^i - J_hat^i) E_i||^2)}, an estimate of the root
+   *                        mean square {@code ||J_t - J_hat||_F} (NaN when not measured)
+   * @param jacobianErrorSe its jackknife standard error
    * @param n            the number of samples
    */
   public record Row(int t, GradientKind kind, double[][] error, double[][] se, double codeError, double codeErrorSe,
-      double supportFound, long n) {
+      double supportFound, double jacobianError, double jacobianErrorSe, long n) {
 
     public double error(DepthStudySums.Reference r, Norm norm) {
       return error[r.ordinal()][norm.ordinal()];
@@ -81,6 +84,10 @@ public final class StudyEstimates {
         used.add(g);
       }
     }
+    if (used.size() < 2) {
+      // one group holds every sample: nothing to leave out, no standard error
+      used.clear();
+    }
     int m = total.m();
     int p = total.p();
     int mp = m * p;
@@ -98,6 +105,17 @@ public final class StudyEstimates {
       }
       double zSe = jackknife(zLeave);
       double found = (double) total.supportFound(i) / n;
+      double jac = Double.NaN;
+      double jacSe = Double.NaN;
+      if (total.jacobianCount() == n) {
+        jac = Math.sqrt(total.jacobianErrorSum(i) / n);
+        double[] jLeave = new double[used.size()];
+        for (int g = 0; g < used.size(); g++) {
+          DepthStudySums s = used.get(g);
+          jLeave[g] = Math.sqrt((total.jacobianErrorSum(i) - s.jacobianErrorSum(i)) / (n - s.count()));
+        }
+        jacSe = jackknife(jLeave);
+      }
       for (GradientKind kind : GradientKind.values()) {
         double[][] err = new double[refs.length][2];
         double[][] se = new double[refs.length][2];
@@ -124,7 +142,7 @@ public final class StudyEstimates {
           se[r.ordinal()][0] = jackknife(thetas[0]);
           se[r.ordinal()][1] = jackknife(thetas[1]);
         }
-        rows.add(new Row(grid.depth(i), kind, err, se, zErr, zSe, found, n));
+        rows.add(new Row(grid.depth(i), kind, err, se, zErr, zSe, found, jac, jacSe, n));
       }
     }
     return rows;

@@ -39,16 +39,19 @@ public final class StudyAggregator implements Serializable {
   private final long scratchBytes;
   private final long n;
   private final int groups;
+  private final boolean jacobian;
+  private final long seed;
   private DepthStudySums[] sums;
   private transient DepthStudyKernel kernel;
   private transient double[] zTilde;
 
   /**
-   * @param n      the number of samples of the study (for the groups)
-   * @param groups the number of groups G
+   * @param n        the number of samples of the study (for the groups)
+   * @param groups   the number of groups G
+   * @param jacobian whether to add the Jacobian read-outs, with directions keyed by (seed, sample index)
    */
   public StudyAggregator(Broadcast<double[]> dictionary, Broadcast<double[]> dStar, int m, int p, EncoderParams encoder,
-      DepthGrid grid, FistaLasso.Options lasso, long scratchBytes, long n, int groups) {
+      DepthGrid grid, FistaLasso.Options lasso, long scratchBytes, long n, int groups, boolean jacobian, long seed) {
     this.dictionary = dictionary;
     this.dStar = dStar;
     this.m = m;
@@ -59,6 +62,8 @@ public final class StudyAggregator implements Serializable {
     this.scratchBytes = scratchBytes;
     this.n = n;
     this.groups = groups;
+    this.jacobian = jacobian;
+    this.seed = seed;
   }
 
   /** The group of sample {@code index}: {@code floor(index G / n)}. */
@@ -96,6 +101,9 @@ public final class StudyAggregator implements Serializable {
       FistaLasso hat = OperatorCache.lasso(dictionary.id(), d, m, p, encoder.lambda(), lasso);
       FistaLasso star = OperatorCache.lasso(dStar.id(), dStar.value(), m, p, encoder.lambda(), lasso);
       kernel = new DepthStudyKernel(op, encoder, grid, hat, star, scratchBytes);
+      if (jacobian) {
+        kernel.enableJacobian(seed);
+      }
     }
     return kernel;
   }
@@ -141,7 +149,7 @@ public final class StudyAggregator implements Serializable {
       if (sums[g] == null) {
         sums[g] = new DepthStudySums(m, p, grid.size());
       }
-      kern.add(block.x(), c * m, zTilde, c * p, upto - c, sums[g]);
+      kern.add(block.x(), c * m, zTilde, c * p, upto - c, index, sums[g]);
       c = upto;
     }
     return this;

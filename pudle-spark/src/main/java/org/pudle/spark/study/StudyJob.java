@@ -63,7 +63,7 @@ public final class StudyJob {
         }
       }
     }
-    sb.append(",z_err,z_err_se,support_found,n");
+    sb.append(",z_err,z_err_se,support_found,jac_err,jac_err_se,n");
     CSV_HEADER = sb.toString();
   }
 
@@ -168,7 +168,7 @@ public final class StudyJob {
     try (TaskProgress listener = new TaskProgress(sc.sc(), progress, parts, n)) {
       agg = DistributedPass.aggregate(sc, blocks, d,
           bc -> new StudyAggregator(bc, star, m, p, params.encoder(), params.grid(), params.lasso(),
-              params.execution().scratchBytes(), n, params.groups()),
+              params.execution().scratchBytes(), n, params.groups(), params.jacobian(), data.seed()),
           StudyAggregator::add, StudyAggregator::merge, params.execution().aggregateDepth());
     } finally {
       star.destroy();
@@ -200,7 +200,8 @@ public final class StudyJob {
       }
     }
     sb.append(',').append(num(r.codeError())).append(',').append(num(r.codeErrorSe())).append(',')
-        .append(num(r.supportFound())).append(',').append(r.n());
+        .append(num(r.supportFound())).append(',').append(num(r.jacobianError())).append(',')
+        .append(num(r.jacobianErrorSe())).append(',').append(r.n());
     return sb.toString();
   }
 
@@ -260,6 +261,15 @@ public final class StudyJob {
       }
       out.write(f.getValue()[0] + ".png", o -> Plots.logYWithErrors(o, f.getValue()[1] + " (" + setting + ")",
           "number of unfoldings t", f.getValue()[2], curves, false, 900, 560));
+    }
+    if (params.jacobian()) {
+      List<Row> sel = main.rows().stream().filter(r -> r.kind() == GradientKind.DEC).toList();
+      double[] x = sel.stream().mapToDouble(Row::t).toArray();
+      double[] y = sel.stream().mapToDouble(Row::jacobianError).toArray();
+      double[] se = sel.stream().mapToDouble(Row::jacobianErrorSe).toArray();
+      out.write("jacobian.png", o -> Plots.logYWithErrors(o, "Thm. 3.2: RMS ||J_t - J^||_F (" + setting + ")",
+          "number of unfoldings t", "||J_t - J^||_F", List.of(new Plots.ErrorSeries("J_t", x, y, se)), false, 900,
+          560));
     }
     if (s.passes().size() > 1) {
       List<Row> all = new ArrayList<>();
@@ -335,12 +345,16 @@ public final class StudyJob {
    * three such depths.
    */
   static double[] rate(List<Row> rows, GradientKind kind, Reference ref, Norm norm) {
+    return rate(rows, kind, ref, norm, false);
+  }
+
+  static double[] rate(List<Row> rows, GradientKind kind, Reference ref, Norm norm, boolean jacobian) {
     List<double[]> pts = new ArrayList<>();
     for (Row r : rows) {
       if (r.kind() != kind || r.supportFound() < 0.99) {
         continue;
       }
-      double y = ref == null ? r.codeError() : r.error(ref, norm);
+      double y = jacobian ? r.jacobianError() : ref == null ? r.codeError() : r.error(ref, norm);
       if (y > 0 && Double.isFinite(y)) {
         pts.add(new double[] {r.t(), Math.log(y)});
       }
@@ -393,6 +407,22 @@ public final class StudyJob {
       double[] rs = rate(rows, k, Reference.HAT, Norm.SPEC);
       sb.append(String.format(Locale.ROOT, "  ||g_%-8s - g^||   rho = %.5f (F), %.5f (2)  (t = %.0f..%.0f, %d depths)%n",
           k.key(), rf[0], rs[0], rf[1], rf[2], (int) rf[3]));
+    }
+    if (params.jacobian()) {
+      double[] jr = rate(rows, GradientKind.DEC, null, Norm.FRO, true);
+      sb.append(String.format(Locale.ROOT, "  RMS ||J_t - J^||_F    rho = %.5f  (t = %.0f..%.0f, %d depths; Theorem 3.2: "
+          + "O(t rho^(t-1)))%n", jr[0], jr[1], jr[2], (int) jr[3]));
+      double ref = Math.sqrt(main.total().jacobianReferenceSum() / main.n());
+      StringBuilder js = new StringBuilder();
+      for (int t : new int[] {grid.depth(0), 20, 100, grid.max()}) {
+        Row r = find(rows, t, GradientKind.DEC);
+        if (r != null && js.indexOf("t = " + t + ":") < 0) {
+          js.append(String.format(Locale.ROOT, "%st = %d: %.4e +- %.1e", js.length() > 0 ? "; " : "", t,
+              r.jacobianError(), r.jacobianErrorSe()));
+        }
+      }
+      sb.append(String.format(Locale.ROOT, "[study] Jacobian (one random rank-one direction E per sample, "
+          + "E[vec E vec E^T] = I): RMS ||J^ E|| = %.4e; RMS ||(J_t - J^) E||: %s%n", ref, js));
     }
     sb.append("[study] ratio of the g_dec to the g_ae-lasso error to g^:\n");
     for (int t : new int[] {50, 100, 200}) {
@@ -536,6 +566,7 @@ public final class StudyJob {
     if (p.dStar().file() != null) {
       eff.put("dstar", p.dStar().file());
     }
+    eff.put("jacobian", String.valueOf(p.jacobian()));
     eff.put("partitions", String.valueOf(p.execution().partitions()));
     eff.put("block.size", String.valueOf(p.execution().blockSize()));
     eff.put("aggregate.depth", String.valueOf(p.execution().aggregateDepth()));

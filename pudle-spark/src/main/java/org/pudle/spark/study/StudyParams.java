@@ -27,11 +27,12 @@ import org.pudle.spark.config.SyntheticParams;
  * @param groups         the jackknife groups of samples
  * @param lasso          the solver of z_hat and z*
  * @param dStar          how D* is computed and cached
+ * @param jacobian       whether to estimate ||J_t - J_hat|| along random directions (Theorem 3.2)
  * @param progressSeconds at most one progress line per this many seconds
  */
 public record StudyParams(String name, SyntheticParams data, EncoderParams encoder, DepthGrid grid, List<Long> sweep,
-    String dictionary, int groups, FistaLasso.Options lasso, DStarParams dStar, ExecutionParams execution,
-    String output, double progressSeconds) {
+    String dictionary, int groups, FistaLasso.Options lasso, DStarParams dStar, boolean jacobian,
+    ExecutionParams execution, String output, double progressSeconds) {
 
   /**
    * How {@code D*} is found: Algorithm 1 (exact lasso codes, then {@code D <- normalize(D - eta
@@ -58,6 +59,7 @@ public record StudyParams(String name, SyntheticParams data, EncoderParams encod
       new KeyDoc("dstar.max.updates", "500", "Algorithm 1 gives up (and says so) after this many updates"),
       new KeyDoc("dstar.cache", "runs/dstar-cache", "folder of cached D* files, keyed by every setting D* depends on"),
       new KeyDoc("dstar", "(computed)", "a .npy file with D* to use instead of computing it"),
+      new KeyDoc("jacobian", "false", "also estimate ||J_t - J_hat||_F (Theorem 3.2) along one random direction per sample (about one more forward pass)"),
       new KeyDoc("output", "runs/<config name>", "output directory (any Hadoop path)"),
       new KeyDoc("progress.seconds", "5", "at most one console progress line per this many seconds"));
 
@@ -104,6 +106,7 @@ public record StudyParams(String name, SyntheticParams data, EncoderParams encod
     int dMax = c.integer("dstar.max.updates", 500);
     String cache = c.string("dstar.cache", "runs/dstar-cache");
     String dFile = c.string("dstar", null);
+    boolean jacobian = c.bool("jacobian", false);
     ExecutionParams exec = ExecutionParams.from(c);
     String output = c.string("output", "runs/" + c.name());
     double progress = c.real("progress.seconds", 5);
@@ -199,7 +202,7 @@ public record StudyParams(String name, SyntheticParams data, EncoderParams encod
     }
     EncoderParams enc = new EncoderParams(T, alpha, lambda, ThresholdKind.SOFT, 0, 1);
     return new StudyParams(c.name(), data, enc, grid, List.copyOf(ns), dictionary, groups, lasso,
-        new DStarParams(dn, eta, dTol, dMax, cache, dFile), exec, output, progress);
+        new DStarParams(dn, eta, dTol, dMax, cache, dFile), jacobian, exec, output, progress);
   }
 
   /** The flops of the unfolded passes per sample: forward plus both ae backward passes (GEMMs). */
