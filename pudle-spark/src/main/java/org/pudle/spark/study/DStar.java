@@ -211,8 +211,8 @@ public final class DStar {
         double objective = sums.meanLoss() + enc.lambda() * sums.meanL1();
         if (rNorm <= dp.tolerance() || u == dp.maxUpdates()) {
           converged = rNorm <= dp.tolerance();
-          progress.step(dp.maxUpdates(), (System.nanoTime() - start) * 1e-9, String.format(Locale.ROOT,
-              "lasso risk %.10e  ||r||_F %.3e  %s", objective, rNorm, converged ? "converged" : "NOT converged"));
+          console.printf(Locale.ROOT, "[D*] at update %d: lasso risk %.10e  ||r||_F %.3e  %s%n", u, objective, rNorm,
+              converged ? "converged" : "NOT converged");
           break;
         }
         double[] before = d.clone();

@@ -18,14 +18,12 @@ final class TaskProgress extends SparkListener implements AutoCloseable {
   private final int tasks;
   private final long start = System.nanoTime();
   private final AtomicInteger done = new AtomicInteger();
-  private final String unit;
   private final double samplesPerTask;
 
   TaskProgress(SparkContext sc, Progress progress, int tasks, long samples) {
     this.sc = sc;
     this.progress = progress;
     this.tasks = tasks;
-    this.unit = "tasks";
     this.samplesPerTask = (double) samples / tasks;
     sc.addSparkListener(this);
   }
@@ -39,7 +37,7 @@ final class TaskProgress extends SparkListener implements AutoCloseable {
     if (d <= tasks) {
       double elapsed = (System.nanoTime() - start) * 1e-9;
       synchronized (progress) {
-        progress.step(d, elapsed, String.format(Locale.ROOT, "%s done, about %.3g samples/s", unit,
+        progress.step(d, elapsed, String.format(Locale.ROOT, "tasks done, about %.3g samples/s",
             d * samplesPerTask / elapsed));
       }
     }
