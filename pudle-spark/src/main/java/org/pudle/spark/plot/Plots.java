@@ -124,7 +124,9 @@ public final class Plots {
     if (logX) {
       LogAxis lx = new LogAxis(xLabel);
       lx.setBase(10);
-      lx.setNumberFormatOverride(new java.text.DecimalFormat("0E0"));
+      // one labelled tick per decade
+      lx.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0, new java.text.DecimalFormat("0")));
+      lx.setMinorTickCount(9);
       xAxis = lx;
     } else {
       NumberAxis nx = new NumberAxis(xLabel);
