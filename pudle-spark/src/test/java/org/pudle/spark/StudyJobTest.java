@@ -205,6 +205,20 @@ class StudyJobTest {
       assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', png);
     }
     assertTrue(Files.readString(out.resolve("summary.txt")).contains("closest to g~"));
+    // the figures again from the CSV: the rows read back are the rows written
+    List<Row> back = StudyJob.readCsv(org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration())
+        .getRaw(), new org.apache.hadoop.fs.Path(out.resolve("study.csv").toString()));
+    assertEquals(rows4.size(), back.size());
+    for (int i = 0; i < back.size(); i++) {
+      assertEquals(rows4.get(i).t(), back.get(i).t());
+      assertEquals(rows4.get(i).kind(), back.get(i).kind());
+      assertEquals(rows4.get(i).error(Reference.TILDE, Norm.FRO), back.get(i).error(Reference.TILDE, Norm.FRO), 0.0);
+      assertEquals(rows4.get(i).jacobianErrorSe(), back.get(i).jacobianErrorSe(), 0.0);
+    }
+    Files.delete(out.resolve("fig3.png"));
+    assertEquals(0, org.pudle.spark.cli.PudleMain.execute(new java.io.PrintWriter(new java.io.StringWriter()),
+        new java.io.PrintWriter(new java.io.StringWriter()), "study", "--replot", out.toString()));
+    assertTrue(Files.size(out.resolve("fig3.png")) > 1000);
     try (InputStream in = Files.newInputStream(out.resolve("dstar.npy"))) {
       assertArrayEquals(dStar, Npy.read(in, "dstar.npy").columnMajor(), 0.0);
     }

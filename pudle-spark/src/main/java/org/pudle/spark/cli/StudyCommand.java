@@ -38,6 +38,10 @@ final class StudyCommand implements Callable<Integer> {
   @Option(names = "--keys", description = "list the config keys with their defaults and exit")
   boolean keys;
 
+  @Option(names = "--replot", paramLabel = "DIR",
+      description = "draw the PNGs of a finished study in DIR again from its study.csv and sweep.csv, and exit")
+  String replot;
+
   @Override
   public Integer call() throws Exception {
     if (keys) {
@@ -45,6 +49,12 @@ final class StudyCommand implements Callable<Integer> {
       for (KeyDoc k : StudyParams.keys()) {
         out.printf("%-22s %-22s %s%n", k.name(), k.defaultValue(), k.meaning());
       }
+      out.flush();
+      return 0;
+    }
+    if (replot != null) {
+      var out = spec.commandLine().getOut();
+      out.println(org.pudle.spark.study.StudyJob.replot(replot, new org.apache.hadoop.conf.Configuration()));
       out.flush();
       return 0;
     }

@@ -251,34 +251,14 @@ public final class StudyJob {
     String setting = String.format(Locale.ROOT, "m=%d p=%d k=%d n=%d lambda=%s alpha=%s", m, p, params.data().k(),
         main.n(), params.encoder().lambda(), params.encoder().alpha());
     out.writeText("study.csv", csv(main.rows()));
-    out.write("fig2.png", o -> Plots.logYWithErrors(o, "Fig. 2: mean ||z_t - z^||_2 (" + setting + ")",
-        "number of unfoldings t", "||z_t - z^||_2", List.of(curve(main.rows(), GradientKind.DEC, null, "z_t")), false,
-        900, 560));
-    for (var f : FIGURES.entrySet()) {
-      List<Plots.ErrorSeries> curves = new ArrayList<>();
-      for (GradientKind k : new GradientKind[] {GradientKind.DEC, GradientKind.AE_LASSO, GradientKind.AE_LS}) {
-        curves.add(curve(main.rows(), k, f.getKey(), label(k)));
-      }
-      out.write(f.getValue()[0] + ".png", o -> Plots.logYWithErrors(o, f.getValue()[1] + " (" + setting + ")",
-          "number of unfoldings t", f.getValue()[2], curves, false, 900, 560));
-    }
-    if (params.jacobian()) {
-      List<Row> sel = main.rows().stream().filter(r -> r.kind() == GradientKind.DEC).toList();
-      double[] x = sel.stream().mapToDouble(Row::t).toArray();
-      double[] y = sel.stream().mapToDouble(Row::jacobianError).toArray();
-      double[] se = sel.stream().mapToDouble(Row::jacobianErrorSe).toArray();
-      out.write("jacobian.png", o -> Plots.logYWithErrors(o, "Thm. 3.2: RMS ||J_t - J^||_F (" + setting + ")",
-          "number of unfoldings t", "||J_t - J^||_F", List.of(new Plots.ErrorSeries("J_t", x, y, se)), false, 900,
-          560));
-    }
     if (s.passes().size() > 1) {
       List<Row> all = new ArrayList<>();
       for (Pass ps : s.passes()) {
         all.addAll(ps.rows());
       }
       out.writeText("sweep.csv", csv(all));
-      writeSweepPlots(out, params, s.passes());
     }
+    writePlots(out, setting, main.rows(), s.passes(), params.jacobian(), params.grid());
     out.write("dictionary.npy", o -> Npy.writeColumnMajor(o, s.dictionary(), m, p));
     out.write("dstar.npy", o -> Npy.writeColumnMajor(o, s.dStar().dictionary(), m, p));
     out.write("generating-dictionary.npy", o -> Npy.writeColumnMajor(o, dTilde, m, p));
@@ -286,9 +266,115 @@ public final class StudyJob {
     out.writeText("summary.txt", s.text());
   }
 
-  /** Per figure: the error at the deepest t and at t = grid.dense (or the middle depth) against n. */
-  private static void writeSweepPlots(OutputDir out, StudyParams params, List<Pass> passes) throws IOException {
-    DepthGrid grid = params.grid();
+  /** The PNGs: fig2, fig3, fig4a, fig4b, jacobian (when measured) and, with several n, sweep-fig*. */
+  static void writePlots(OutputDir out, String setting, List<Row> rows, List<Pass> passes, boolean jacobian,
+      DepthGrid grid) throws IOException {
+    out.write("fig2.png", o -> Plots.logYWithErrors(o, "Fig. 2: mean ||z_t - z^||_2 (" + setting + ")",
+        "number of unfoldings t", "||z_t - z^||_2", List.of(curve(rows, GradientKind.DEC, null, "z_t")), false,
+        900, 560));
+    for (var f : FIGURES.entrySet()) {
+      List<Plots.ErrorSeries> curves = new ArrayList<>();
+      for (GradientKind k : new GradientKind[] {GradientKind.DEC, GradientKind.AE_LASSO, GradientKind.AE_LS}) {
+        curves.add(curve(rows, k, f.getKey(), label(k)));
+      }
+      out.write(f.getValue()[0] + ".png", o -> Plots.logYWithErrors(o, f.getValue()[1] + " (" + setting + ")",
+          "number of unfoldings t", f.getValue()[2], curves, false, 900, 560));
+    }
+    if (jacobian) {
+      List<Row> sel = rows.stream().filter(r -> r.kind() == GradientKind.DEC).toList();
+      double[] x = sel.stream().mapToDouble(Row::t).toArray();
+      double[] y = sel.stream().mapToDouble(Row::jacobianError).toArray();
+      double[] se = sel.stream().mapToDouble(Row::jacobianErrorSe).toArray();
+      out.write("jacobian.png", o -> Plots.logYWithErrors(o, "Thm. 3.2: RMS ||J_t - J^||_F (" + setting + ")",
+          "number of unfoldings t", "||J_t - J^||_F", List.of(new Plots.ErrorSeries("J_t", x, y, se)), false, 900,
+          560));
+    }
+    if (passes.size() > 1) {
+      writeSweepPlots(out, grid, passes);
+    }
+  }
+
+  /**
+   * Draws the PNGs again from the CSV files of a finished study in {@code dir} ({@code study.csv},
+   * {@code sweep.csv} when present, {@code run.properties} for the titles): restyled figures
+   * without recomputing anything. Returns a line saying what was drawn.
+   */
+  public static String replot(String dir, org.apache.hadoop.conf.Configuration conf) throws IOException {
+    OutputDir out = OutputDir.open(dir, conf);
+    org.apache.hadoop.fs.FileSystem fs = out.fileSystem();
+    if (!fs.exists(out.path("study.csv"))) {
+      throw new IOException(dir + ": no study.csv (not the output folder of pudle study?)");
+    }
+    java.util.Properties props = new java.util.Properties();
+    if (fs.exists(out.path("run.properties"))) {
+      try (java.io.InputStream in = fs.open(out.path("run.properties"))) {
+        props.load(new java.io.InputStreamReader(in, java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    List<Row> rows = readCsv(fs, out.path("study.csv"));
+    List<Pass> passes = new ArrayList<>();
+    if (fs.exists(out.path("sweep.csv"))) {
+      Map<Long, List<Row>> byN = new java.util.TreeMap<>();
+      for (Row r : readCsv(fs, out.path("sweep.csv"))) {
+        byN.computeIfAbsent(r.n(), k -> new ArrayList<>()).add(r);
+      }
+      byN.forEach((n, rs) -> passes.add(new Pass(n, rs, null, Double.NaN)));
+    }
+    DepthGrid grid = DepthGrid.of(rows.stream().mapToInt(Row::t).toArray());
+    boolean jacobian = rows.stream().anyMatch(r -> !Double.isNaN(r.jacobianError()));
+    String setting = String.format(Locale.ROOT, "m=%s p=%s k=%s n=%d lambda=%s alpha=%s", props.getProperty("m", "?"),
+        props.getProperty("p", "?"), props.getProperty("k", "?"), rows.get(0).n(), props.getProperty("lambda", "?"),
+        props.getProperty("alpha", "?"));
+    writePlots(out, setting, rows, passes, jacobian, grid);
+    return String.format(Locale.ROOT, "[study] redrew the figures of %s from its CSV files (%d rows%s)", out,
+        rows.size(), passes.size() > 1 ? ", " + passes.size() + " sample counts" : "");
+  }
+
+  /** Reads the rows of a study.csv or sweep.csv, by header name. */
+  public static List<Row> readCsv(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path path) throws IOException {
+    List<String> lines;
+    try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(fs.open(path),
+        java.nio.charset.StandardCharsets.UTF_8))) {
+      lines = r.lines().toList();
+    }
+    if (lines.isEmpty()) {
+      throw new IOException(path + ": empty");
+    }
+    List<String> header = java.util.Arrays.asList(lines.get(0).split(","));
+    List<Row> rows = new ArrayList<>();
+    for (int li = 1; li < lines.size(); li++) {
+      if (lines.get(li).isBlank()) {
+        continue;
+      }
+      String[] f = lines.get(li).split(",", -1);
+      if (f.length != header.size()) {
+        throw new IOException(path + ", line " + (li + 1) + ": expected " + header.size() + " fields, got " + f.length);
+      }
+      java.util.function.Function<String, Double> col = name -> {
+        int i = header.indexOf(name);
+        return i < 0 || f[i].isEmpty() ? Double.NaN : Double.parseDouble(f[i]);
+      };
+      try {
+        double[][] err = new double[Reference.values().length][2];
+        double[][] se = new double[Reference.values().length][2];
+        for (Reference ref : Reference.values()) {
+          for (Norm norm : Norm.values()) {
+            err[ref.ordinal()][norm.ordinal()] = col.apply(ref.key() + "_" + norm.key());
+            se[ref.ordinal()][norm.ordinal()] = col.apply(ref.key() + "_" + norm.key() + "_se");
+          }
+        }
+        rows.add(new Row((int) Math.round(col.apply("t")), GradientKind.parse(f[header.indexOf("gradient")]), err, se,
+            col.apply("z_err"), col.apply("z_err_se"), col.apply("support_found"), col.apply("jac_err"),
+            col.apply("jac_err_se"), Math.round(col.apply("n"))));
+      } catch (IllegalArgumentException e) {
+        throw new IOException(path + ", line " + (li + 1) + ": " + e.getMessage(), e);
+      }
+    }
+    return rows;
+  }
+
+  /** Per figure: the error at the deepest t and at t = 20 (or the middle depth) against n. */
+  private static void writeSweepPlots(OutputDir out, DepthGrid grid, List<Pass> passes) throws IOException {
     int deep = grid.max();
     int shallow = grid.depth(Math.min(grid.size() - 1, Math.max(0, grid.indexOf(20) >= 0 ? grid.indexOf(20)
         : grid.size() / 2)));
