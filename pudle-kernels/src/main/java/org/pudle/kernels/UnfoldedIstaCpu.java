@@ -27,6 +27,13 @@ import dev.ludovic.netlib.blas.BLAS;
  * budget). Scratch is reused while chunks fit.
  */
 public final class UnfoldedIstaCpu implements UnfoldedIsta {
+  /**
+   * The default density (non-zeros of a code over p) below which {@link #accumulateFromDepth}
+   * backpropagates a layer column by column on the codes' supports instead of by GEMM: a layer then
+   * costs about {@code 4 |S_t| |S_{t+1}|} flops per sample instead of {@code 4 p^2}.
+   */
+  public static final double DEFAULT_SPARSE_DENSITY = 0.25;
+
   /** The default scratch budget of one instance. */
   public static final long DEFAULT_SCRATCH_BYTES = 256L << 20;
 
@@ -45,6 +52,16 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   private double[] bt = new double[0];
   private double[] r = new double[0];
   private double[] pm = new double[0];
+  private int storedColumns;
+  /** The study path's sparse backward: the density below which layers go per column (see setSparseDensity). */
+  private double sparseDensity = DEFAULT_SPARSE_DENSITY;
+  /** The first layer of the stored forward pass whose backward runs per column on the supports; T = none. */
+  private int sparseFrom = Integer.MAX_VALUE;
+  /** The supports of the stored codes Z_s, s >= sparseFrom: indices, and starts per (s, column). */
+  private int[] supIdx = new int[0];
+  private int[] supStart = new int[0];
+  private double[] colB = new double[0];
+  private double[] colA = new double[0];
 
   /**
    * @param op           the dictionary and its iteration matrix; its alpha must equal the
@@ -118,13 +135,194 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     }
     int chunk = chunkColumns(kind);
     double[] grad = sums.gradientBuffer();
+    storedColumns = 0;
+    sparseFrom = Integer.MAX_VALUE;
     for (int j = 0; j < cols; j += chunk) {
       int b = Math.min(chunk, cols - j);
       int off = xOff + j * m;
       boolean keepAll = kind.throughEncoder();
       ensureScratch(b, keepAll);
       forward(x, off, b, keepAll);
-      backward(kind, x, off, b, keepAll, grad, sums);
+      backward(kind, x, off, b, keepAll, T, grad, sums);
+    }
+  }
+
+  /**
+   * Runs the T layers on one chunk of {@code b} columns and keeps every code
+   * {@code Z_1 .. Z_T}, so that {@link #accumulateFromDepth} can then serve any depth
+   * {@code t <= T} without another forward pass (the per-t read-outs of the gradient studies).
+   * The codes stay valid until the next call on this instance.
+   *
+   * @param x not modified
+   * @param b at least 1 and at most {@link #chunkColumns(GradientKind) chunkColumns(AE_LS)}
+   * @return the stored codes: {@code Z_t} is p x b column-major at {@code codes.offset(t)} of
+   *         {@code codes.array()} (shared scratch: read, do not modify)
+   */
+  public StoredCodes forwardAll(double[] x, int xOff, int b) {
+    checkBlock(x, xOff, b);
+    int most = chunkColumns(GradientKind.AE_LS);
+    if (b < 1 || b > most) {
+      throw new IllegalArgumentException("chunk: expected 1 to " + most + " columns within the scratch budget, got " + b);
+    }
+    ensureScratch(b, true);
+    forward(x, xOff, b, true);
+    storedColumns = b;
+    indexSparseLayers(b);
+    return new StoredCodes(zs, p, b);
+  }
+
+  /**
+   * Sets the density (mean non-zeros per code over p) below which the backward passes of
+   * {@link #accumulateFromDepth} treat a layer column by column on the supports of the codes; the
+   * layers from the first one whose codes, and all deeper ones, are that sparse. 0 keeps every
+   * layer on GEMMs, 1 makes every layer sparse. Both ways give the same sums to rounding. Applies
+   * from the next {@link #forwardAll}; {@link #accumulate} (the trainer's path) always uses GEMMs.
+   */
+  public void setSparseDensity(double density) {
+    if (!(density >= 0 && density <= 1)) {
+      throw new IllegalArgumentException("sparse density: expected a fraction in [0, 1], got " + density);
+    }
+    this.sparseDensity = density;
+  }
+
+  /** The first layer whose backward runs per column in the last forwardAll (T + 1 when none). */
+  public int sparseFromLayer() {
+    return sparseFrom == Integer.MAX_VALUE ? T + 1 : sparseFrom;
+  }
+
+  /** Finds the sparse tail of the stored codes and lists the support of every code in it. */
+  private void indexSparseLayers(int b) {
+    sparseFrom = Integer.MAX_VALUE;
+    double limit = sparseDensity * p * b;
+    int from = T + 1;
+    for (int s = T; s >= 1; s--) {
+      int o = slot(s - 1, b, true);
+      long nnz = 0;
+      for (int i = o; i < o + p * b; i++) {
+        if (zs[i] != 0) {
+          nnz++;
+        }
+      }
+      if (nnz > limit || (nnz == 0 && sparseDensity == 0)) {
+        break;
+      }
+      from = s;
+    }
+    if (from > T) {
+      return;
+    }
+    long total = 0;
+    int layers = T - from + 1;
+    for (int i = slot(from - 1, b, true); i < T * p * b; i++) {
+      if (zs[i] != 0) {
+        total++;
+      }
+    }
+    if (supIdx.length < total) {
+      supIdx = new int[(int) total];
+    }
+    if (supStart.length < layers * b + 1) {
+      supStart = new int[layers * b + 1];
+    }
+    int n = 0;
+    for (int s = from; s <= T; s++) {
+      int o = slot(s - 1, b, true);
+      for (int c = 0; c < b; c++) {
+        supStart[(s - from) * b + c] = n;
+        int oc = o + c * p;
+        for (int i = 0; i < p; i++) {
+          if (zs[oc + i] != 0) {
+            supIdx[n++] = i;
+          }
+        }
+      }
+    }
+    supStart[layers * b] = n;
+    if (colB.length < p) {
+      colB = new double[p];
+      colA = new double[p];
+    }
+    sparseFrom = from;
+  }
+
+  /**
+   * The backward of layers {@code top .. sparseFrom} column by column: with {@code S1} the support
+   * of {@code Z_{t+1}} and {@code S0} that of {@code Z_t}, {@code B_t = A_{t+1}} on S1,
+   * {@code Q += B_t}, {@code P[S0, S1] += Z_t[S0] B_t[S1]^T} and {@code A_t[S0] = G[S0, S1] B_t[S1]}
+   * (the rows outside S0 are masked out by the next layer, so they are not computed). Leaves
+   * {@code A_{sparseFrom}} in {@code a} on the support of {@code Z_{sparseFrom}}.
+   */
+  private void sparseLayers(double[] a, double[] q, int b, int top) {
+    double[] g = op.g();
+    int from = sparseFrom;
+    for (int c = 0; c < b; c++) {
+      int ac = c * p;
+      for (int t = top; t >= from; t--) {
+        int s1 = supStart[(t + 1 - from) * b + c];
+        int e1 = supStart[(t + 1 - from) * b + c + 1];
+        int s0 = supStart[(t - from) * b + c];
+        int e0 = supStart[(t - from) * b + c + 1];
+        int k1 = e1 - s1;
+        for (int j = 0; j < k1; j++) {
+          int row = supIdx[s1 + j];
+          double bj = a[ac + row];
+          colB[j] = bj;
+          q[ac + row] += bj;
+        }
+        int zt = slot(t - 1, b, true) + ac;
+        int k0 = e0 - s0;
+        for (int i = 0; i < k0; i++) {
+          colA[i] = 0;
+        }
+        for (int j = 0; j < k1; j++) {
+          double bj = colB[j];
+          int col = supIdx[s1 + j] * p;
+          for (int i = 0; i < k0; i++) {
+            int row = supIdx[s0 + i];
+            colA[i] += g[col + row] * bj;
+            pm[row + col] += zs[zt + row] * bj;
+          }
+        }
+        for (int i = 0; i < k0; i++) {
+          a[ac + supIdx[s0 + i]] = colA[i];
+        }
+      }
+    }
+  }
+
+  /**
+   * Adds to {@code sums} the gradient of {@code kind} of the network truncated at depth
+   * {@code t} (the encoder {@code z_t} with layers {@code 0 .. t-1}, decoder {@code D z_t}) over the
+   * chunk of the last {@link #forwardAll}: the same sums, to rounding, that {@link #accumulate}
+   * gives with {@code T = t}. The backward pass starts from the stored {@code Z_t} and costs
+   * about {@code 4 p^2 b t} flops for the ae gradients, {@code 4 m p b} for g_dec.
+   *
+   * @param x    the same columns that were given to {@link #forwardAll}; not modified
+   * @param sums modified
+   */
+  public void accumulateFromDepth(GradientKind kind, int t, double[] x, int xOff, int b, GradientSums sums) {
+    if (b != storedColumns || b == 0) {
+      throw new IllegalStateException("accumulateFromDepth: forwardAll stored " + storedColumns + " columns, asked for " + b);
+    }
+    if (t < 1 || t > T) {
+      throw new IllegalArgumentException("depth: expected 1 <= t <= T = " + T + ", got " + t);
+    }
+    if (sums.m() != m || sums.p() != p) {
+      throw new IllegalArgumentException("sums: expected " + m + " x " + p + ", got " + sums.m() + " x " + sums.p());
+    }
+    checkBlock(x, xOff, b);
+    backward(kind, x, xOff, b, true, t, sums.gradientBuffer(), sums);
+  }
+
+  /**
+   * The codes {@code Z_1 .. Z_T} of the last {@link #forwardAll}, p x b each, column-major.
+   *
+   * @param array the scratch that holds them (read-only for callers)
+   */
+  public record StoredCodes(double[] array, int p, int b) {
+    /** The offset of {@code Z_t} in {@link #array()}, {@code 1 <= t <= T}. */
+    public int offset(int t) {
+      return (t - 1) * p * b;
     }
   }
 
@@ -136,6 +334,8 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
           + ", array has " + z.length);
     }
     int chunk = chunkColumns(GradientKind.DEC);
+    storedColumns = 0;
+    sparseFrom = Integer.MAX_VALUE;
     for (int j = 0; j < cols; j += chunk) {
       int b = Math.min(chunk, cols - j);
       ensureScratch(b, false);
@@ -189,11 +389,16 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     }
   }
 
-  private void backward(GradientKind kind, double[] x, int xOff, int b, boolean keepAll, double[] grad,
+  /**
+   * The backward pass from depth {@code depth} (the codes {@code Z_depth} at {@link #slot}
+   * {@code depth - 1}); with only two alternating buffers ({@code keepAll} false) the depth must
+   * be T.
+   */
+  private void backward(GradientKind kind, double[] x, int xOff, int b, boolean keepAll, int depth, double[] grad,
       GradientSums sums) {
     double[] d = op.d();
     int pb = p * b;
-    int zT = slot(T - 1, b, keepAll);
+    int zT = slot(depth - 1, b, keepAll);
 
     // R = D Z_T - X
     System.arraycopy(x, xOff, r, 0, m * b);
@@ -232,7 +437,13 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     Arrays.fill(q, 0, pb, 0.0);
     Arrays.fill(pm, 0, p * p, 0.0);
     double[] g = op.g();
-    for (int t = T - 1; t >= 0; t--) {
+    int denseTop = depth - 1;
+    if (keepAll && sparseFrom < depth) {
+      // layers depth-1 .. sparseFrom on the supports, the rest by GEMM
+      sparseLayers(a, q, b, depth - 1);
+      denseTop = sparseFrom - 1;
+    }
+    for (int t = denseTop; t >= 0; t--) {
       int mask = slot(t, b, true);
       for (int i = 0; i < pb; i++) {
         double bi = zs[mask + i] != 0 ? a[i] : 0.0;

@@ -54,7 +54,7 @@ class DistributedGradientTest {
     SampleBlock all = allSamples(source);
     GradientSums ref = new GradientSums(M, P);
     new UnfoldedIstaCpu(DictionaryOperator.of(d, M, P, enc.alpha()), enc).accumulate(kind, all.x(), 0, all.cols(), ref);
-    for (int partitions : new int[] {1, 3, 8}) {
+    for (int partitions : new int[] {1, 3, 8, 12}) {
       JavaRDD<SampleBlock> blocks = source.blocks(SparkTestSupport.sc(), partitions, 7);
       assertEquals(partitions, blocks.getNumPartitions());
       GradientOracle.Result res = new SparkGradientOracle(SparkTestSupport.sc(), blocks, M, P, kind, 1 << 20, 2, N, 0, 5)

@@ -14,9 +14,14 @@ import scala.runtime.AbstractFunction2;
 /**
  * The one RDD pattern of every job: broadcast D, {@code treeAggregate} an aggregator over the
  * blocks, destroy the broadcast. The last merge runs on an executor
- * ({@code finalAggregateOnExecutor}), so the driver receives one result instead of merging many.
+ * ({@code finalAggregateOnExecutor}) when there are more than {@link #DRIVER_MERGES} partitions,
+ * so the driver receives one result instead of merging many; with few partitions that extra
+ * shuffle stage would cost more than the driver's few merges.
  */
 public final class DistributedPass {
+  /** Up to this many partitions, the driver does the final merges itself. */
+  public static final int DRIVER_MERGES = 8;
+
   private DistributedPass() {}
 
   /** A serializable two-argument function. */
@@ -45,7 +50,8 @@ public final class DistributedPass {
   public static <T, A extends Serializable> A treeAggregate(JavaRDD<T> rdd, A zero, Op<A, T> add, Op<A, A> merge,
       int depth) {
     ClassTag<A> tag = (ClassTag<A>) (ClassTag<?>) ClassTag$.MODULE$.apply(zero.getClass());
-    return rdd.rdd().treeAggregate(zero, new Fn2<>(add), new Fn2<>(merge), depth, true, tag);
+    boolean finalOnExecutor = rdd.getNumPartitions() > DRIVER_MERGES;
+    return rdd.rdd().treeAggregate(zero, new Fn2<>(add), new Fn2<>(merge), depth, finalOnExecutor, tag);
   }
 
   private static final class Fn2<A, B> extends AbstractFunction2<A, B, A> implements Serializable {

@@ -43,6 +43,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--no-kernel", description = "skip the kernel benchmark")
   boolean noKernel;
 
+  @Option(names = "--study", description = "also measure the gradient-study kernel (m=50 p=100 T=200, the default depth grid): ms per sample by phase, GEMM-only vs sparse-tail backward")
+  boolean study;
+
   @Override
   public Integer call() {
     if (!noKernel) {
@@ -52,6 +55,10 @@ final class BenchCommand implements Callable<Integer> {
         args.add(String.valueOf(samples));
       }
       KernelBench.main(args.toArray(new String[0]));
+    }
+    if (study) {
+      org.pudle.kernels.bench.StudyBench.main(new String[] {String.valueOf(samples == null ? 1024 : samples),
+          String.valueOf(reps)});
     }
     if (spark) {
       try (SparkSessions.Handle session = SparkSessions.open("pudle bench")) {

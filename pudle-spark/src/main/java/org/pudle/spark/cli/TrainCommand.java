@@ -16,7 +16,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {"Learn a dictionary by backpropagation through the unfolded ISTA encoder (Algorithm 2):",
         "synthetic data generated on the executors, gradients summed by treeAggregate, Adam on the driver.",
-        "Config keys: run with --keys. Outputs: dictionary.npy/.csv, metrics.csv, learning-curve.png."})
+        "input=PATH reads samples from Parquet, CSV/TSV, .npy or images on any Hadoop filesystem instead.",
+        "Config keys: run with --keys. Outputs: dictionary.npy/.csv/.parquet, metrics.csv, learning-curve.png,",
+        "checkpoint (every checkpoint.every updates; --resume continues from it)."})
 final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec
@@ -30,6 +32,10 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--keys", description = "list the config keys with their defaults and exit")
   boolean keys;
+
+  @Option(names = "--resume", description = "continue from the checkpoint in the output directory (same settings; "
+      + "updates may grow)")
+  boolean resume;
 
   @Override
   public Integer call() throws Exception {
@@ -47,7 +53,7 @@ final class TrainCommand implements Callable<Integer> {
     Config c = Config.load(config, overrides);
     TrainParams params = TrainParams.from(c);
     TrainJob.validate(c, params);
-    TrainJob.run(params, c.values(), System.out);
+    TrainJob.run(params, c.values(), System.out, resume);
     return 0;
   }
 }

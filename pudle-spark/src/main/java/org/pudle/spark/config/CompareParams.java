@@ -122,6 +122,17 @@ public record CompareParams(String name, TrainParams base, List<Run> runs, doubl
       }
     }
 
+    for (String k : List.of("input", "init", "reference", "checkpoint.every")) {
+      boolean inRun = false;
+      for (String key : c.values().keySet()) {
+        inRun |= key.startsWith("compare.") && key.endsWith("." + k);
+      }
+      if (c.values().containsKey(k) || inRun) {
+        throw c.error(c.values().containsKey(k) ? k : "compare",
+            "pudle compare runs every method on synthetic data (m, p, k, n, seed) from the model's D0; '" + k
+                + "' is for pudle train");
+      }
+    }
     Config baseConfig = c.subset(c.name(), k -> !k.equals("compare") && !k.startsWith("compare."));
     TrainParams base = TrainParams.from(baseConfig);
     List<Run> runs = new ArrayList<>();

@@ -18,11 +18,19 @@ import org.pudle.kernels.GradientKind;
  * @param decayStep        beta is lowered by this every {@code decayEvery} updates (0: fixed)
  * @param metricsEvery     the dictionary error is computed every this many updates (and at the end)
  * @param progressSeconds  at most one console progress line per this many seconds
+ * @param input            samples from files, or null for synthetic data ({@code data})
+ * @param dictionaries     the initial and reference dictionaries, and the checkpoint interval
  * @param method           the learning method (PUDLE, or a baseline) and the baselines' settings
+ * @param batchFraction    {@code batch.fraction} as given; with input files it becomes
+ *                         {@link #batchSizeFor} once the number of samples is known
  */
 public record TrainParams(String name, SyntheticParams data, EncoderParams encoder, GradientKind gradient,
     int updates, long batchSize, Adam adam, ColumnConstraint normalize, double decayStep, int decayEvery,
-    ExecutionParams execution, String output, int metricsEvery, double progressSeconds, MethodParams method) {
+    ExecutionParams execution, String output, int metricsEvery, double progressSeconds, InputParams input,
+    DictionarySources dictionaries, double batchFraction, MethodParams method) {
+
+  /** The synthetic-data keys that mean nothing for input files. */
+  private static final List<String> SYNTHETIC_ONLY = List.of("k", "n", "sign", "noise", "init.tau");
 
   public static final List<KeyDoc> OWN_KEYS = List.of(
       EncoderConfig.GRADIENT,
@@ -47,6 +55,8 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
     all.addAll(OWN_KEYS);
     all.addAll(MethodParams.KEYS);
     all.addAll(ExecutionParams.KEYS);
+    all.addAll(InputParams.KEYS);
+    all.addAll(DictionarySources.KEYS);
     return Collections.unmodifiableList(all);
   }
 
@@ -60,7 +70,18 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
 
   /** Reads and validates; rejects unknown keys. */
   public static TrainParams from(Config c) {
-    SyntheticParams data = SyntheticParams.from(c);
+    SyntheticParams data;
+    if (c.raw("input") != null) {
+      // samples from files: of the synthetic keys only p and seed mean something
+      int p = c.integer("p", 100);
+      long seed = c.longValue("seed", 1);
+      if (p < 1) {
+        throw c.error("p", "expected a positive number of atoms, got " + p);
+      }
+      data = new SyntheticParams(1, p, 1, 1, seed, org.pudle.kernels.data.SignMode.PER_SAMPLE, 0, 0, "0");
+    } else {
+      data = SyntheticParams.from(c);
+    }
     EncoderParams enc = EncoderConfig.from(c);
     GradientKind kind = EncoderConfig.gradient(c);
     int updates = c.integer("updates", 100);
@@ -79,7 +100,16 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
     int metricsEvery = c.integer("metrics.every", 1);
     double progress = c.real("progress.seconds", 1);
     MethodParams method = MethodParams.from(c);
+    InputParams input = InputParams.from(c);
+    DictionarySources dictionaries = DictionarySources.from(c);
     c.requireAllUsed(keyNames());
+    if (input != null) {
+      for (String k : SYNTHETIC_ONLY) {
+        if (c.values().containsKey(k)) {
+          throw c.error(k, "describes synthetic data, but input = " + input.path() + " reads samples from files");
+        }
+      }
+    }
 
     if (updates < 0) {
       throw c.error("updates", "expected a non-negative count, got " + updates);
@@ -93,14 +123,16 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
     if (batch > 0 && fraction > 0) {
       throw c.error("batch.fraction", "set batch.size or batch.fraction, not both (batch.size = " + batch + ")");
     }
-    if (fraction > 0) {
-      batch = Math.max(1, Math.round(fraction * data.n()));
-    }
-    if (batch > data.n()) {
-      throw c.error("batch.size", "a batch of " + batch + " is larger than the n = " + data.n() + " samples");
-    }
-    if (batch == data.n()) {
-      batch = 0;
+    if (input == null) {
+      if (fraction > 0) {
+        batch = Math.max(1, Math.round(fraction * data.n()));
+      }
+      if (batch > data.n()) {
+        throw c.error("batch.size", "a batch of " + batch + " is larger than the n = " + data.n() + " samples");
+      }
+      if (batch == data.n()) {
+        batch = 0;
+      }
     }
     Adam adam;
     try {
@@ -121,7 +153,22 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
       throw c.error("progress.seconds", "expected a non-negative number of seconds, got " + progress);
     }
     return new TrainParams(c.name(), data, enc, kind, updates, batch, adam, normalize, decayStep, decayEvery, exec,
-        output, metricsEvery, progress, method);
+        output, metricsEvery, progress, input, dictionaries, fraction, method);
+  }
+
+  /**
+   * The samples per update for {@code n} samples (input files: known once they are read); 0 for
+   * full batch.
+   *
+   * @throws ConfigException when the batch is larger than n
+   */
+  public long batchSizeFor(long n) {
+    long batch = batchFraction > 0 ? Math.max(1, Math.round(batchFraction * n)) : batchSize;
+    if (batch > n) {
+      throw new ConfigException("config key 'batch.size': a batch of " + batch + " is larger than the n = " + n
+          + " samples of " + (input == null ? "the synthetic data" : input.path()));
+    }
+    return batch == n ? 0 : batch;
   }
 
   /**

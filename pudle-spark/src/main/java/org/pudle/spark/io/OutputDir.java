@@ -93,6 +93,52 @@ public final class OutputDir {
     }
   }
 
+  /** Something that writes a directory of files (a Spark dataset) at a path it is given. */
+  @FunctionalInterface
+  public interface DirectoryWriting {
+    void write(String path) throws IOException;
+  }
+
+  /**
+   * Writes the directory {@code name} (for example a Parquet dataset written by Spark) under a
+   * temporary name and renames it into place when complete. A directory cannot be renamed over
+   * another, so an earlier one is first moved aside and deleted after: a failed write leaves the
+   * earlier directory where it was.
+   */
+  public void writeDirectory(String name, DirectoryWriting writing) throws IOException {
+    Path tmp = temporary(name);
+    Path target = path(name);
+    try {
+      writing.write(tmp.toString());
+      if (fs.exists(target)) {
+        Path old = temporary(name + ".old");
+        if (!fs.rename(target, old)) {
+          throw new IOException("could not move " + target + " aside to " + old);
+        }
+        if (!fs.rename(tmp, target)) {
+          fs.rename(old, target);
+          throw new IOException("could not rename " + tmp + " to " + target);
+        }
+        fs.delete(old, true);
+      } else if (!fs.rename(tmp, target)) {
+        throw new IOException("could not rename " + tmp + " to " + target);
+      }
+    } catch (IOException | RuntimeException e) {
+      fs.delete(tmp, true);
+      throw e;
+    }
+  }
+
+  /** Whether {@code name} exists in the directory. */
+  public boolean exists(String name) throws IOException {
+    return fs.exists(path(name));
+  }
+
+  /** Opens {@code name} for reading. */
+  public java.io.InputStream open(String name) throws IOException {
+    return fs.open(path(name));
+  }
+
   /** Writes text atomically. */
   public void writeText(String name, String text) throws IOException {
     write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));

@@ -11,11 +11,14 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYErrorRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.data.xy.YIntervalSeries;
+import org.jfree.data.xy.YIntervalSeriesCollection;
 
 /** Line charts with a log-scale y axis, drawn by JFreeChart into PNG streams. */
 public final class Plots {
@@ -66,6 +69,121 @@ public final class Plots {
       renderer.setSeriesPaint(i, COLORS[i % COLORS.length]);
       renderer.setSeriesStroke(i, new BasicStroke(2f));
     }
+    XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(new Color(0xdddddd));
+    plot.setRangeGridlinePaint(new Color(0xdddddd));
+    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, series.size() > 1);
+    chart.setBackgroundPaint(Color.WHITE);
+    LegendTitle legend = chart.getLegend();
+    if (legend != null) {
+      legend.setPosition(RectangleEdge.BOTTOM);
+    }
+    ChartUtils.writeChartAsPNG(out, chart, width, height);
+  }
+
+  /**
+   * Writes a PNG line chart with linear axes (for quantities such as a PSNR in dB); points that
+   * are not finite are left out.
+   */
+  public static void linear(OutputStream out, String title, String xLabel, String yLabel, List<Series> series,
+      int width, int height) throws IOException {
+    XYSeriesCollection data = new XYSeriesCollection();
+    for (Series s : series) {
+      XYSeries xy = new XYSeries(s.label(), false, true);
+      for (int i = 0; i < s.x().length; i++) {
+        if (Double.isFinite(s.y()[i]) && Double.isFinite(s.x()[i])) {
+          xy.add(s.x()[i], s.y()[i]);
+        }
+      }
+      data.addSeries(xy);
+    }
+    NumberAxis yAxis = new NumberAxis(yLabel);
+    yAxis.setAutoRangeIncludesZero(false);
+    NumberAxis xAxis = new NumberAxis(xLabel);
+    xAxis.setAutoRangeIncludesZero(false);
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+    for (int i = 0; i < series.size(); i++) {
+      renderer.setSeriesPaint(i, COLORS[i % COLORS.length]);
+      renderer.setSeriesStroke(i, new BasicStroke(2f));
+    }
+    XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(new Color(0xdddddd));
+    plot.setRangeGridlinePaint(new Color(0xdddddd));
+    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, series.size() > 1);
+    chart.setBackgroundPaint(Color.WHITE);
+    LegendTitle legend = chart.getLegend();
+    if (legend != null) {
+      legend.setPosition(RectangleEdge.BOTTOM);
+    }
+    ChartUtils.writeChartAsPNG(out, chart, width, height);
+  }
+
+  /**
+   * One curve with a standard error per point, drawn as markers joined by lines with error bars
+   * {@code y +- se} (NaN: no bar). Points with y <= 0 or not finite are left out of a log plot.
+   */
+  public record ErrorSeries(String label, double[] x, double[] y, double[] se) {}
+
+  /**
+   * Writes a PNG chart with a logarithmic y axis, markers and error bars; {@code logX} makes the
+   * x axis logarithmic too (for sample counts).
+   */
+  public static void logYWithErrors(OutputStream out, String title, String xLabel, String yLabel,
+      List<ErrorSeries> series, boolean logX, int width, int height) throws IOException {
+    YIntervalSeriesCollection data = new YIntervalSeriesCollection();
+    double min = Double.POSITIVE_INFINITY;
+    double max = 0;
+    for (ErrorSeries s : series) {
+      YIntervalSeries xy = new YIntervalSeries(s.label(), false, true);
+      for (int i = 0; i < s.x().length; i++) {
+        double y = s.y()[i];
+        if (!(y > 0) || !Double.isFinite(y) || !Double.isFinite(s.x()[i])) {
+          continue;
+        }
+        double e = s.se() == null || !Double.isFinite(s.se()[i]) ? 0 : s.se()[i];
+        // a bar that reaches zero cannot be drawn on a log axis: cut it at a tenth of the value
+        double lo = Math.max(y - e, y / 10);
+        xy.add(s.x()[i], y, lo, y + e);
+        min = Math.min(min, lo);
+        max = Math.max(max, y + e);
+      }
+      data.addSeries(xy);
+    }
+    LogAxis yAxis = new LogAxis(yLabel);
+    yAxis.setBase(10);
+    yAxis.setSmallestValue(1e-300);
+    yAxis.setNumberFormatOverride(new java.text.DecimalFormat("0.0E0"));
+    if (max > 0) {
+      yAxis.setRange(min / 1.5, max * 1.5);
+    }
+    org.jfree.chart.axis.ValueAxis xAxis;
+    if (logX) {
+      LogAxis lx = new LogAxis(xLabel);
+      lx.setBase(10);
+      // one labelled tick per decade
+      lx.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0, new java.text.DecimalFormat("0")));
+      lx.setMinorTickCount(9);
+      xAxis = lx;
+    } else {
+      NumberAxis nx = new NumberAxis(xLabel);
+      nx.setAutoRangeIncludesZero(false);
+      xAxis = nx;
+    }
+    XYErrorRenderer renderer = new XYErrorRenderer();
+    renderer.setDefaultLinesVisible(true);
+    renderer.setDefaultShapesVisible(true);
+    renderer.setDrawXError(false);
+    renderer.setDrawYError(true);
+    renderer.setCapLength(4);
+    java.awt.Shape[] shapes = org.jfree.chart.plot.DefaultDrawingSupplier.createStandardSeriesShapes();
+    for (int i = 0; i < series.size(); i++) {
+      renderer.setSeriesPaint(i, COLORS[i % COLORS.length]);
+      renderer.setSeriesStroke(i, new BasicStroke(1.5f));
+      renderer.setSeriesShape(i, shapes[i % shapes.length]);
+    }
+    renderer.setErrorPaint(new Color(0x555555));
     XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(new Color(0xdddddd));

@@ -80,12 +80,29 @@ public final class DictionaryTrainer {
    */
   public void run(double[] d, int updates, Schedule schedule, GradientOracle oracle, Optimizer optimizer,
       Listener listener) {
+    run(d, Start.FRESH, updates, schedule, oracle, optimizer, listener);
+  }
+
+  /**
+   * Where a run starts: after {@code update} updates that used {@code seen} samples in
+   * {@code elapsed} seconds (a resumed run starts from its checkpoint).
+   */
+  public record Start(int update, long seen, double elapsed) {
+    public static final Start FRESH = new Start(0, 0, 0);
+  }
+
+  /**
+   * Runs updates {@code start.update() + 1 .. updates} from {@code d}, which is updated in
+   * place, as is the optimizer's state (restored by the caller).
+   */
+  public void run(double[] d, Start start, int updates, Schedule schedule, GradientOracle oracle,
+      Optimizer optimizer, Listener listener) {
     if (d.length != (long) m * p) {
       throw new IllegalArgumentException("dictionary: expected " + m + " x " + p + " entries, got " + d.length);
     }
-    long start = System.nanoTime();
-    long seen = 0;
-    for (int u = 0; u < updates; u++) {
+    long t00 = System.nanoTime();
+    long seen = start.seen();
+    for (int u = start.update(); u < updates; u++) {
       long t0 = System.nanoTime();
       EncoderParams enc = schedule.encoderAt(u);
       GradientOracle.Result res = oracle.gradient(d, enc, u);
@@ -107,7 +124,7 @@ public final class DictionaryTrainer {
       long t1 = System.nanoTime();
       Update rec = new Update(u + 1, (double) seen / n, sums.count(), sums.meanLoss(),
           sums.meanLoss() + enc.lambda() * sums.meanL1(), gNorm, sums.meanNonZeros(), err[0], err[1], enc.decay(),
-          (t1 - t0) * 1e-9, res.kernelSeconds(), (t1 - start) * 1e-9);
+          (t1 - t0) * 1e-9, res.kernelSeconds(), start.elapsed() + (t1 - t00) * 1e-9);
       listener.onUpdate(rec, d);
     }
   }

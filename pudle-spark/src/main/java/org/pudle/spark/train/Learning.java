@@ -33,9 +33,14 @@ public final class Learning {
       Adam adam, ColumnConstraint normalize, double decayStep, int decayEvery, ExecutionParams execution,
       int metricsEvery) {
 
-    /** The setup of a {@code train} config. */
+    /** The setup of a {@code train} config on its synthetic data. */
     public static Setup of(TrainParams p) {
-      return new Setup(p.method(), p.encoder(), p.gradient(), p.updates(), p.batchSize(), p.adam(), p.normalize(),
+      return of(p, p.batchSizeFor(p.data().n()));
+    }
+
+    /** The setup of a {@code train} config with {@code batch} samples per update (0: full batch). */
+    public static Setup of(TrainParams p, long batch) {
+      return new Setup(p.method(), p.encoder(), p.gradient(), p.updates(), batch, p.adam(), p.normalize(),
           p.decayStep(), p.decayEvery(), p.execution(), p.metricsEvery());
     }
 
@@ -70,7 +75,7 @@ public final class Learning {
         return new NoodlOracle(sc, blocks, m, p, s.method().iht(), depth, n, s.batchSize(), seed);
       default:
         return new SparkGradientOracle(sc, blocks, m, p, s.gradient(), s.execution().scratchBytes(), depth, n,
-            s.batchSize(), seed);
+            s.batchSize(), seed, s.execution().kernelsSpec());
     }
   }
 

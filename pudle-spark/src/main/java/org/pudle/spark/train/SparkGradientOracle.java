@@ -13,16 +13,29 @@ import org.pudle.spark.data.SampleBlock;
 public final class SparkGradientOracle extends DistributedOracle {
   private final GradientKind kind;
   private final long scratchBytes;
-  private final String backend = "cpu";
+  private final String backend;
 
   /**
+   * On the CPU backend.
+   *
    * @param batchSize samples per update, 0 for full batch
    */
   public SparkGradientOracle(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, GradientKind kind,
       long scratchBytes, int depth, long n, long batchSize, long seed) {
+    this(sc, blocks, m, p, kind, scratchBytes, depth, n, batchSize, seed, "cpu");
+  }
+
+  /**
+   * @param batchSize samples per update, 0 for full batch
+   * @param backend   the kernel backend by name ({@code Kernels.byName}: cpu, cuda or auto, with an
+   *                  optional {@code :float}), resolved on each executor
+   */
+  public SparkGradientOracle(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, GradientKind kind,
+      long scratchBytes, int depth, long n, long batchSize, long seed, String backend) {
     super(sc, blocks, m, p, depth, n, batchSize, seed);
     this.kind = kind;
     this.scratchBytes = scratchBytes;
+    this.backend = backend;
   }
 
   @Override

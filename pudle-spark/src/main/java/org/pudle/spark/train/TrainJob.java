@@ -1,26 +1,38 @@
 package org.pudle.spark.train;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.pudle.kernels.Adam;
+import org.pudle.kernels.Optimizer;
 import org.pudle.kernels.io.Npy;
 import org.pudle.kernels.linalg.Blas;
 import org.pudle.kernels.linalg.Norms;
 import org.pudle.spark.SparkSessions;
+import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.config.Config;
+import org.pudle.spark.config.ConfigException;
+import org.pudle.spark.config.DictionarySources;
 import org.pudle.spark.config.EncoderConfig;
+import org.pudle.spark.config.InputParams;
 import org.pudle.spark.config.TrainParams;
+import org.pudle.spark.data.FileSource;
+import org.pudle.spark.data.InputException;
 import org.pudle.spark.data.SampleBlock;
+import org.pudle.spark.data.SampleSource;
 import org.pudle.spark.data.SyntheticSource;
+import org.pudle.spark.io.DictionaryFiles;
 import org.pudle.spark.io.Matrices;
 import org.pudle.spark.io.OutputDir;
 import org.pudle.spark.plot.Plots;
@@ -51,6 +63,9 @@ public final class TrainJob {
    * Called before Spark starts, so that a bad config fails fast and writes nothing.
    */
   public static void validate(Config c, TrainParams p) {
+    if (p.input() != null || p.dictionaries().init() != null) {
+      return; // D0 is known once the data or the init file are read; run() checks it then
+    }
     var model = p.data().model();
     double[] d0 = model.initialDictionary(model.dictionaryTilde(), p.data().tauB());
     double sigma = Norms.singularValues(d0, p.data().m(), p.data().p())[0];
@@ -59,30 +74,106 @@ public final class TrainJob {
 
   /** Runs in its own (or spark-submit's) SparkSession. */
   public static Summary run(TrainParams params, Map<String, String> given, PrintStream console) throws IOException {
+    return run(params, given, console, false);
+  }
+
+  /**
+   * Runs in its own (or spark-submit's) SparkSession.
+   *
+   * @param resume continue from the checkpoint in the output directory
+   */
+  public static Summary run(TrainParams params, Map<String, String> given, PrintStream console, boolean resume)
+      throws IOException {
     try (SparkSessions.Handle spark = SparkSessions.open("pudle train " + params.name())) {
-      return run(spark.context(), params, given, console);
+      return run(spark.context(), params, given, console, resume);
     }
   }
 
   /** Runs on an existing context (tests share one). */
   public static Summary run(JavaSparkContext sc, TrainParams params, Map<String, String> given, PrintStream console)
       throws IOException {
+    return run(sc, params, given, console, false);
+  }
+
+  /**
+   * Runs on an existing context.
+   *
+   * @param resume continue from the checkpoint in the output directory
+   */
+  public static Summary run(JavaSparkContext sc, TrainParams params, Map<String, String> given, PrintStream console,
+      boolean resume) throws IOException {
     long start = System.nanoTime();
+    Configuration hadoop = sc.hadoopConfiguration();
     var data = params.data();
-    int m = data.m();
+    DictionarySources ds = params.dictionaries();
+    SampleSource source;
+    double[] dTilde = null;
+    int m;
     int p = data.p();
-    SyntheticSource source = new SyntheticSource(data.model(), data.n());
-    double[] dTilde = source.generatingDictionary().orElse(null);
-    double[] d0 = data.model().initialDictionary(dTilde, data.tauB());
+    if (params.input() == null) {
+      SyntheticSource synthetic = new SyntheticSource(data.model(), data.n());
+      source = synthetic;
+      dTilde = synthetic.generatingDictionary().orElse(null);
+      m = data.m();
+    } else {
+      source = FileSource.open(sc, params.input());
+      m = source.m();
+    }
+    long n = source.count();
+    DictionaryFiles.Matrix initFile = null;
+    if (ds.initFromFile()) {
+      initFile = DictionaryFiles.read(ds.init(), hadoop, "init");
+      if (initFile.rows() != m) {
+        throw new InputException(ds.init() + " (config key 'init'): the dictionary has " + initFile.rows()
+            + " rows, the data have m = " + m);
+      }
+      if (initFile.cols() != p && (params.input() == null || given.containsKey("p"))) {
+        throw new InputException(ds.init() + " (config key 'init'): the dictionary has " + initFile.cols()
+            + " atoms, config key 'p' says " + p);
+      }
+      p = initFile.cols();
+    }
+    double[] reference = ds.reference() == null ? dTilde : null;
+    if (ds.referenceFromFile()) {
+      DictionaryFiles.Matrix ref = DictionaryFiles.read(ds.reference(), hadoop, "reference");
+      if (ref.rows() != m || ref.cols() != p) {
+        throw new InputException(ds.reference() + " (config key 'reference'): expected an m x p = " + m + " x " + p
+            + " dictionary, got " + ref.rows() + " x " + ref.cols());
+      }
+      reference = ref.columnMajor();
+    }
+    long batch = params.batchSizeFor(n);
     int partitions = params.execution().partitions() > 0 ? params.execution().partitions() : sc.defaultParallelism();
-    OutputDir out = OutputDir.open(params.output(), sc.hadoopConfiguration());
-    Learning.Setup setup = Learning.Setup.of(params);
+    String settings = settings(params, m, p, n, batch);
+    // the backend is resolved on the executors before anything is written: kernels=cuda without a
+    // device is a configuration error (exit 2)
+    String backend = params.execution().kernelsSpec();
+    List<String> kernels = backend.startsWith("cpu") ? List.of() : KernelProbe.resolve(sc, backend, partitions);
+
+    Checkpoint checkpoint = null;
+    if (resume) {
+      checkpoint = readCheckpoint(params.output(), hadoop, settings);
+      if (checkpoint.update() > params.updates()) {
+        throw new ConfigException("--resume: the checkpoint in " + params.output() + " is after update "
+            + checkpoint.update() + ", beyond updates = " + params.updates() + " (config key 'updates')");
+      }
+    }
+    Learning.Setup setup = Learning.Setup.of(params, batch);
     console.printf(Locale.ROOT, "[train] %s: %s, T=%d lambda=%s alpha=%s %s threshold, %s, %d updates%s%n",
         params.name(), source.describe(), params.encoder().T(), params.encoder().lambda(), params.encoder().alpha(),
         params.encoder().threshold(), setup.describe(), params.updates(),
-        params.fullBatch() ? " (full batch)" : ", batches of " + params.batchSize());
+        batch == 0 ? " (full batch)" : ", batches of " + batch);
     console.printf(Locale.ROOT, "[train] %d partitions, blocks of %d, %s; output %s%n", partitions,
-        params.execution().blockSize(), Blas.description(), out);
+        params.execution().blockSize(), Blas.description(), params.output());
+    if (source instanceof FileSource && !((FileSource) source).problems().isEmpty()) {
+      for (String problem : ((FileSource) source).problems()) {
+        console.println("[train] skipped: " + problem);
+      }
+    }
+
+    if (!kernels.isEmpty()) {
+      console.printf(Locale.ROOT, "[train] kernels: %s%n", String.join("; ", kernels));
+    }
 
     JavaRDD<SampleBlock> blocks = source.blocks(sc, partitions, params.execution().blockSize())
         .persist(StorageLevel.MEMORY_AND_DISK());
@@ -90,23 +181,86 @@ public final class TrainJob {
     try {
       long t0 = System.nanoTime();
       long counted = blocks.map(SampleBlock::cols).reduce(Integer::sum);
-      console.printf(Locale.ROOT, "[train] generated and cached %d samples in %s%n", counted,
-          Progress.duration((System.nanoTime() - t0) * 1e-9));
+      console.printf(Locale.ROOT, "[train] %s and cached %d samples in %s%n",
+          params.input() == null ? "generated" : "read", counted, Progress.duration((System.nanoTime() - t0) * 1e-9));
 
-      DictionaryTrainer trainer = new DictionaryTrainer(m, p, data.n(), params.normalize(), dTilde,
+      double[] d0;
+      if (checkpoint != null) {
+        d0 = checkpoint.initial();
+      } else if (initFile != null) {
+        d0 = initFile.columnMajor();
+      } else if (ds.init() == null && params.input() == null) {
+        d0 = data.model().initialDictionary(dTilde, data.tauB());
+      } else if (DictionarySources.RANDOM.equals(ds.init()) || (ds.init() == null && n < p)) {
+        d0 = InitialDictionary.random(m, p, data.seed());
+      } else {
+        if (n < p) {
+          throw new ConfigException("config key 'init': samples needs at least p = " + p + " samples, the input has "
+              + n + "; use init = random or a file");
+        }
+        d0 = InitialDictionary.fromSamples(blocks, n, m, p, data.seed());
+      }
+      if (checkpoint == null) {
+        double sigma = Norms.singularValues(d0, m, p)[0];
+        double bound = 2 / (sigma * sigma);
+        if (!(params.encoder().alpha() < bound)) {
+          throw new ConfigException(String.format(Locale.ROOT,
+              "config key 'alpha': ISTA needs alpha < 2 / sigma_max(D)^2 = %.6g for D0 (sigma_max = %.6g), got %s",
+              bound, sigma, params.encoder().alpha()));
+        }
+      }
+      OutputDir out = OutputDir.open(params.output(), hadoop);
+
+      DictionaryTrainer trainer = new DictionaryTrainer(m, p, n, params.normalize(), reference,
           params.metricsEvery());
       double[] initialError = trainer.errors(d0);
+      Optimizer optimizer = Learning.optimizer(setup, m * p);
       double[] d = d0.clone();
-      GradientOracle oracle = Learning.oracle(sc, blocks, m, p, data.n(), data.seed(), setup);
+      DictionaryTrainer.Start from = DictionaryTrainer.Start.FRESH;
       List<DictionaryTrainer.Update> history = new ArrayList<>();
+      List<String> rows = new ArrayList<>();
+      if (checkpoint != null) {
+        d = checkpoint.d().clone();
+        if (optimizer instanceof Optimizer.AdamOptimizer adam) {
+          adam.restore(checkpoint.adam().copy());
+        }
+        from = new DictionaryTrainer.Start(checkpoint.update(), checkpoint.seen(), checkpoint.elapsed());
+        rows.addAll(checkpoint.rows());
+        for (String r : rows) {
+          history.add(parseRow(r));
+        }
+        console.printf(Locale.ROOT, "[train] resumed from %s after update %d%n", out.path(Checkpoint.FILE),
+            checkpoint.update());
+      }
+      GradientOracle oracle = Learning.oracle(sc, blocks, m, p, n, data.seed(), setup);
       Progress progress = new Progress(console, "train", params.updates(), params.progressSeconds());
+      int every = ds.checkpointEvery();
+      long[] seen = {from.seen()};
+      int pp = p;
+      double[] dStart = d0;
+      boolean withError = reference != null;
       try (OutputDir.TextStream metrics = out.stream("metrics.csv")) {
         metrics.line(METRICS_HEADER);
+        for (String r : rows) {
+          metrics.line(r);
+        }
         try {
-          trainer.run(d, params.updates(), setup::encoderAt, oracle, Learning.optimizer(setup, m * p), (rec, dict) -> {
+          trainer.run(d, from, params.updates(), setup::encoderAt, oracle, optimizer, (rec, dict) -> {
             history.add(rec);
-            metrics.line(csvRow(rec));
-            progress.step(rec.update(), rec.elapsed(), progressDetail(rec, dTilde != null));
+            String row = csvRow(rec);
+            rows.add(row);
+            metrics.line(row);
+            seen[0] += rec.samples();
+            if (every > 0 && (rec.update() % every == 0 || rec.update() == params.updates())) {
+              Checkpoint ck = new Checkpoint(settings, rec.update(), seen[0], rec.elapsed(), m, pp, dict, dStart,
+                  optimizerState(optimizer, m * pp), rows);
+              try {
+                out.write(Checkpoint.FILE, ck::write);
+              } catch (IOException e) {
+                throw new UncheckedIOException("writing the checkpoint " + out.path(Checkpoint.FILE), e);
+              }
+            }
+            progress.step(rec.update(), rec.elapsed(), progressDetail(rec, withError));
           });
         } catch (RuntimeException e) {
           console.printf("[train] failed; the metrics so far are in %s%n", metrics.temporaryPath());
@@ -121,18 +275,78 @@ public final class TrainJob {
       double finalLoss = last == null ? Double.NaN : last.loss();
       Summary summary = new Summary(d, d0, initialError[0], initialError[1], finalErr[0], finalErr[1], finalLoss,
           history, seconds);
-      writeOutputs(out, params, given, summary, dTilde, m, p);
-      console.print(summaryText(params, summary, out));
+      String inputLine = "[train] data: " + source.describe() + "\n";
+      writeOutputs(sc, out, params, given, summary, dTilde, reference != null, m, p, inputLine);
+      console.print(inputLine + summaryText(params, summary, out));
       return summary;
     } finally {
       blocks.unpersist(false);
     }
   }
 
-  private static void writeOutputs(OutputDir out, TrainParams params, Map<String, String> given, Summary s,
-      double[] dTilde, int m, int p) throws IOException {
+  /** Reads the checkpoint of a run to resume and checks that it belongs to these settings. */
+  private static Checkpoint readCheckpoint(String output, Configuration hadoop, String settings) throws IOException {
+    OutputDir out = OutputDir.open(output, hadoop);
+    if (!out.exists(Checkpoint.FILE)) {
+      throw new ConfigException("--resume: no checkpoint in " + out + " (config key 'output'); a run writes one every "
+          + "checkpoint.every updates");
+    }
+    Checkpoint ck;
+    try (InputStream in = out.open(Checkpoint.FILE)) {
+      ck = Checkpoint.read(in, out.path(Checkpoint.FILE).toString());
+    }
+    List<String> diff = ck.differences(settings);
+    if (!diff.isEmpty()) {
+      throw new ConfigException("--resume: the checkpoint in " + out + " was written with other settings: "
+          + String.join("; ", diff) + " (only updates, output, the progress, metrics and checkpoint intervals and "
+          + "the partitioning may change)");
+    }
+    return ck;
+  }
+
+  /**
+   * The settings that fix the arithmetic of a run, as {@code key = value} lines: everything in
+   * effect except the number of updates, the output, the reporting intervals and the
+   * partitioning (which changes only the order of the sums).
+   */
+  static String settings(TrainParams params, int m, int p, long n, long batch) {
+    Map<String, String> eff = effective(params);
+    for (String k : List.of("updates", "output", "metrics.every", "progress.seconds", "checkpoint.every", "partitions",
+        "block.size", "aggregate.depth", "kernel.scratch.mb")) {
+      eff.remove(k);
+    }
+    eff.put("data.m", String.valueOf(m));
+    eff.put("data.p", String.valueOf(p));
+    eff.put("data.n", String.valueOf(n));
+    eff.put("batch", String.valueOf(batch));
+    StringBuilder sb = new StringBuilder();
+    for (var e : eff.entrySet()) {
+      sb.append(e.getKey()).append(" = ").append(e.getValue()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** The optimizer state a checkpoint keeps: Adam's moments, or zero moments for stateless gradient descent. */
+  private static Adam.State optimizerState(Optimizer optimizer, int size) {
+    return optimizer instanceof Optimizer.AdamOptimizer adam ? adam.state() : Adam.State.initial(size);
+  }
+
+  /** A metrics.csv row back as an update (for a resumed run's history). */
+  static DictionaryTrainer.Update parseRow(String row) {
+    String[] f = row.split(",", -1);
+    double[] v = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      v[i] = f[i].isEmpty() ? Double.NaN : Double.parseDouble(f[i]);
+    }
+    return new DictionaryTrainer.Update((int) v[0], v[1], (long) v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10],
+        v[11], v[12]);
+  }
+
+  private static void writeOutputs(JavaSparkContext sc, OutputDir out, TrainParams params, Map<String, String> given,
+      Summary s, double[] dTilde, boolean withError, int m, int p, String inputLine) throws IOException {
     out.write("dictionary.npy", o -> Npy.writeColumnMajor(o, s.dictionary(), m, p));
     out.write("dictionary.csv", o -> Matrices.writeCsv(o, s.dictionary(), m, p));
+    DictionaryFiles.writeParquet(sc, out, "dictionary.parquet", s.dictionary(), m, p);
     out.write("initial-dictionary.npy", o -> Npy.writeColumnMajor(o, s.initial(), m, p));
     if (dTilde != null) {
       out.write("generating-dictionary.npy", o -> Npy.writeColumnMajor(o, dTilde, m, p));
@@ -142,10 +356,10 @@ public final class TrainJob {
       String what = params.method().method() == Method.PUDLE ? "g_" + params.gradient() + ", T=" + params.encoder().T()
           : params.method().method().key();
       out.write("learning-curve.png", o -> Plots.logY(o, "pudle train: " + params.name() + " (" + what + ")",
-          "update", dTilde != null ? "||D - D~||_2 / ||D~||_2" : "loss", curves(s, dTilde != null), 900, 560));
+          "update", withError ? "||D - D~||_2 / ||D~||_2" : "loss", curves(s, withError), 900, 560));
     }
     out.writeText("run.properties", runProperties(params, given));
-    out.writeText("summary.txt", summaryText(params, s, out));
+    out.writeText("summary.txt", inputLine + summaryText(params, s, out));
   }
 
   /** The error curves from update 0 (D0), or the loss curve without a reference. */
@@ -207,13 +421,13 @@ public final class TrainJob {
           "[train] final loss %.6e; %.3f s per update, of which kernels %.3f task-seconds%n", s.finalLoss(),
           wall / s.updates().size(), kernel / s.updates().size()));
     }
-    sb.append("[train] outputs in ").append(out).append(": dictionary.npy, dictionary.csv, metrics.csv, "
-        + "learning-curve.png, run.properties\n");
+    sb.append("[train] outputs in ").append(out).append(": dictionary.npy, dictionary.csv, dictionary.parquet, "
+        + "metrics.csv, learning-curve.png, run.properties\n");
     return sb.toString();
   }
 
-  /** Every setting in effect: the given values, then the resolved parameters. */
-  static String runProperties(TrainParams p, Map<String, String> given) {
+  /** Every setting in effect, as config keys and values. */
+  static Map<String, String> effective(TrainParams p) {
     Map<String, String> eff = new LinkedHashMap<>();
     var d = p.data();
     eff.put("m", String.valueOf(d.m()));
@@ -257,11 +471,55 @@ public final class TrainJob {
     eff.put("block.size", String.valueOf(p.execution().blockSize()));
     eff.put("aggregate.depth", String.valueOf(p.execution().aggregateDepth()));
     eff.put("kernel.scratch.mb", String.valueOf(p.execution().scratchBytes() / (double) (1 << 20)));
+    eff.put("kernels", p.execution().kernels());
+    eff.put("kernel.precision", p.execution().precision().toString());
     eff.put("output", p.output());
     eff.put("metrics.every", String.valueOf(p.metricsEvery()));
     eff.put("progress.seconds", String.valueOf(p.progressSeconds()));
+    if (p.batchFraction() > 0) {
+      eff.put("batch.fraction", String.valueOf(p.batchFraction()));
+      eff.remove("batch.size");
+    }
+    InputParams in = p.input();
+    if (in != null) {
+      for (String k : List.of("m", "k", "n", "sign", "noise", "init.tau")) {
+        eff.remove(k);
+      }
+      if (in.expectedM() > 0) {
+        eff.put("m", String.valueOf(in.expectedM()));
+      }
+      eff.put("input", in.path());
+      eff.put("input.format", in.format() == null ? "auto" : in.format().key());
+      eff.put("input.column", in.column() == null ? "auto" : in.column());
+      eff.put("input.header", in.header() == null ? "auto" : in.header().toString());
+      eff.put("input.delimiter", in.delimiter() == null ? "auto" : in.delimiter().equals("\t") ? "tab"
+          : in.delimiter().equals(" ") ? "space" : in.delimiter());
+      eff.put("input.normalize", in.normalize().key());
+      eff.put("input.bad.rows", in.skipBadRows() ? "skip" : "fail");
+      var im = in.image();
+      eff.put("image.patch", im.height() + "x" + im.width());
+      eff.put("image.stride", im.strideY() + "x" + im.strideX());
+      eff.put("image.color", im.rgb() ? "rgb" : "gray");
+    }
+    DictionarySources ds = p.dictionaries();
+    if (ds.init() != null) {
+      eff.put("init", ds.init());
+    }
+    if (ds.reference() != null) {
+      eff.put("reference", ds.reference());
+    }
+    eff.put("checkpoint.every", String.valueOf(ds.checkpointEvery()));
+    return eff;
+  }
+
+  /** Every setting in effect: the given values, then the resolved parameters. */
+  static String runProperties(TrainParams p, Map<String, String> given) {
+    Map<String, String> eff = effective(p);
+    var d = p.data();
     StringBuilder sb = new StringBuilder("# pudle train: the settings in effect; usable as a config\n");
-    sb.append("# init.tau resolves to ").append(d.tauB()).append('\n');
+    if (p.input() == null) {
+      sb.append("# init.tau resolves to ").append(d.tauB()).append('\n');
+    }
     sb.append("\n# given\n");
     for (var en : eff.entrySet()) {
       if (given.containsKey(en.getKey())) {

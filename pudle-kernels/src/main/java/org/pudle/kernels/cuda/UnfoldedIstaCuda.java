@@ -1,0 +1,368 @@
+package org.pudle.kernels.cuda;
+
+import org.pudle.kernels.DictionaryOperator;
+import org.pudle.kernels.EncoderParams;
+import org.pudle.kernels.GradientKind;
+import org.pudle.kernels.GradientSums;
+import org.pudle.kernels.Threshold;
+import org.pudle.kernels.ThresholdKind;
+import org.pudle.kernels.UnfoldedIsta;
+import org.pudle.kernels.UnfoldedIstaCpu;
+import org.pudle.kernels.cuda.CudaKernels.DeviceDictionary;
+import org.pudle.kernels.cuda.CudaKernels.Workspace;
+import org.pudle.kernels.cuda.DeviceBuffer.Ptr;
+
+/**
+ * The CUDA backend of {@link UnfoldedIsta}: the same blocked reverse mode as
+ * {@link UnfoldedIstaCpu}, with every step on the device.
+ *
+ * <p>Per call: D and G are on the device already (uploaded once per operator by
+ * {@link CudaKernels}); the block is uploaded; the T forward layers
+ * {@code Z_{t+1} = S_t(G Z_t + C)} run as GEMMs with the threshold fused into their epilogue;
+ * the backward pass ({@code R = D Z_T - X}, {@code A_T = D^T R (+ lambda sign Z_T)},
+ * {@code B_t = A_{t+1} .* 1{Z_{t+1} != 0}}, {@code A_t = G B_t}, {@code P += Z_t B_t^T},
+ * {@code Q += B_t}, {@code grad += R Z_T^T - alpha [D (P + P^T) - X Q^T]}) and the statistics
+ * (loss, l1, non-zeros) stay on the device; only the m x p gradient sum and three numbers come
+ * back, once per call.
+ *
+ * <p>Memory: a chunk of b columns needs, in values of the precision,
+ * {@code b [m + L p + p + m + 3 p] + m p + 2 p^2 + W} for the ae gradients (L = T stored layers)
+ * and {@code b [m + 2 p + p + m] + m p + W} for g_dec, with W the GEMM split-K workspace. A block
+ * wider than what fits in the workspace's share of the free device memory is processed in
+ * chunks, like the CPU backend under its scratch budget.
+ *
+ * <p>Not thread-safe (like every {@link UnfoldedIsta}); it holds no device memory between calls.
+ */
+public final class UnfoldedIstaCuda implements UnfoldedIsta {
+  private final CudaKernels owner;
+  private final DictionaryOperator op;
+  private final EncoderParams params;
+  private final Threshold threshold;
+  private final int epi;
+  private final int m;
+  private final int p;
+  private final int T;
+  private double[] hostGrad = new double[0];
+  private int lastChunk;
+
+  UnfoldedIstaCuda(CudaKernels owner, DictionaryOperator op, EncoderParams params) {
+    if (op.alpha() != params.alpha()) {
+      throw new IllegalArgumentException(
+          "alpha: the operator was built for " + op.alpha() + ", the encoder uses " + params.alpha());
+    }
+    this.owner = owner;
+    this.op = op;
+    this.params = params;
+    this.threshold = params.newThreshold();
+    this.epi = params.threshold() == ThresholdKind.SOFT ? Device.EPI_SOFT : Device.EPI_HARD;
+    this.m = op.m();
+    this.p = op.p();
+    this.T = params.T();
+  }
+
+  @Override
+  public int m() {
+    return m;
+  }
+
+  @Override
+  public int p() {
+    return p;
+  }
+
+  @Override
+  public EncoderParams params() {
+    return params;
+  }
+
+  /** The chunk width of the last call (the whole block when it fit). */
+  public int lastChunkColumns() {
+    return lastChunk;
+  }
+
+  /** Where each matrix of a chunk of width b lies in the workspace buffer. */
+  private final class Layout {
+    final int b;
+    final long x;
+    final long z;
+    final long c;
+    final long r;
+    final long a;
+    final long bt;
+    final long q;
+    final long grad;
+    final long pm;
+    final long s;
+    final long ws;
+    final long total;
+    final boolean keepAll;
+
+    Layout(Device dev, int b, boolean backward, boolean keepAll) {
+      this.b = b;
+      this.keepAll = keepAll;
+      long pb = (long) p * b;
+      long mb = (long) m * b;
+      long at = 0;
+      x = at;
+      at += mb;
+      z = at;
+      at += (keepAll ? T : 2) * pb;
+      c = at;
+      at += pb;
+      r = at;
+      at += backward ? mb : 0;
+      a = at;
+      bt = a + pb;
+      q = bt + pb;
+      at += keepAll ? 3 * pb : 0;
+      grad = at;
+      at += backward ? (long) m * p : 0;
+      pm = at;
+      s = pm + (long) p * p;
+      at += keepAll ? 2L * p * p : 0;
+      ws = at;
+      at += workspace(dev, b, backward, keepAll);
+      total = at;
+    }
+
+    /** {@code Z_{s+1}}: every layer, or two alternating buffers. */
+    long slot(int layer) {
+      return z + (long) (keepAll ? layer : (layer & 1)) * p * b;
+    }
+  }
+
+  /** The largest split-K workspace of the GEMMs of one chunk. */
+  private long workspace(Device dev, int b, boolean backward, boolean keepAll) {
+    long w = Math.max(dev.gemmWorkspace(p, b, m), dev.gemmWorkspace(p, b, p));
+    if (backward) {
+      w = Math.max(w, Math.max(dev.gemmWorkspace(m, b, p), dev.gemmWorkspace(m, p, b)));
+    }
+    if (keepAll) {
+      w = Math.max(w, Math.max(dev.gemmWorkspace(p, p, b), dev.gemmWorkspace(m, p, p)));
+    }
+    return w;
+  }
+
+  /**
+   * Picks the chunk width and makes the workspace's buffer big enough: the whole block when it
+   * fits in the current buffer or in the device's free memory, otherwise the widest chunk that
+   * fits, halved again when an allocation fails.
+   */
+  private Layout prepare(Workspace w, int cols, boolean backward, boolean keepAll) {
+    Device dev = w.device;
+    if (w.partials == null) {
+      w.partials = dev.allocDoubles(dev.statisticsPartials());
+      w.stats = dev.allocDoubles(3);
+    }
+    Layout whole = new Layout(dev, cols, backward, keepAll);
+    if (w.main != null && w.main.elements() >= whole.total) {
+      return whole;
+    }
+    w.freeMain();
+    int bytes = dev.precision().bytes();
+    boolean trimmed = false;
+    int b = cols;
+    while (true) {
+      long available = (long) (dev.freeBytes() * owner.memoryShare()) / bytes;
+      b = widest(dev, Math.min(b, cols), available, backward, keepAll);
+      if (b == 0 && !trimmed) {
+        trimmed = true;
+        if (owner.trimIdle()) {
+          b = cols;
+          continue;
+        }
+      }
+      if (b == 0) {
+        Layout one = new Layout(dev, 1, backward, keepAll);
+        throw new DeviceOutOfMemoryException(String.format(
+            "device memory: one column of m = %d, p = %d, T = %d needs %.1f MiB of scratch, %.1f MiB are free (%s)",
+            m, p, T, one.total * (double) bytes / 1048576.0, dev.freeBytes() / 1048576.0, dev.describe()), null);
+      }
+      Layout layout = new Layout(dev, b, backward, keepAll);
+      try {
+        w.main = dev.alloc(layout.total);
+        return layout;
+      } catch (DeviceOutOfMemoryException e) {
+        if (!trimmed) {
+          trimmed = true;
+          owner.trimIdle();
+        } else {
+          b /= 2;
+          if (b == 0) {
+            throw e;
+          }
+        }
+      }
+    }
+  }
+
+  /** The widest chunk of at most {@code max} columns whose layout fits in {@code available} values; 0 if none. */
+  private int widest(Device dev, int max, long available, boolean backward, boolean keepAll) {
+    if (new Layout(dev, max, backward, keepAll).total <= available) {
+      return max;
+    }
+    int lo = 0;
+    int hi = max;
+    while (hi - lo > 1) {
+      int mid = (int) (((long) lo + hi) >>> 1);
+      if (new Layout(dev, mid, backward, keepAll).total <= available) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  private void checkBlock(double[] x, int xOff, int cols) {
+    if (cols < 0 || xOff < 0 || xOff + (long) m * cols > x.length) {
+      throw new IllegalArgumentException("block: need " + (long) m * cols + " entries (m = " + m + ", "
+          + cols + " columns) from offset " + xOff + ", array has " + x.length);
+    }
+  }
+
+  @Override
+  public void accumulate(GradientKind kind, double[] x, int xOff, int cols, GradientSums sums) {
+    checkBlock(x, xOff, cols);
+    if (sums.m() != m || sums.p() != p) {
+      throw new IllegalArgumentException("sums: expected " + m + " x " + p + ", got " + sums.m() + " x " + sums.p());
+    }
+    if (cols == 0) {
+      return;
+    }
+    Workspace w = owner.acquireWorkspace();
+    DeviceDictionary dd = null;
+    try {
+      Device dev = w.device;
+      dd = owner.acquireDictionary(op, dev);
+      boolean keepAll = kind.throughEncoder();
+      Layout L = prepare(w, cols, true, keepAll);
+      lastChunk = L.b;
+      DeviceBuffer buf = w.main;
+      dev.zero(buf.at(L.grad), (long) m * p);
+      dev.zero(w.stats.at(0), 3);
+      for (int j = 0; j < cols; j += L.b) {
+        int b = Math.min(L.b, cols - j);
+        dev.upload(x, xOff + j * m, buf.at(L.x), m * b);
+        forward(dev, dd, buf, L, b);
+        backward(kind, dev, dd, w, buf, L, b);
+      }
+      if (hostGrad.length < m * p) {
+        hostGrad = new double[m * p];
+      }
+      dev.download(buf.at(L.grad), hostGrad, 0, m * p);
+      double[] stats = new double[3];
+      dev.download(w.stats.at(0), stats, 0, 3);
+      double[] grad = sums.gradientBuffer();
+      for (int i = 0; i < m * p; i++) {
+        grad[i] += hostGrad[i];
+      }
+      sums.addStatistics(cols, 0.5 * stats[0], stats[1], Math.round(stats[2]));
+    } finally {
+      if (dd != null) {
+        owner.releaseDictionary(dd);
+      }
+      owner.releaseWorkspace(w);
+    }
+  }
+
+  @Override
+  public void encode(double[] x, int xOff, int cols, double[] z, int zOff) {
+    checkBlock(x, xOff, cols);
+    if (zOff < 0 || zOff + (long) p * cols > z.length) {
+      throw new IllegalArgumentException("codes: need " + (long) p * cols + " entries from offset " + zOff
+          + ", array has " + z.length);
+    }
+    if (cols == 0) {
+      return;
+    }
+    Workspace w = owner.acquireWorkspace();
+    DeviceDictionary dd = null;
+    try {
+      Device dev = w.device;
+      dd = owner.acquireDictionary(op, dev);
+      Layout L = prepare(w, cols, false, false);
+      lastChunk = L.b;
+      DeviceBuffer buf = w.main;
+      for (int j = 0; j < cols; j += L.b) {
+        int b = Math.min(L.b, cols - j);
+        dev.upload(x, xOff + j * m, buf.at(L.x), m * b);
+        forward(dev, dd, buf, L, b);
+        dev.download(buf.at(L.slot(T - 1)), z, zOff + j * p, p * b);
+      }
+    } finally {
+      if (dd != null) {
+        owner.releaseDictionary(dd);
+      }
+      owner.releaseWorkspace(w);
+    }
+  }
+
+  /**
+   * {@code C = alpha D^T X}, {@code Z_1 = S_0(C)}, {@code Z_{t+1} = S_t(G Z_t + C)}. The chunk has
+   * {@code b <= L.b} columns; matrices keep the layout's leading dimensions.
+   */
+  private void forward(Device dev, DeviceDictionary dd, DeviceBuffer main, Layout L, int b) {
+    Ptr ws = workspacePtr(main, L);
+    Ptr d = dd.d.at(0);
+    Ptr g = dd.g.at(0);
+    Ptr c = main.at(L.c);
+    dev.gemm(true, false, p, b, m, params.alpha(), d, m, main.at(L.x), m, 0, null, 0, c, p, Device.EPI_NONE, 0, ws);
+    dev.threshold((long) p * b, epi, threshold.level(0), c, main.at(L.slot(0)));
+    for (int t = 1; t < T; t++) {
+      dev.gemm(false, false, p, b, p, 1, g, p, main.at(L.slot(t - 1)), p, 1, c, p, main.at(L.slot(t)), p, epi,
+          threshold.level(t), ws);
+    }
+  }
+
+  private void backward(GradientKind kind, Device dev, DeviceDictionary dd, Workspace w, DeviceBuffer main, Layout L,
+      int b) {
+    Ptr ws = workspacePtr(main, L);
+    Ptr d = dd.d.at(0);
+    Ptr g = dd.g.at(0);
+    Ptr xm = main.at(L.x);
+    Ptr zT = main.at(L.slot(T - 1));
+    Ptr r = main.at(L.r);
+    Ptr grad = main.at(L.grad);
+    long pb = (long) p * b;
+
+    // R = D Z_T - X, the statistics, and the decoder term R Z_T^T shared by all kinds
+    dev.gemm(false, false, m, b, p, 1, d, m, zT, p, -1, xm, m, r, m, Device.EPI_NONE, 0, ws);
+    dev.statistics((long) m * b, r, pb, zT, w.partials.at(0), w.stats.at(0));
+    dev.gemm(false, true, m, p, b, 1, r, m, zT, p, 1, grad, m, grad, m, Device.EPI_NONE, 0, ws);
+    if (!kind.throughEncoder()) {
+      return;
+    }
+
+    // A_T = D^T R (+ lambda sign(Z_T))
+    Ptr a = main.at(L.a);
+    Ptr bt = main.at(L.bt);
+    Ptr q = main.at(L.q);
+    Ptr pm = main.at(L.pm);
+    dev.gemm(true, false, p, b, m, 1, d, m, r, m, 0, null, 0, a, p, Device.EPI_NONE, 0, ws);
+    if (kind == GradientKind.AE_LASSO) {
+      dev.addLambdaSign(pb, params.lambda(), zT, a);
+    }
+    dev.zero(q, pb);
+    dev.zero(pm, (long) p * p);
+    for (int t = T - 1; t >= 0; t--) {
+      dev.maskAccumulate(pb, a, main.at(L.slot(t)), bt, q);
+      if (t >= 1) {
+        // P += Z_t B_t^T (Z_0 = 0 adds nothing); A_t = G B_t
+        dev.gemm(false, true, p, p, b, 1, main.at(L.slot(t - 1)), p, bt, p, 1, pm, p, pm, p, Device.EPI_NONE, 0, ws);
+        dev.gemm(false, false, p, b, p, 1, g, p, bt, p, 0, null, 0, a, p, Device.EPI_NONE, 0, ws);
+      }
+    }
+    double alpha = params.alpha();
+    // grad += alpha X Q^T - alpha D (P + P^T)
+    dev.gemm(false, true, m, p, b, alpha, xm, m, q, p, 1, grad, m, grad, m, Device.EPI_NONE, 0, ws);
+    Ptr s = main.at(L.s);
+    dev.symmetrize(p, pm, s);
+    dev.gemm(false, false, m, p, p, -alpha, d, m, s, p, 1, grad, m, grad, m, Device.EPI_NONE, 0, ws);
+  }
+
+  /** The split-K workspace of the layout, or null when its GEMMs need none. */
+  private static Ptr workspacePtr(DeviceBuffer main, Layout L) {
+    return L.total > L.ws ? main.at(L.ws) : null;
+  }
+}

@@ -1,0 +1,51 @@
+package org.pudle.spark.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.pudle.spark.config.Config;
+import org.pudle.spark.config.EncodeParams;
+import org.pudle.spark.config.KeyDoc;
+import org.pudle.spark.encode.EncodeJob;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "encode", mixinStandardHelpOptions = true,
+    description = {"Write the sparse codes of input samples under a dictionary as Parquet sparse vectors:",
+        "output/codes.parquet with columns index, code (ML Vector of size p), loss and kkt. The codes come from",
+        "the unfolded encoder (encoder=unfolded, T layers) or from FISTA (encoder=fista, to the KKT tolerance).",
+        "Config keys (input, dictionary, ...): run with --keys; give them in CONFIG or with --set."})
+final class EncodeCommand implements Callable<Integer> {
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "a .properties file (optional)")
+  String config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "set a config key (repeatable)")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--keys", description = "list the config keys with their defaults and exit")
+  boolean keys;
+
+  @Override
+  public Integer call() throws Exception {
+    if (keys) {
+      var out = spec.commandLine().getOut();
+      for (KeyDoc k : EncodeParams.keys()) {
+        out.printf("%-20s %-22s %s%n", k.name(), k.defaultValue(), k.meaning());
+      }
+      out.flush();
+      return 0;
+    }
+    Config c = Config.load(config, overrides);
+    EncodeParams params = EncodeParams.from(c);
+    EncodeJob.readDictionary(params, new org.apache.hadoop.conf.Configuration());
+    EncodeJob.run(params, System.out);
+    return 0;
+  }
+}

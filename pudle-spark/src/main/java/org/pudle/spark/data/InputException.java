@@ -1,0 +1,17 @@
+package org.pudle.spark.data;
+
+/**
+ * Invalid input data: a missing path, an unreadable or empty file, a bad row. The message names
+ * the file and, where known, the row and column; the command line exits with status 2.
+ */
+public class InputException extends IllegalArgumentException {
+  private static final long serialVersionUID = 1L;
+
+  public InputException(String message) {
+    super(message);
+  }
+
+  public InputException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

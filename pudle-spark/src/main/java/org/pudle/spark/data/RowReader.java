@@ -1,0 +1,150 @@
+package org.pudle.spark.data;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
+import org.pudle.spark.config.InputParams;
+
+/**
+ * The records of one input file, read lazily. Values that are not finite make a record bad (the
+ * message names the column); a failure to read the file becomes one file-level bad record, after
+ * which the reader ends. Nothing here throws for bad data, so Spark never retries a task for it.
+ */
+public abstract class RowReader implements Iterator<RawRow>, Closeable {
+  private final String unit;
+  private final int columnBase;
+  private RawRow next;
+  private boolean done;
+
+  /**
+   * @param unit       what a record is called in messages: line, row or patch
+   * @param columnBase the number of the first column in messages (1 for CSV, 0 for arrays)
+   */
+  protected RowReader(String unit, int columnBase) {
+    this.unit = unit;
+    this.columnBase = columnBase;
+  }
+
+  /** The next record, or null at the end of the file. */
+  protected abstract RawRow read() throws IOException;
+
+  /** The place of record {@code number}, for messages: "line 7", "row 12". */
+  protected String where(long number) {
+    return unit + " " + number;
+  }
+
+  /** Opens the reader of {@code file}. Failures to open show up as a file-level bad record. */
+  public static RowReader open(InputFile file, InputParams params, Configuration conf) {
+    try {
+      switch (file.format()) {
+        case CSV:
+        case TSV:
+          return new CsvRows(file, params, conf);
+        case NPY:
+          return new NpyRows(file, conf);
+        case PARQUET:
+          return new ParquetRows(file, params.column(), conf);
+        case IMAGE:
+          return new ImageRows(file, params.image(), conf);
+        default:
+          throw new IllegalStateException("format " + file.format());
+      }
+    } catch (IOException | RuntimeException e) {
+      return failed(message(e));
+    }
+  }
+
+  /** A reader with one file-level error. */
+  static RowReader failed(String message) {
+    return new RowReader("row", 0) {
+      private boolean given;
+
+      @Override
+      protected RawRow read() {
+        if (given) {
+          return null;
+        }
+        given = true;
+        return RawRow.bad(-1, message);
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  /** An exception's message, or its class when it has none. */
+  static String message(Throwable e) {
+    String m = e.getMessage();
+    return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
+  }
+
+  /** Opens a file for reading, through its compression codec when its name has one. */
+  static InputStream openStream(Path path, Configuration conf) throws IOException {
+    FileSystem fs = path.getFileSystem(conf);
+    InputStream in = fs.open(path);
+    CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
+    return codec == null ? in : codec.createInputStream(in);
+  }
+
+  @Override
+  public final boolean hasNext() {
+    if (next == null && !done) {
+      try {
+        next = read();
+      } catch (IOException | RuntimeException e) {
+        next = RawRow.bad(-1, message(e));
+      }
+      if (next == null) {
+        done = true;
+        closeQuietly();
+      } else if (next.isFileError()) {
+        done = true;
+        closeQuietly();
+      } else if (next.isGood()) {
+        next = checkFinite(next);
+      }
+    }
+    return next != null;
+  }
+
+  @Override
+  public final RawRow next() {
+    if (!hasNext()) {
+      throw new NoSuchElementException();
+    }
+    RawRow r = next;
+    next = null;
+    return r;
+  }
+
+  private RawRow checkFinite(RawRow r) {
+    double[] v = r.values();
+    if (v.length == 0) {
+      return RawRow.bad(r.number(), where(r.number()) + ": no values");
+    }
+    for (int j = 0; j < v.length; j++) {
+      if (!Double.isFinite(v[j])) {
+        return RawRow.bad(r.number(), where(r.number()) + ", column " + (j + columnBase) + ": value " + v[j]
+            + " is not finite");
+      }
+    }
+    return r;
+  }
+
+  private void closeQuietly() {
+    try {
+      close();
+    } catch (IOException e) {
+      // the records are read; a failing close changes nothing
+    }
+  }
+}

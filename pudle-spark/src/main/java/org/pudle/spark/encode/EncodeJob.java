@@ -1,0 +1,204 @@
+package org.pudle.spark.encode;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import org.pudle.kernels.DictionaryOperator;
+import org.pudle.kernels.EncoderParams;
+import org.pudle.kernels.FistaLasso;
+import org.pudle.kernels.Kernels;
+import org.pudle.kernels.UnfoldedIsta;
+import org.pudle.kernels.linalg.Blas;
+import org.pudle.kernels.linalg.Norms;
+import org.pudle.spark.SparkSessions;
+import org.pudle.spark.agg.KernelProbe;
+import org.pudle.spark.config.ConfigException;
+import org.pudle.spark.config.EncodeParams;
+import org.pudle.spark.data.FileSource;
+import org.pudle.spark.data.InputException;
+import org.pudle.spark.data.SampleBlock;
+import org.pudle.spark.io.DictionaryFiles;
+import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.train.Progress;
+
+import dev.ludovic.netlib.blas.BLAS;
+
+/**
+ * {@code pudle encode}: the sparse codes of every input sample under a dictionary, as a Parquet
+ * dataset {@code codes.parquet} with one row per sample: {@code index} (the sample's index in the
+ * input, long), {@code code} (a Spark ML sparse vector of size p), {@code loss}
+ * ({@code 1/2 ||x - D z||^2}) and {@code kkt} (the lasso KKT residual of z, 0 at the lasso
+ * solution). The codes come from the unfolded encoder (T layers, the settings of training) or
+ * from FISTA to the KKT tolerance.
+ */
+public final class EncodeJob {
+  private EncodeJob() {}
+
+  /**
+   * What a run found.
+   *
+   * @param unconverged FISTA codes above the tolerance (0 for the unfolded encoder)
+   */
+  public record Summary(long samples, int m, int p, double meanNonZeros, double meanLoss, double maxKkt,
+      long unconverged, double seconds) implements Serializable {}
+
+  /** Checks that the step suits the dictionary, before any work. */
+  public static DictionaryFiles.Matrix readDictionary(EncodeParams params, org.apache.hadoop.conf.Configuration conf) {
+    DictionaryFiles.Matrix d = DictionaryFiles.read(params.dictionary(), conf, "dictionary");
+    if (!params.fista()) {
+      double sigma = Norms.singularValues(d.columnMajor(), d.rows(), d.cols())[0];
+      if (!(params.encoder().alpha() < 2 / (sigma * sigma))) {
+        throw new ConfigException(String.format(Locale.ROOT,
+            "config key 'alpha': ISTA needs alpha < 2 / sigma_max(D)^2 = %.6g for %s, got %s", 2 / (sigma * sigma),
+            params.dictionary(), params.encoder().alpha()));
+      }
+    }
+    return d;
+  }
+
+  public static Summary run(EncodeParams params, PrintStream console) throws IOException {
+    try (SparkSessions.Handle spark = SparkSessions.open("pudle encode " + params.name())) {
+      return run(spark.context(), params, console);
+    }
+  }
+
+  public static Summary run(JavaSparkContext sc, EncodeParams params, PrintStream console) throws IOException {
+    long start = System.nanoTime();
+    DictionaryFiles.Matrix dict = readDictionary(params, sc.hadoopConfiguration());
+    int m = dict.rows();
+    int p = dict.cols();
+    FileSource source = FileSource.open(sc, params.input());
+    if (source.m() != m) {
+      throw new InputException(params.input().path() + ": the samples have m = " + source.m() + " values, the "
+          + "dictionary " + params.dictionary() + " has " + m + " rows");
+    }
+    int partitions = params.execution().partitions() > 0 ? params.execution().partitions() : sc.defaultParallelism();
+    console.printf(Locale.ROOT, "[encode] %s: %s; dictionary %s (%d x %d); %s%n", params.name(), source.describe(),
+        params.dictionary(), m, p, params.fista()
+            ? "FISTA to KKT " + params.lasso().tolerance() + ", lambda=" + params.encoder().lambda()
+            : "unfolded encoder, T=" + params.encoder().T() + " lambda=" + params.encoder().lambda() + " alpha="
+                + params.encoder().alpha() + " " + params.encoder().threshold() + " threshold");
+    Broadcast<double[]> bc = sc.broadcast(dict.columnMajor());
+    EncoderParams encoder = params.encoder();
+    FistaLasso.Options lassoOptions = params.fista() ? params.lasso() : null;
+    long scratch = params.execution().scratchBytes();
+    // the unfolded encoder runs on the kernels backend (kernels, kernel.precision), resolved on the
+    // executors first; FISTA runs on the CPU
+    String backend = params.fista() ? "cpu" : params.execution().kernelsSpec();
+    if (!backend.startsWith("cpu")) {
+      for (String k : KernelProbe.resolve(sc, backend, partitions)) {
+        console.println("[encode] kernels: " + k);
+      }
+    }
+    JavaRDD<Row> rows = source.blocks(sc, partitions, params.execution().blockSize())
+        .mapPartitions(it -> encode(it, bc, m, p, encoder, lassoOptions, scratch, backend))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    rows.setName("pudle codes (" + params.input().path() + ")");
+    try {
+      SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
+      StructType schema = new StructType()
+          .add("index", DataTypes.LongType, false)
+          .add("code", SQLDataTypes.VectorType(), false)
+          .add("loss", DataTypes.DoubleType, false)
+          .add("kkt", DataTypes.DoubleType, false);
+      OutputDir out = OutputDir.open(params.output(), sc.hadoopConfiguration());
+      out.writeDirectory("codes.parquet", path -> spark.createDataFrame(rows, schema).write().parquet(path));
+      double tol = params.lasso().tolerance();
+      double[] stats = rows.map(r -> new double[] {1, ((org.apache.spark.ml.linalg.Vector) r.get(1)).numNonzeros(),
+          r.getDouble(2), r.getDouble(3), r.getDouble(3) > tol ? 1 : 0}).reduce((a, b) -> new double[] {a[0] + b[0],
+          a[1] + b[1], a[2] + b[2], Math.max(a[3], b[3]), a[4] + b[4]});
+      Summary s = new Summary((long) stats[0], m, p, stats[1] / stats[0], stats[2] / stats[0], stats[3],
+          params.fista() ? (long) stats[4] : 0, (System.nanoTime() - start) * 1e-9);
+      String text = summaryText(s, params, out, source);
+      out.writeText("summary.txt", text);
+      console.print(text);
+      return s;
+    } finally {
+      rows.unpersist(false);
+      bc.destroy();
+    }
+  }
+
+  private static String summaryText(Summary s, EncodeParams params, OutputDir out, FileSource source) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "[encode] data: %s%n", source.describe()));
+    sb.append(String.format(Locale.ROOT, "[encode] %d codes of size %d (%s) in %s: mean non-zeros %.4f, mean "
+        + "1/2||x - Dz||^2 %.6e, largest KKT residual %.3e%n", s.samples(), s.p(), params.fista() ? "FISTA" : "unfolded",
+        Progress.duration(s.seconds()), s.meanNonZeros(), s.meanLoss(), s.maxKkt()));
+    if (params.fista() && s.unconverged() > 0) {
+      sb.append(String.format(Locale.ROOT, "[encode] %d codes stopped above the KKT tolerance %s (raise "
+          + "fista.iterations)%n", s.unconverged(), params.lasso().tolerance()));
+    }
+    sb.append("[encode] outputs in ").append(out).append(": codes.parquet (index, code, loss, kkt), summary.txt\n");
+    return sb.toString();
+  }
+
+  /** The rows of a partition's blocks. */
+  private static Iterator<Row> encode(Iterator<SampleBlock> blocks, Broadcast<double[]> bc, int m, int p,
+      EncoderParams encoder, FistaLasso.Options lassoOptions, long scratchBytes, String backend) {
+    double[] d = bc.value();
+    double lambda = encoder.lambda();
+    UnfoldedIsta unfolded = lassoOptions != null ? null : Kernels.byName(backend).unfoldedIsta(
+        DictionaryOperator.of(d, m, p, encoder.alpha()), encoder, scratchBytes);
+    FistaLasso lasso = lassoOptions != null ? new FistaLasso(d, m, p, lambda, lassoOptions) : null;
+    BLAS blas = Blas.blas();
+    List<Row> out = new ArrayList<>();
+    while (blocks.hasNext()) {
+      SampleBlock b = blocks.next();
+      int cols = b.cols();
+      double[] z;
+      if (lasso != null) {
+        z = lasso.solve(b.x(), 0, cols).z();
+      } else {
+        z = new double[p * cols];
+        unfolded.encode(b.x(), 0, cols, z, 0);
+      }
+      // R = D Z - X, G = D^T R
+      double[] r = b.x().clone();
+      blas.dgemm("N", "N", m, cols, p, 1.0, d, 0, m, z, 0, p, -1.0, r, 0, m);
+      double[] g = new double[p * cols];
+      blas.dgemm("T", "N", p, cols, m, 1.0, d, 0, m, r, 0, m, 0.0, g, 0, p);
+      for (int c = 0; c < cols; c++) {
+        int nnz = 0;
+        for (int i = c * p; i < (c + 1) * p; i++) {
+          if (z[i] != 0) {
+            nnz++;
+          }
+        }
+        int[] idx = new int[nnz];
+        double[] val = new double[nnz];
+        int k = 0;
+        for (int i = 0; i < p; i++) {
+          double v = z[c * p + i];
+          if (v != 0) {
+            idx[k] = i;
+            val[k++] = v;
+          }
+        }
+        double loss = 0;
+        for (int i = c * m; i < (c + 1) * m; i++) {
+          loss += r[i] * r[i];
+        }
+        out.add(RowFactory.create(b.first() + c, Vectors.sparse(p, idx, val), 0.5 * loss,
+            FistaLasso.kktResidual(z, g, c * p, p, lambda)));
+      }
+    }
+    return out.iterator();
+  }
+}

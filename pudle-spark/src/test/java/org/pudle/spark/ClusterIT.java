@@ -1,0 +1,326 @@
+package org.pudle.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.pudle.kernels.data.SignMode;
+import org.pudle.kernels.data.SyntheticModel;
+import org.pudle.kernels.io.Npy;
+
+/**
+ * pudle on real components: an HDFS (MiniDFSCluster, in this JVM) holds the samples, a Spark
+ * standalone Master and Worker run as separate JVMs from the packaged dependency jars (a
+ * SPARK_HOME whose jars/ is pudle-spark/target/lib), and jobs go through {@code submit/pudle}
+ * with {@code --master spark://...}. Checks: the cluster run reads hdfs:// and equals the
+ * embedded local-mode run; a run whose executor JVM is killed mid-training still finishes, with
+ * the same dictionary.
+ *
+ * <p>Tolerance 1e-12 (relative, max norm): with two partitions the final merge of Spark's
+ * treeAggregate adds two partial sums, which is commutative, so the runs do the same arithmetic
+ * and agree to the last bit in practice; the bound leaves room for a reassociation should Spark
+ * merge in another tree.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+  private static final Pattern PROGRESS = Pattern.compile("^\\[train\\]\\s+(\\d+)/(\\d+)\\s");
+  private static final int M = 16;
+  private static final int P = 24;
+  private static final int N = 1200;
+  private static final int UPDATES = 30;
+
+  private static Path root;
+  private static Path work;
+  private static Path sparkHome;
+  private static MiniDFSCluster dfs;
+  private static FileSystem hdfs;
+  private static String hdfsUri;
+  private static Process master;
+  private static Process worker;
+  private static String masterUrl;
+  private static double[] clusterDictionary;
+
+  @BeforeAll
+  static void start() throws Exception {
+    root = Path.of(System.getProperty("pudle.root", "..")).toAbsolutePath().normalize();
+    Path lib = root.resolve("pudle-spark/target/lib");
+    assertTrue(Files.isDirectory(lib) && Files.exists(root.resolve("pudle-spark/target/pudle-spark-app.jar")),
+        "run after package: " + lib);
+    work = Files.createTempDirectory("pudle-cluster-it");
+    sparkHome = Files.createDirectories(work.resolve("spark-home"));
+    Path jars = Files.createDirectories(sparkHome.resolve("jars"));
+    try (Stream<Path> s = Files.list(lib)) {
+      for (Path j : (Iterable<Path>) s::iterator) {
+        Files.createSymbolicLink(jars.resolve(j.getFileName()), j);
+      }
+    }
+
+    Configuration conf = new Configuration();
+    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, work.resolve("dfs").toString());
+    dfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+    dfs.waitActive();
+    hdfs = dfs.getFileSystem();
+    hdfsUri = hdfs.getUri().toString();
+
+    // the samples of a synthetic model as two .npy shards, D0 and D_tilde, on HDFS
+    SyntheticModel model = new SyntheticModel(M, P, 3, 7, SignMode.PER_SAMPLE, 0);
+    double[] dTilde = model.dictionaryTilde();
+    double[] x = new double[M * N];
+    model.generate(dTilde, 0, N, x, 0, null, null);
+    int half = 700;
+    writeNpy("/data/x/part-0.npy", java.util.Arrays.copyOfRange(x, 0, M * half), half, M, false);
+    writeNpy("/data/x/part-1.npy", java.util.Arrays.copyOfRange(x, M * half, M * N), N - half, M, false);
+    writeNpy("/data/d0.npy", model.initialDictionary(dTilde, 0.6), M, P, true);
+    writeNpy("/data/dtilde.npy", dTilde, M, P, true);
+
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    masterUrl = "spark://127.0.0.1:" + port;
+    master = startJvm("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
+        String.valueOf(port), "--webui-port", "0");
+    worker = startJvm("worker", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "2",
+        "--memory", "2g", "--webui-port", "0", "--work-dir", work.resolve("worker").toString(), masterUrl);
+    waitForLog("worker", "Successfully registered with master", 120);
+  }
+
+  private static void writeNpy(String path, double[] data, int rows, int cols, boolean columnMajor) throws IOException {
+    try (OutputStream o = hdfs.create(new org.apache.hadoop.fs.Path(path))) {
+      if (columnMajor) {
+        Npy.writeColumnMajor(o, data, rows, cols);
+      } else {
+        Npy.writeRowMajor(o, data, rows, cols);
+      }
+    }
+  }
+
+  private static double[] readNpy(String path) throws IOException {
+    try (DataInputStream in = hdfs.open(new org.apache.hadoop.fs.Path(path))) {
+      return Npy.read(in, path).columnMajor();
+    }
+  }
+
+  private static List<String> opens() {
+    List<String> out = new ArrayList<>();
+    for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect")) {
+        out.add(a);
+      }
+    }
+    return out;
+  }
+
+  private static void environment(Map<String, String> env) {
+    env.put("SPARK_HOME", sparkHome.toString());
+    env.put("SPARK_SCALA_VERSION", "2.12");
+    env.put("SPARK_LOCAL_IP", "127.0.0.1");
+    env.put("OPENBLAS_NUM_THREADS", "1");
+  }
+
+  private static Process startJvm(String name, String main, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx512m");
+    cmd.addAll(opens());
+    cmd.add("-cp");
+    cmd.add(sparkHome.resolve("jars") + File.separator + "*");
+    cmd.add(main);
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(work.resolve(name + ".log").toFile());
+    environment(pb.environment());
+    return pb.start();
+  }
+
+  private static void waitForLog(String name, String text, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    Path log = work.resolve(name + ".log");
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log) && Files.readString(log).contains(text)) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    fail(name + " did not log '" + text + "' within " + seconds + " s:\n" + Files.readString(log));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    for (Process p : new Process[] {worker, master}) {
+      if (p != null) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        p.waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+    if (dfs != null) {
+      dfs.shutdown();
+    }
+    if (work != null) {
+      try (Stream<Path> s = Files.walk(work)) {
+        s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  /** A config that reads everything from HDFS and writes there. */
+  private static Path config(String name, int updates) throws IOException {
+    Path c = work.resolve(name + ".properties");
+    Files.writeString(c, "input = " + hdfsUri + "/data/x\ninit = " + hdfsUri + "/data/d0.npy\nreference = " + hdfsUri
+        + "/data/dtilde.npy\np = " + P + "\nseed = 3\nT = 20\nlambda = 0.2\nalpha = 0.2\ngradient = ae-ls\n"
+        + "adam.lr = 5e-3\nupdates = " + updates + "\nbatch.size = 400\npartitions = 2\nblock.size = 128\n"
+        + "progress.seconds = 0\noutput = " + hdfsUri + "/runs/" + name + "\n");
+    return c;
+  }
+
+  /** A running {@code submit/pudle} and the updates it has reported. */
+  private record Submitted(Process process, AtomicInteger progress, StringBuilder log) {}
+
+  private static Submitted submit(Path config, boolean cluster) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("submit/pudle").toString(), "train",
+        config.toString()));
+    if (cluster) {
+      cmd.add("--master");
+      cmd.add(masterUrl);
+    }
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    Map<String, String> env = pb.environment();
+    if (cluster) {
+      environment(env);
+      env.put("PUDLE_SUBMIT_OPTS", "--conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 "
+          + "--conf spark.executor.cores=1 --conf spark.executor.memory=512m --conf spark.cores.max=2");
+    } else {
+      env.remove("SPARK_HOME");
+      env.put("PUDLE_JAVA_OPTS", "-Dspark.master=local[2] -Dspark.driver.host=127.0.0.1 -Dspark.ui.enabled=false");
+    }
+    env.put("PUDLE_NO_BUILD", "1");
+    env.put("PUDLE_DRIVER_MEMORY", "1g");
+    Process p = pb.start();
+    AtomicInteger progress = new AtomicInteger();
+    StringBuilder log = new StringBuilder();
+    Thread t = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          synchronized (log) {
+            log.append(line).append('\n');
+          }
+          Matcher mt = PROGRESS.matcher(line);
+          if (mt.find()) {
+            progress.set(Integer.parseInt(mt.group(1)));
+          }
+        }
+      } catch (IOException e) {
+        // the process ended
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+    return new Submitted(p, progress, log);
+  }
+
+  private static void finish(Submitted s, String what) throws Exception {
+    if (!s.process().waitFor(400, TimeUnit.SECONDS)) {
+      s.process().descendants().forEach(ProcessHandle::destroyForcibly);
+      s.process().destroyForcibly();
+      fail(what + " did not finish in 400 s:\n" + s.log());
+    }
+    Thread.sleep(200);
+    synchronized (s.log()) {
+      assertEquals(0, s.process().exitValue(), what + " failed:\n" + s.log());
+    }
+  }
+
+  /** Appends a measured value to target/it-reports/ClusterIT.txt (tests print nothing). */
+  private static void report(String line) throws IOException {
+    Path dir = Files.createDirectories(root.resolve("pudle-spark/target/it-reports"));
+    Files.writeString(dir.resolve("ClusterIT.txt"), java.time.Instant.now() + " " + line + "\n",
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+  }
+
+  private static double relativeDifference(double[] a, double[] b) {
+    double num = 0;
+    double den = 0;
+    for (int i = 0; i < a.length; i++) {
+      num = Math.max(num, Math.abs(a[i] - b[i]));
+      den = Math.max(den, Math.abs(b[i]));
+    }
+    return num / den;
+  }
+
+  @Test
+  @Order(1)
+  void submittedToStandaloneReadsHdfsAndEqualsLocalMode() throws Exception {
+    Submitted cluster = submit(config("cluster", UPDATES), true);
+    finish(cluster, "the cluster run");
+    assertTrue(cluster.log().toString().contains("[train] read and cached " + N + " samples"), cluster.log().toString());
+    Submitted local = submit(config("local", UPDATES), false);
+    finish(local, "the local run");
+    clusterDictionary = readNpy("/runs/cluster/dictionary.npy");
+    double[] localDictionary = readNpy("/runs/local/dictionary.npy");
+    double diff = relativeDifference(clusterDictionary, localDictionary);
+    report("cluster (standalone, hdfs) vs embedded local: relative difference " + diff);
+    assertTrue(diff <= 1e-12, "cluster vs local: relative difference " + diff);
+    double[] d0 = readNpy("/data/d0.npy");
+    assertTrue(relativeDifference(clusterDictionary, d0) > 1e-3, "the dictionary moved");
+    assertTrue(hdfs.exists(new org.apache.hadoop.fs.Path("/runs/cluster/dictionary.parquet")));
+    assertTrue(hdfs.exists(new org.apache.hadoop.fs.Path("/runs/cluster/checkpoint")));
+  }
+
+  @Test
+  @Order(2)
+  void aKilledExecutorDoesNotChangeTheDictionary() throws Exception {
+    Submitted run = submit(config("killed", UPDATES), true);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+    while (run.progress().get() < 8 && run.process().isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    List<ProcessHandle> executors = worker.descendants()
+        .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
+    int at = run.progress().get();
+    assertTrue(run.process().isAlive() && at >= 8 && at < UPDATES && !executors.isEmpty(),
+        "the run should be training on executors (update " + at + ", executors " + executors.size() + "):\n" + run.log());
+    Optional<ProcessHandle> victim = executors.stream().findFirst();
+    victim.get().destroyForcibly();
+    finish(run, "the run with a killed executor");
+    assertTrue(run.progress().get() == UPDATES);
+    assertTrue(!victim.get().isAlive(), "the executor was killed");
+    double[] d = readNpy("/runs/killed/dictionary.npy");
+    double[] reference = clusterDictionary != null ? clusterDictionary : readNpy("/runs/cluster/dictionary.npy");
+    double diff = relativeDifference(d, reference);
+    report("executor " + victim.get().pid() + " killed after update " + at + " of " + UPDATES
+        + ": relative difference to the undisturbed run " + diff);
+    assertTrue(diff <= 1e-12, "executor killed at update " + at + ": relative difference " + diff);
+  }
+}

@@ -1,0 +1,116 @@
+package org.pudle.spark;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.pudle.spark.train.TrainJob;
+
+/**
+ * A driver killed mid-run (SIGKILL of a separate {@code pudle train} JVM) leaves its last
+ * checkpoint and no half-written result; {@code --resume} then finishes with the dictionary of an
+ * uninterrupted run.
+ */
+class ResumeAfterKillTest {
+  private static final Pattern PROGRESS = Pattern.compile("^\\[train\\]\\s+(\\d+)/(\\d+)\\s");
+  private static final int UPDATES = 60;
+
+  private static final String CONFIG = "m = 12\np = 18\nk = 3\nn = 300\nseed = 11\nT = 10\ngradient = ae-ls\n"
+      + "adam.lr = 1e-2\npartitions = 2\nblock.size = 64\nbatch.size = 100\ncheckpoint.every = 5\n"
+      + "updates = " + UPDATES + "\n";
+
+  /** A JVM like the one submit/pudle starts, on this test's classpath. */
+  private static Process startTrain(Path config) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx1g");
+    cmd.add("-Djava.awt.headless=true");
+    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect")) {
+        cmd.add(a);
+      }
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("org.pudle.spark.cli.PudleMain");
+    cmd.add("train");
+    cmd.add(config.toString());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+    return pb.start();
+  }
+
+  @Test
+  void killedDriverResumesToTheUninterruptedDictionary(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("killed");
+    Path config = dir.resolve("kill.properties");
+    Files.writeString(config, CONFIG + "output = " + out + "\nprogress.seconds = 0\n");
+    Process child = startTrain(config);
+    AtomicInteger done = new AtomicInteger();
+    StringBuilder log = new StringBuilder();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          synchronized (log) {
+            log.append(line).append('\n');
+          }
+          Matcher mt = PROGRESS.matcher(line);
+          if (mt.find()) {
+            done.set(Integer.parseInt(mt.group(1)));
+          }
+        }
+      } catch (IOException e) {
+        // the process was killed
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+      while (done.get() < 12 && child.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      if (!child.isAlive() || done.get() < 12) {
+        synchronized (log) {
+          fail("the training JVM should still run at update 12 (it reached " + done.get() + "):\n" + log);
+        }
+      }
+      child.destroyForcibly(); // SIGKILL: no shutdown hooks, no cleanup
+      child.waitFor(30, TimeUnit.SECONDS);
+    } finally {
+      if (child.isAlive()) {
+        child.destroyForcibly();
+      }
+    }
+    int killedAt = done.get();
+    assertTrue(killedAt < UPDATES, "killed mid-run, after update " + killedAt);
+    assertTrue(Files.exists(out.resolve("checkpoint")), "a checkpoint was written");
+    assertTrue(Files.notExists(out.resolve("dictionary.npy")) && Files.notExists(out.resolve("metrics.csv")),
+        "no result of the killed run");
+
+    TrainJob.Summary resumed = TrainFromFilesTest.train(CONFIG + "progress.seconds = 1000\n", out, true);
+    TrainJob.Summary whole = TrainFromFilesTest.train(CONFIG + "progress.seconds = 1000\n", dir.resolve("whole"),
+        false);
+    double diff = TrainFromFilesTest.relativeDifference(resumed.dictionary(), whole.dictionary());
+    // 2 partitions: both runs sum the same two partial sums, so the arithmetic is the same; 1e-12
+    // leaves room for a reassociation in Spark's final merge
+    assertTrue(diff <= 1e-12, "resumed after a kill at update " + killedAt + ": relative difference " + diff);
+    assertTrue(resumed.updates().size() == UPDATES);
+  }
+}
