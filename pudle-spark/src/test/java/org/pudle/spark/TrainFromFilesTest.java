@@ -94,6 +94,20 @@ class TrainFromFilesTest {
   }
 
   @Test
+  void baselinesResumeToTheSameDictionaryToo(@TempDir Path dir) throws IOException {
+    // altmin and noodl take plain gradient-descent steps: their checkpoints carry no optimizer state
+    for (String method : List.of("noodl", "altmin")) {
+      String text = SYNTHETIC + "method = " + method + "\nupdates = 5\ncheckpoint.every = 2\nbatch.size = 70\n";
+      TrainJob.Summary whole = train(text, dir.resolve(method + "-whole"), false);
+      train(text.replace("updates = 5", "updates = 2"), dir.resolve(method + "-parts"), false);
+      TrainJob.Summary resumed = train(text, dir.resolve(method + "-parts"), true);
+      assertTrue(relativeDifference(resumed.dictionary(), whole.dictionary()) <= 1e-12,
+          method + ": relative difference " + relativeDifference(resumed.dictionary(), whole.dictionary()));
+      assertTrue(relativeDifference(whole.dictionary(), whole.initial()) > 1e-6, method + " moved D");
+    }
+  }
+
+  @Test
   void resumeFromTheLastCheckpointEqualsAnUninterruptedRun(@TempDir Path dir) throws IOException {
     TrainJob.Summary whole = train(SYNTHETIC + "updates = 9\ncheckpoint.every = 3\nbatch.size = 70\n",
         dir.resolve("whole"), false);

@@ -122,19 +122,14 @@ public record CompareParams(String name, TrainParams base, List<Run> runs, doubl
       }
     }
 
-    for (String k : List.of("input", "init", "reference", "checkpoint.every")) {
-      boolean inRun = false;
-      for (String key : c.values().keySet()) {
-        inRun |= key.startsWith("compare.") && key.endsWith("." + k);
-      }
-      if (c.values().containsKey(k) || inRun) {
-        throw c.error(c.values().containsKey(k) ? k : "compare",
-            "pudle compare runs every method on synthetic data (m, p, k, n, seed) from the model's D0; '" + k
-                + "' is for pudle train");
-      }
-    }
     Config baseConfig = c.subset(c.name(), k -> !k.equals("compare") && !k.startsWith("compare."));
     TrainParams base = TrainParams.from(baseConfig);
+    String notHere = base.input() != null ? "input" : base.dictionaries().init() != null ? "init"
+        : base.dictionaries().reference() != null ? "reference" : null;
+    if (notHere != null) {
+      throw c.error(notHere, "pudle compare runs every method on synthetic data (m, p, k, n, seed) from the model's "
+          + "D0 and measures the error to D_tilde; '" + notHere + "' is for pudle train");
+    }
     List<Run> runs = new ArrayList<>();
     for (String n : names) {
       if (!only.contains(n)) {

@@ -5,7 +5,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
-import java.util.SplittableRandom;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -28,16 +27,14 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.pudle.kernels.Adam;
-import org.pudle.kernels.Dictionaries;
 import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.GradientKind;
-import org.pudle.kernels.data.IndexPermutation;
-import org.pudle.kernels.data.Seeds;
 import org.pudle.kernels.linalg.Norms;
 import org.pudle.spark.config.ExecutionParams;
 import org.pudle.spark.config.MethodParams;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.train.DictionaryTrainer;
+import org.pudle.spark.train.InitialDictionary;
 import org.pudle.spark.train.Learning;
 import org.pudle.spark.train.Method;
 import org.slf4j.Logger;
@@ -66,8 +63,6 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
     implements CodingParams.Owner, DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(PudleDictionaryLearning.class);
-  /** Stream of the initial dictionary of {@code fit} (samples or Gaussian). */
-  private static final long INIT_STREAM = 0x494E4954L;
 
   private final String uid;
   private final Param<String> inputCol;
@@ -689,43 +684,14 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
       }
       return given.toArray();
     }
-    long key = Seeds.derive(l(seed), INIT_STREAM, 0);
-    double[] d = new double[m * p];
-    SplittableRandom rng = new SplittableRandom(key);
     if ("gaussian".equals(s(init))) {
-      for (int i = 0; i < d.length; i++) {
-        d[i] = rng.nextGaussian();
-      }
-      Dictionaries.normalizeColumns(d, m, p);
-      return d;
+      return InitialDictionary.random(m, p, l(seed));
     }
     if (n < p) {
       throw new IllegalArgumentException("PudleDictionaryLearning param init: 'samples' needs at least numAtoms = " + p
           + " samples, the dataset has " + n + "; use init = gaussian or set initialDictionary");
     }
-    IndexPermutation perm = new IndexPermutation(n, key);
-    List<Tuple2<Long, double[]>> picked = blocks.flatMap(b -> {
-      List<Tuple2<Long, double[]>> out = new ArrayList<>();
-      for (int c = 0; c < b.cols(); c++) {
-        long rank = perm.apply(b.first() + c);
-        if (rank < p) {
-          double[] x = new double[m];
-          System.arraycopy(b.x(), c * m, x, 0, m);
-          out.add(new Tuple2<>(rank, x));
-        }
-      }
-      return out.iterator();
-    }).collect();
-    for (Tuple2<Long, double[]> t : picked) {
-      int j = (int) (long) t._1();
-      double norm = Norms.frobenius(t._2());
-      for (int i = 0; i < m; i++) {
-        // a zero sample cannot be an atom: a Gaussian column takes its place
-        d[j * m + i] = norm > 0 ? t._2()[i] / norm : rng.nextGaussian();
-      }
-    }
-    Dictionaries.normalizeColumns(d, m, p);
-    return d;
+    return InitialDictionary.fromSamples(blocks, n, m, p, l(seed));
   }
 
   /** The number of values of a vector or array cell. */

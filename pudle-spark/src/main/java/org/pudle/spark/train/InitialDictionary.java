@@ -13,15 +13,18 @@ import org.pudle.spark.data.SampleBlock;
 
 import scala.Tuple2;
 
-/** Initial dictionaries that do not come from a file: random atoms, or random samples. */
-final class InitialDictionary {
+/**
+ * Initial dictionaries that do not come from a file: random atoms, or random samples. {@code pudle
+ * train} and the Spark ML estimator pick them alike.
+ */
+public final class InitialDictionary {
   /** The random stream of initial dictionaries ("INIT"). */
   static final long STREAM = 0x494E4954L;
 
   private InitialDictionary() {}
 
   /** i.i.d. N(0, 1) entries from (seed), columns scaled to unit norm. */
-  static double[] random(int m, int p, long seed) {
+  public static double[] random(int m, int p, long seed) {
     SplittableRandom rng = new SplittableRandom(Seeds.derive(seed, STREAM, 0));
     double[] d = new double[m * p];
     for (int i = 0; i < d.length; i++) {
@@ -38,7 +41,7 @@ final class InitialDictionary {
    *
    * @param n at least p
    */
-  static double[] fromSamples(JavaRDD<SampleBlock> blocks, long n, int m, int p, long seed) {
+  public static double[] fromSamples(JavaRDD<SampleBlock> blocks, long n, int m, int p, long seed) {
     IndexPermutation perm = new IndexPermutation(n, Seeds.derive(seed, STREAM, 1));
     long atoms = p;
     List<Tuple2<Long, double[]>> picked = blocks.flatMap(b -> {
