@@ -2,17 +2,9 @@ package org.pudle.spark.data;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Locale;
 
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -57,7 +49,7 @@ final class ImageRows extends RowReader {
       h = pgm.height;
       rgb = new double[][] {pgm.values};
     } else {
-      BufferedImage img = decode(bytes, file.path());
+      BufferedImage img = ImageDecoding.decode(bytes, file.path(), "PNG, JPEG or PGM");
       w = img.getWidth();
       h = img.getHeight();
       rgb = planes(img);
@@ -69,35 +61,6 @@ final class ImageRows extends RowReader {
           + patch.width() + "x" + patch.height() + " patch (image.patch)");
     }
     this.planes = toMode(rgb, patch.rgb(), w * h);
-  }
-
-  private static BufferedImage decode(byte[] bytes, String source) throws IOException {
-    try (ImageInputStream iis = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
-      if (!readers.hasNext()) {
-        throw new IOException(source + ": corrupt image or not a PNG, JPEG or PGM file");
-      }
-      ImageReader reader = readers.next();
-      List<String> warnings = new ArrayList<>();
-      try {
-        reader.setInput(iis, true, true);
-        reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
-        BufferedImage img = reader.read(0);
-        if (!warnings.isEmpty()) {
-          throw new IOException(source + ": corrupt " + reader.getFormatName().toUpperCase(Locale.ROOT) + " image ("
-              + warnings.get(0) + ")");
-        }
-        return img;
-      } catch (IOException | RuntimeException e) {
-        if (e.getMessage() != null && e.getMessage().startsWith(source)) {
-          throw e;
-        }
-        throw new IOException(source + ": corrupt " + reader.getFormatName().toUpperCase(Locale.ROOT) + " image ("
-            + message(e) + ")", e);
-      } finally {
-        reader.dispose();
-      }
-    }
   }
 
   /** The gray plane, or the R, G, B planes, scaled to [0, 1]. */

@@ -5,7 +5,6 @@ import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +20,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.pudle.kernels.conv.GrayImage;
+import org.pudle.spark.data.ImageDecoding;
 
 /**
  * Whole images in and out, through {@code javax.imageio} (PNG, JPEG, BMP, GIF) on any Hadoop
@@ -36,6 +36,9 @@ import org.pudle.kernels.conv.GrayImage;
  */
 public final class Images {
   private Images() {}
+
+  /** What javax.imageio reads here, for messages. */
+  private static final String FORMATS = "PNG, JPEG, BMP or GIF";
 
   /** File name extensions read as images (lower case). */
   public static final List<String> EXTENSIONS = List.of("png", "jpg", "jpeg", "bmp", "gif");
@@ -109,35 +112,39 @@ public final class Images {
    */
   public static GrayImage read(String path, long index, Configuration conf) {
     Path p = new Path(path);
-    BufferedImage img;
+    byte[] bytes;
     try {
       FileSystem fs = p.getFileSystem(conf);
-      try (InputStream in = new BufferedInputStream(fs.open(p), 1 << 16)) {
-        img = ImageIO.read(in);
+      try (InputStream in = fs.open(p)) {
+        bytes = in.readAllBytes();
       }
     } catch (java.io.FileNotFoundException e) {
       throw new BadImageException(path + ": no such file");
     } catch (IOException | RuntimeException e) {
-      throw new BadImageException(path + ": cannot read the image (" + e.getMessage() + ")");
+      throw new BadImageException(path + ": cannot read the file (" + e.getMessage() + ")");
     }
-    if (img == null) {
-      throw new BadImageException(path + ": not an image that javax.imageio reads (PNG, JPEG, BMP, GIF)");
-    }
-    return toGray(img, fileName(path), index, path);
+    return decode(bytes, fileName(path), index, path);
   }
 
   /** Decodes image bytes as grayscale, for tests and streams. */
   public static GrayImage read(InputStream in, String name, long index) {
-    BufferedImage img;
     try {
-      img = ImageIO.read(in);
+      return decode(in.readAllBytes(), name, index, name);
     } catch (IOException e) {
       throw new BadImageException(name + ": cannot read the image (" + e.getMessage() + ")");
     }
-    if (img == null) {
-      throw new BadImageException(name + ": not an image that javax.imageio reads (PNG, JPEG, BMP, GIF)");
+  }
+
+  /** Strict decoding ({@link ImageDecoding}: a decoder warning is an error), then grayscale. */
+  private static GrayImage decode(byte[] bytes, String name, long index, String source) {
+    if (bytes.length == 0) {
+      throw new BadImageException(source + ": empty file");
     }
-    return toGray(img, name, index, name);
+    try {
+      return toGray(ImageDecoding.decode(bytes, source, FORMATS), name, index, source);
+    } catch (IOException e) {
+      throw new BadImageException(e.getMessage());
+    }
   }
 
   /** PIL's {@code L = R * 299/1000 + G * 587/1000 + B * 114/1000} in 16-bit fixed point, rounded. */

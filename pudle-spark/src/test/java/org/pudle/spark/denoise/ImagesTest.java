@@ -102,4 +102,28 @@ class ImagesTest {
         () -> Images.read(dir.resolve("fake.png").toString(), 0, new Configuration()));
     assertTrue(e.getMessage().contains("fake.png"), e.getMessage());
   }
+
+  @Test
+  void truncatedImagesAreErrorsThatNameTheFile(@TempDir Path dir) throws IOException {
+    // javax.imageio alone returns a truncated JPEG with a warning and gray fill; the strict decoder
+    // shared with the patch input refuses it, and a truncated PNG too
+    BufferedImage img = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+    int[] px = TestImages.texture(64, 48, 3);
+    for (int i = 0; i < px.length; i++) {
+      img.setRGB(i % 64, i / 64, px[i] * 0x010101);
+    }
+    for (String format : List.of("jpg", "png")) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      assertTrue(ImageIO.write(img, format, bytes));
+      byte[] whole = bytes.toByteArray();
+      Path cut = dir.resolve("cut." + format);
+      Files.write(cut, java.util.Arrays.copyOf(whole, whole.length * 2 / 3));
+      Images.BadImageException e = assertThrows(Images.BadImageException.class,
+          () -> Images.read(cut.toString(), 0, new Configuration()), format);
+      assertTrue(e.getMessage().startsWith(cut.toString()) && e.getMessage().contains("corrupt"), e.getMessage());
+      Path full = dir.resolve("full." + format);
+      Files.write(full, whole);
+      assertEquals(64 * 48, Images.read(full.toString(), 0, new Configuration()).samples().length, format);
+    }
+  }
 }
