@@ -78,6 +78,40 @@ public final class ConvKernels {
   }
 
   /**
+   * Resolves backend {@code name} in this JVM as {@link #create} does and describes what it runs
+   * on, for example {@code cpu (OpenBLAS ...)} or {@code cuda (NVIDIA H100 ..., FP64)}.
+   *
+   * @throws IllegalArgumentException as {@link #create}
+   */
+  public static String describe(String name) {
+    Spec spec = parse(name);
+    switch (spec.backend()) {
+      case CPU:
+        return cpuName();
+      case CUDA:
+        return cuda(name, spec).name();
+      default: {
+        Kernels chosen = CudaKernels.auto(spec.precision());
+        logAuto(spec.precision(), chosen);
+        return chosen instanceof CudaKernels cuda ? cuda.name() : cpuName();
+      }
+    }
+  }
+
+  private static String cpuName() {
+    return "cpu (" + org.pudle.kernels.linalg.Blas.description() + ")";
+  }
+
+  private static CudaKernels cuda(String name, Spec spec) {
+    CudaContext.Availability a = CudaKernels.availability();
+    if (!a.available()) {
+      throw new IllegalArgumentException("convolution backend '" + name.trim() + "': no usable CUDA device: "
+          + a.description());
+    }
+    return CudaKernels.shared(spec.precision());
+  }
+
+  /**
    * A kernel instance of backend {@code name} for one filter bank.
    *
    * @param filters {@code k^2 x channels}, shared read-only
@@ -90,14 +124,8 @@ public final class ConvKernels {
     switch (spec.backend()) {
       case CPU:
         return new ConvUnfoldedIstaCpu(filters, k, stride, channels, params);
-      case CUDA: {
-        CudaContext.Availability a = CudaKernels.availability();
-        if (!a.available()) {
-          throw new IllegalArgumentException("convolution backend '" + name + "': no usable CUDA device: "
-              + a.description());
-        }
-        return CudaKernels.shared(spec.precision()).convUnfoldedIsta(filters, k, stride, channels, params);
-      }
+      case CUDA:
+        return cuda(name, spec).convUnfoldedIsta(filters, k, stride, channels, params);
       default: {
         Kernels chosen = CudaKernels.auto(spec.precision());
         logAuto(spec.precision(), chosen);
