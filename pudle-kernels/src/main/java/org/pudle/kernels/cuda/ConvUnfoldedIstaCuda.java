@@ -24,11 +24,11 @@ import org.pudle.kernels.cuda.DeviceBuffer.Ptr;
  * (loss, l1, non-zeros) stay on the device; only the {@code k^2 x channels} gradient and three
  * numbers come back ({@link #reconstruct}: the image and two numbers).
  *
- * <p>Device memory per call, in values of the precision: {@code 2 pixels + k^2 positions + pixels}
- * plus {@code T (channels positions + pixels) + 2 channels positions + k^2 channels} for the ae
- * gradients ({@code 2 channels positions + pixels + k^2 channels} for g_dec and reconstruct), plus
- * the split-K workspace of the correlation: about 10 MB in FP64 for a 129 x 129 crop with 64 9 x 9
- * filters, stride 4 and T = 15. It is one buffer of a workspace lent by {@link CudaKernels} for the
+ * <p>Device memory per call, in values of the precision: {@code 3 pixels + k^2 positions +
+ * k^2 channels}, plus {@code T (channels positions + pixels) + 2 channels positions} for the ae
+ * gradients or {@code 2 channels positions + pixels} for g_dec and reconstruct, plus the split-K
+ * workspace of the correlation: about 11 MB in FP64 for a 129 x 129 crop with 64 9 x 9 filters,
+ * stride 4 and T = 15. It is one buffer of a workspace lent by {@link CudaKernels} for the
  * call and kept for the next one.
  *
  * <p>Not thread-safe (like every {@link ConvUnfoldedIsta}); it holds no device memory between calls.
