@@ -31,14 +31,19 @@ constexpr int THREADS = 256;
 constexpr int PITCH = BM + 4;
 constexpr int LOADS = BM * BK / THREADS;  // 4 values of A and of B per thread and step
 
-// Epilogues of the GEMM and of pudle_threshold: 0 none, 1 soft threshold, 2 hard threshold.
+// Epilogues of the GEMM and of pudle_threshold: 0 none, 1 soft threshold, 2 hard threshold,
+// 3 non-negative soft threshold, 4 non-negative hard threshold (the last two for the
+// convolutional encoder, ConvThreshold).
 constexpr int EPI_SOFT = 1;
 constexpr int EPI_HARD = 2;
+constexpr int EPI_SOFT_NONNEG = 3;
+constexpr int EPI_HARD_NONNEG = 4;
 
 __device__ __forceinline__ int imin(int a, int b) { return a < b ? a : b; }
 
-// S(v) = sign(v) max(|v| - level, 0) (soft) or v 1{|v| >= level} (hard); the same arithmetic as
-// Threshold.Soft / Threshold.Hard on the CPU.
+// S(v) = sign(v) max(|v| - level, 0) (soft), v 1{|v| >= level} (hard), max(v - level, 0)
+// (non-negative soft) or v 1{v >= level} (non-negative hard); the same arithmetic as
+// Threshold.Soft / Threshold.Hard and ConvThreshold on the CPU.
 template <typename T>
 __device__ __forceinline__ T epilogue(T v, int epi, T level) {
   if (epi == EPI_SOFT) {
@@ -47,6 +52,13 @@ __device__ __forceinline__ T epilogue(T v, int epi, T level) {
   }
   if (epi == EPI_HARD) {
     return fabs(v) >= level ? v : T(0);
+  }
+  if (epi == EPI_SOFT_NONNEG) {
+    T a = v - level;
+    return a > T(0) ? a : T(0);
+  }
+  if (epi == EPI_HARD_NONNEG) {
+    return v >= level ? v : T(0);
   }
   return v;
 }
@@ -273,6 +285,73 @@ __device__ __forceinline__ void statistics(long long nR, const T* R, long long n
   }
 }
 
+// ---- the strided convolution of the denoiser (ConvUnfoldedIstaCuda; layouts of ConvGeometry):
+// an image is row-major (y width + x); a patch matrix Col(img) is k^2 x positions column-major,
+// Col[t + k^2 n] = img[s i + u, s j + v] with t = u k + v, n = i codeCols + j.
+
+// Cols = Col(Img): one thread per entry of the patch matrix.
+template <typename T>
+__device__ __forceinline__ void im2col(int k, int s, int width, int codeRows, int codeCols, const T* Img, T* Cols) {
+  const int kk = k * k;
+  long long total = (long long)kk * codeRows * codeCols;
+  for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
+       e += (long long)gridDim.x * blockDim.x) {
+    int t = (int)(e % kk);
+    int n = (int)(e / kk);
+    int u = t / k;
+    int v = t - u * k;
+    int i = n / codeCols;
+    int j = n - i * codeCols;
+    Cols[e] = Img[(long long)(s * i + u) * width + (s * j + v)];
+  }
+}
+
+// Img = fold(Cols) - Sub (Sub may be null: Img = fold(Cols)), the transpose of im2col, by
+// gathering: one thread per pixel sums the patch entries that cover it, in increasing patch
+// order (as StridedConvolution.col2imAdd adds them on the CPU), so no atomics are needed and the
+// result does not depend on timing.
+template <typename T>
+__device__ __forceinline__ void col2im(int k, int s, int height, int width, int codeRows, int codeCols,
+                                       const T* Cols, const T* Sub, T* Img) {
+  const int kk = k * k;
+  long long total = (long long)height * width;
+  for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
+       e += (long long)gridDim.x * blockDim.x) {
+    int y = (int)(e / width);
+    int x = (int)(e - (long long)y * width);
+    // patches i with s i <= y <= s i + k - 1
+    int iLo = y >= k ? (y - k + s) / s : 0;
+    int iHi = imin(y / s, codeRows - 1);
+    int jLo = x >= k ? (x - k + s) / s : 0;
+    int jHi = imin(x / s, codeCols - 1);
+    T acc = T(0);
+    for (int i = iLo; i <= iHi; i++) {
+      int u = y - s * i;
+      for (int j = jLo; j <= jHi; j++) {
+        int v = x - s * j;
+        acc += Cols[(long long)(i * codeCols + j) * kk + u * k + v];
+      }
+    }
+    Img[e] = Sub != nullptr ? acc - Sub[e] : acc;
+  }
+}
+
+// Z = alpha X (Z may equal X).
+template <typename T>
+__device__ __forceinline__ void scale(long long n, T alpha, const T* X, T* Z) {
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+    Z[i] = alpha * X[i];
+  }
+}
+
+// The backward mask of one layer without the running sum: B = A .* 1{Zmask != 0}.
+template <typename T>
+__device__ __forceinline__ void mask(long long n, const T* A, const T* Zmask, T* B) {
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+    B[i] = Zmask[i] != T(0) ? A[i] : T(0);
+  }
+}
+
 }  // namespace pudle
 
 #define PUDLE_GEMM(NAME, T, TA, TB)                                                                              \
@@ -316,6 +395,25 @@ PUDLE_GEMM(pudle_gemm_nt_f32, float, false, true)
 
 PUDLE_ELEMENTWISE(f64, double)
 PUDLE_ELEMENTWISE(f32, float)
+
+#define PUDLE_CONV(SUFFIX, T)                                                                                    \
+  extern "C" __global__ void pudle_im2col_##SUFFIX(int k, int s, int width, int codeRows, int codeCols,         \
+                                                   const T* Img, T* Cols) {                                     \
+    pudle::im2col<T>(k, s, width, codeRows, codeCols, Img, Cols);                                                \
+  }                                                                                                              \
+  extern "C" __global__ void pudle_col2im_##SUFFIX(int k, int s, int height, int width, int codeRows,           \
+                                                   int codeCols, const T* Cols, const T* Sub, T* Img) {         \
+    pudle::col2im<T>(k, s, height, width, codeRows, codeCols, Cols, Sub, Img);                                   \
+  }                                                                                                              \
+  extern "C" __global__ void pudle_scale_##SUFFIX(long long n, T alpha, const T* X, T* Z) {                     \
+    pudle::scale<T>(n, alpha, X, Z);                                                                             \
+  }                                                                                                              \
+  extern "C" __global__ void pudle_mask_##SUFFIX(long long n, const T* A, const T* Zmask, T* B) {               \
+    pudle::mask<T>(n, A, Zmask, B);                                                                              \
+  }
+
+PUDLE_CONV(f64, double)
+PUDLE_CONV(f32, float)
 
 // out[q] += sum_b partials[3 b + q], q = 0, 1, 2, in a fixed order; one block of 256 threads.
 extern "C" __global__ void PUDLE_LAUNCH_BOUNDS(256) pudle_statistics_finish(int blocks, const double* partials,

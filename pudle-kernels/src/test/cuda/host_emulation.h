@@ -8,6 +8,8 @@
 #pragma once
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include <barrier>
 #include <functional>
@@ -36,7 +38,13 @@ inline dim3 blockDim;
 inline dim3 gridDim;
 inline std::barrier<>* emulationBarrier = nullptr;
 
-inline void __syncthreads() { emulationBarrier->arrive_and_wait(); }
+inline void __syncthreads() {
+  if (emulationBarrier == nullptr) {
+    std::fprintf(stderr, "__syncthreads() in a kernel launched by emulateLaunchSerial\n");
+    std::abort();
+  }
+  emulationBarrier->arrive_and_wait();
+}
 
 // The threads of one block, started once per block size and reused by every launch (thread
 // creation dominated the run time otherwise).
@@ -105,4 +113,27 @@ inline void emulateLaunch(dim3 grid, dim3 block, const std::function<void()>& ke
     }
   }
   emulationBarrier = nullptr;
+}
+
+// Runs a kernel that has no __syncthreads() (the grid-stride element-wise kernels) on the calling
+// thread, thread after thread: the same results as emulateLaunch, without waking a pool per
+// block. A kernel that does call __syncthreads() stops the program (no barrier is installed).
+inline void emulateLaunchSerial(dim3 grid, dim3 block, const std::function<void()>& kernel) {
+  if (block.y != 1 || block.z != 1) {
+    throw std::invalid_argument("the emulation runs one-dimensional blocks only");
+  }
+  gridDim = grid;
+  blockDim = block;
+  emulationBarrier = nullptr;
+  for (unsigned bz = 0; bz < grid.z; bz++) {
+    for (unsigned by = 0; by < grid.y; by++) {
+      for (unsigned bx = 0; bx < grid.x; bx++) {
+        blockIdx = uint3{bx, by, bz};
+        for (unsigned t = 0; t < block.x; t++) {
+          threadIdx = uint3{t, 0, 0};
+          kernel();
+        }
+      }
+    }
+  }
 }

@@ -40,6 +40,12 @@ static double softOrHard(double v, int epi, double level) {
   if (epi == 2) {
     return std::fabs(v) >= level ? v : 0.0;
   }
+  if (epi == 3) {
+    return v - level > 0 ? v - level : 0.0;
+  }
+  if (epi == 4) {
+    return v >= level ? v : 0.0;
+  }
   return v;
 }
 
@@ -134,7 +140,7 @@ static void checkGemms(std::mt19937_64& rng) {
   for (auto s : shapes) {
     for (int slices : {1, 3}) {
       double beta = (s.K % 2 == 0) ? 1.0 : -1.0;
-      for (int epi : {0, 1, 2}) {
+      for (int epi : {0, 1, 2, 3, 4}) {
         checkGemm<T, false, false>(s.M, s.N, s.K, slices, 0.8, beta, epi, epi == 0 && slices == 3, rng);
       }
       checkGemm<T, true, false>(s.M, s.N, s.K, slices, -1.5, 0.0, 0, false, rng);
@@ -150,7 +156,7 @@ static void checkElementwise(std::mt19937_64& rng) {
   dim3 grid{3, 1, 1};
   dim3 block{256, 1, 1};
   auto V = randomVector<T>(n, rng);
-  for (int epi : {1, 2}) {
+  for (int epi : {1, 2, 3, 4}) {
     std::vector<T> Z(n + 1, T(7));
     double level = 0.5;
     emulateLaunch(grid, block, [&] { pudle::threshold<T>(n, epi, T(level), V.data(), Z.data()); });

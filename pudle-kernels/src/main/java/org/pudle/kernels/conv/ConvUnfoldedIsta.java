@@ -13,8 +13,8 @@ import org.pudle.kernels.GradientSums;
  * the gradient sums are a {@code k^2 x channels} {@link GradientSums} and the optimizer and column
  * normalization of the dense trainer apply unchanged (unit columns are unit-Frobenius filters).
  *
- * <p>Implementations are backends ({@link ConvUnfoldedIstaCpu}; a CUDA one plugs in behind this
- * interface). An instance owns scratch space sized for the last image shape and is not
+ * <p>Implementations are backends ({@link ConvUnfoldedIstaCpu},
+ * {@link org.pudle.kernels.cuda.ConvUnfoldedIstaCuda}; by name through {@link ConvKernels}). An instance owns scratch space sized for the last image shape and is not
  * thread-safe: use one per task or thread. The filters must not change while it is in use.
  */
 public interface ConvUnfoldedIsta {

@@ -15,6 +15,12 @@ import org.pudle.kernels.ParallelGradient;
 import org.pudle.kernels.ThresholdKind;
 import org.pudle.kernels.UnfoldedIsta;
 import org.pudle.kernels.bench.KernelBench;
+import org.pudle.kernels.conv.ConvEncoderParams;
+import org.pudle.kernels.conv.ConvFilters;
+import org.pudle.kernels.conv.ConvGeometry;
+import org.pudle.kernels.conv.ConvThreshold;
+import org.pudle.kernels.conv.ConvUnfoldedIsta;
+import org.pudle.kernels.conv.ConvUnfoldedIstaCpu;
 import org.pudle.kernels.data.SignMode;
 import org.pudle.kernels.data.SyntheticModel;
 import org.pudle.kernels.linalg.Blas;
@@ -39,6 +45,14 @@ import org.pudle.kernels.linalg.Blas;
  *       m = 1000, p = 1500, T = 100 on a block of B = 4096 samples (the dictionary resident, the
  *       block uploaded, the gradient downloaded), the device's GEMM rate at the kernel's dominant
  *       shape, and the time to upload D and G once per update.
+ *   <li>The convolutional denoiser (unless {@code --no-conv}), the paper's geometry (64 filters of
+ *       9 x 9, stride 4, T = 15, alpha = 0.1) on a 129 x 129 crop: seconds and GFLOP/s per crop of
+ *       g_dec and g_ae-ls on the CPU ({@link ConvUnfoldedIstaCpu}, one thread) always; with a
+ *       device, the agreement of {@link ConvUnfoldedIstaCuda} with it (both gradients, with the
+ *       non-negative soft and the hard threshold, and the whole-image reconstruction of a
+ *       321 x 481 image; the same tolerances) and its seconds and GFLOP/s per crop (the filters
+ *       resident, the two images uploaded, the gradient downloaded), counted as
+ *       {@link ConvUnfoldedIsta#flops}.
  * </ol>
  * GFLOP/s count the GEMM flops of {@link UnfoldedIsta#flops}. Times are medians after a warm-up.
  * Exit status: 0 when everything that ran passed, 1 when an agreement check failed, 2 for bad
@@ -46,7 +60,7 @@ import org.pudle.kernels.linalg.Blas;
  *
  * <pre>
  * java -cp pudle-kernels.jar:... org.pudle.kernels.cuda.CudaCheck [--require-cuda] [--size MxPxT]
- *     [--samples B] [--reps R] [--cpu-samples N] [--precisions double,float] [--no-bench]
+ *     [--samples B] [--reps R] [--cpu-samples N] [--precisions double,float] [--no-bench] [--no-conv]
  * </pre>
  */
 public final class CudaCheck {
@@ -70,7 +84,8 @@ public final class CudaCheck {
   }
 
   private static final String USAGE = "usage: cuda-check [--require-cuda] [--size MxPxT (1000x1500x100)] "
-      + "[--samples B (4096)] [--reps R (5)] [--cpu-samples N (32)] [--precisions double,float] [--no-bench]";
+      + "[--samples B (4096)] [--reps R (5)] [--cpu-samples N (32)] [--precisions double,float] [--no-bench] "
+      + "[--no-conv]";
 
   static Map<String, String> parse(String[] args) {
     Map<String, String> o = new LinkedHashMap<>();
@@ -79,6 +94,7 @@ public final class CudaCheck {
       switch (a) {
         case "--require-cuda":
         case "--no-bench":
+        case "--no-conv":
           o.put(a.substring(2), "true");
           break;
         case "--size":
@@ -170,6 +186,11 @@ public final class CudaCheck {
           kind, m, p, T, cpuSamples, cpuThreads, sec, gflops, sec * samples / cpuSamples, samples);
     }
 
+    boolean conv = !o.containsKey("no-conv");
+    if (conv) {
+      convCpuBench(reps);
+    }
+
     if (!a.available()) {
       say("no CUDA device: only the CPU part ran (%s)", a.description());
       return o.containsKey("require-cuda") ? 3 : 0;
@@ -183,9 +204,17 @@ public final class CudaCheck {
     boolean ok;
     try {
       ok = agreement(backends, threads);
+      if (conv) {
+        ok &= convAgreement(backends);
+      }
       if (!o.containsKey("no-bench")) {
         for (CudaKernels cuda : backends) {
           bench(ctx, cuda, cuda.precision(), m, p, T, samples, reps);
+        }
+      }
+      if (conv) {
+        for (CudaKernels cuda : backends) {
+          convBench(cuda, reps);
         }
       }
     } finally {
@@ -358,6 +387,163 @@ public final class CudaCheck {
           ws.close();
         }
       }
+    }
+  }
+
+  // ---- the convolutional denoiser
+
+  /** The paper's geometry: 64 filters of 9 x 9, stride 4, on a 129 x 129 crop. */
+  static final ConvGeometry CONV_CROP = new ConvGeometry(9, 4, 64, 129, 129);
+  static final ConvEncoderParams[] CONV_ENCODERS = {
+    new ConvEncoderParams(15, 0.1, 0.1, ConvThreshold.SOFT_NONNEG, 0),
+    new ConvEncoderParams(15, 0.1, 0.1, ConvThreshold.HARD, 0.05),
+  };
+
+  /** A textured clean image in [0, 1] and its noisy version (noise 25/255). */
+  static double[][] convPair(int height, int width, long seed) {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+    double[] clean = new double[height * width];
+    double fx = 0.3 + 0.4 * rng.nextDouble();
+    double fy = 0.2 + 0.5 * rng.nextDouble();
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        clean[y * width + x] = 0.5 + 0.3 * Math.sin(fx * x) * Math.cos(fy * y) + 0.1 * rng.nextDouble();
+      }
+    }
+    double[] noisy = clean.clone();
+    for (int i = 0; i < noisy.length; i++) {
+      noisy[i] += 25.0 / 255.0 * rng.nextGaussian();
+    }
+    return new double[][] {noisy, clean};
+  }
+
+  /**
+   * The worst relative differences of g_dec and g_ae-ls (gradient, loss, l1) and of reconstruct
+   * for one encoder, and the largest difference of the non-zeros of the codes (reported only).
+   */
+  record ConvAgreement(double gradient, double loss, double l1, double reconstruct, double nnzDifference) {
+    /** The largest of the relative differences; NaN when one is. */
+    double worst() {
+      return Math.max(Math.max(gradient, loss), Math.max(l1, reconstruct));
+    }
+  }
+
+  /**
+   * The CUDA convolutional kernel of {@code cuda} against the CPU one on {@code g} (both gradients)
+   * and on a {@code 321 x 481} image (reconstruct), printing one line per gradient kind.
+   */
+  static ConvAgreement convCompare(CudaKernels cuda, ConvGeometry g, ConvEncoderParams e, long seed, boolean print) {
+    double[] w = ConvFilters.random(g.k(), g.channels(), seed);
+    double[][] p = convPair(g.height(), g.width(), seed + 1);
+    ConvUnfoldedIsta cpu = new ConvUnfoldedIstaCpu(w, g.k(), g.stride(), g.channels(), e);
+    ConvUnfoldedIsta gpu = cuda.convUnfoldedIsta(w, g.k(), g.stride(), g.channels(), e);
+    double grad = 0;
+    double loss = 0;
+    double l1 = 0;
+    double nnz = 0;
+    for (GradientKind kind : new GradientKind[] {GradientKind.DEC, GradientKind.AE_LS}) {
+      GradientSums a = new GradientSums(g.taps(), g.channels());
+      GradientSums b = new GradientSums(g.taps(), g.channels());
+      cpu.accumulate(kind, p[0], p[1], g.height(), g.width(), a);
+      gpu.accumulate(kind, p[0], p[1], g.height(), g.width(), b);
+      double gk = maxRelative(b.gradientBuffer(), a.gradientBuffer());
+      double lk = Math.abs(b.meanLoss() - a.meanLoss()) / a.meanLoss();
+      double l1k = Math.abs(b.meanL1() - a.meanL1()) / Math.max(a.meanL1(), Double.MIN_NORMAL);
+      double nk = b.meanNonZeros() - a.meanNonZeros();
+      if (print) {
+        say("conv agree %s %-7s %-11s %dx%d, %d filters %dx%d stride %d, T=%d: gradient %.2e  loss %.2e  l1 %.2e  "
+            + "nnz %+.0f of %.0f", cuda.precision().label(), kind, e.threshold(), g.height(), g.width(), g.channels(),
+            g.k(), g.k(), g.stride(), e.T(), gk, lk, l1k, nk, a.meanNonZeros());
+      }
+      grad = Double.isNaN(gk) ? Double.NaN : Math.max(grad, gk);
+      loss = Math.max(loss, lk);
+      l1 = Math.max(l1, l1k);
+      nnz = Math.max(nnz, Math.abs(nk));
+    }
+    int h = 321;
+    int wd = 481;
+    int hp = ConvGeometry.fittingSize(h, g.k(), g.stride());
+    int wp = ConvGeometry.fittingSize(wd, g.k(), g.stride());
+    double[][] img = convPair(hp, wp, seed + 2);
+    double[] outCpu = new double[hp * wp];
+    double[] outGpu = new double[hp * wp];
+    cpu.reconstruct(img[0], hp, wp, outCpu);
+    gpu.reconstruct(img[0], hp, wp, outGpu);
+    double rec = maxRelative(outGpu, outCpu);
+    if (print) {
+      say("conv agree %s reconstruct %-11s %dx%d: image %.2e", cuda.precision().label(), e.threshold(), hp, wp, rec);
+    }
+    return new ConvAgreement(grad, loss, l1, rec, nnz);
+  }
+
+  private static boolean convAgreement(List<CudaKernels> backends) {
+    boolean ok = true;
+    for (CudaKernels cuda : backends) {
+      Precision precision = cuda.precision();
+      double tol = precision == Precision.DOUBLE ? FP64_TOLERANCE : FP32_TOLERANCE;
+      double worst = 0;
+      boolean passed = true;
+      for (int v = 0; v < CONV_ENCODERS.length; v++) {
+        ConvEncoderParams e = CONV_ENCODERS[v];
+        double err;
+        try {
+          err = convCompare(cuda, CONV_CROP, e, 40 + v, true).worst();
+        } catch (RuntimeException ex) {
+          say("conv agree %s %s: FAILED with %s", precision.label(), e.threshold(), ex);
+          err = Double.NaN;
+        }
+        // in FP32 the hard threshold can flip entries within rounding of b (as for the dense kernel)
+        boolean counts = precision == Precision.DOUBLE || !e.threshold().hard();
+        boolean pass = err <= tol;
+        passed &= pass || !counts;
+        worst = Math.max(worst, Double.isNaN(err) ? Double.POSITIVE_INFINITY : err);
+      }
+      say("conv agreement %s: max relative difference %.2e (required <= %.0e): %s", precision.label(), worst, tol,
+          passed ? "PASS" : "FAIL");
+      ok &= passed;
+    }
+    return ok;
+  }
+
+  /** Seconds per call of {@code k.accumulate(kind)} on one crop: the median of {@code reps} after a warm-up. */
+  private static double convSeconds(ConvUnfoldedIsta k, GradientKind kind, double[][] p, ConvGeometry g, int reps) {
+    double[] times = new double[reps];
+    for (int r = -1; r < reps; r++) {
+      GradientSums sums = new GradientSums(g.taps(), g.channels());
+      long s0 = System.nanoTime();
+      k.accumulate(kind, p[0], p[1], g.height(), g.width(), sums);
+      if (r >= 0) {
+        times[r] = (System.nanoTime() - s0) * 1e-9;
+      }
+    }
+    return median(times);
+  }
+
+  private static void convCpuBench(int reps) {
+    ConvGeometry g = CONV_CROP;
+    ConvEncoderParams e = CONV_ENCODERS[0];
+    double[] w = ConvFilters.random(g.k(), g.channels(), 1);
+    double[][] p = convPair(g.height(), g.width(), 2);
+    ConvUnfoldedIsta cpu = new ConvUnfoldedIstaCpu(w, g.k(), g.stride(), g.channels(), e);
+    for (GradientKind kind : new GradientKind[] {GradientKind.DEC, GradientKind.AE_LS}) {
+      double sec = convSeconds(cpu, kind, p, g, reps);
+      say("CPU   conv %-7s %dx%d crop, %d filters %dx%d stride %d, T=%d, one thread: %.4f s per crop, %.1f GFLOP/s",
+          kind, g.height(), g.width(), g.channels(), g.k(), g.k(), g.stride(), e.T(), sec,
+          ConvUnfoldedIsta.flops(kind, g, e.T()) / sec * 1e-9);
+    }
+  }
+
+  private static void convBench(CudaKernels cuda, int reps) {
+    ConvGeometry g = CONV_CROP;
+    ConvEncoderParams e = CONV_ENCODERS[0];
+    double[] w = ConvFilters.random(g.k(), g.channels(), 1);
+    double[][] p = convPair(g.height(), g.width(), 2);
+    ConvUnfoldedIsta gpu = cuda.convUnfoldedIsta(w, g.k(), g.stride(), g.channels(), e);
+    for (GradientKind kind : new GradientKind[] {GradientKind.DEC, GradientKind.AE_LS}) {
+      double sec = convSeconds(gpu, kind, p, g, reps);
+      say("bench %s conv %-7s %dx%d crop, %d filters %dx%d stride %d, T=%d: %.4f s per crop, %.1f GFLOP/s",
+          cuda.precision().label(), kind, g.height(), g.width(), g.channels(), g.k(), g.k(), g.stride(), e.T(), sec,
+          ConvUnfoldedIsta.flops(kind, g, e.T()) / sec * 1e-9);
     }
   }
 

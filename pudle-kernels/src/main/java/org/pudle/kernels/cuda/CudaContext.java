@@ -50,7 +50,8 @@ public final class CudaContext implements AutoCloseable {
 
   private static final String[] FUNCTIONS = {
     "pudle_gemm_nn_", "pudle_gemm_tn_", "pudle_gemm_nt_", "pudle_splitk_reduce_", "pudle_threshold_",
-    "pudle_mask_accumulate_", "pudle_add_lambda_sign_", "pudle_symmetrize_", "pudle_statistics_"
+    "pudle_mask_accumulate_", "pudle_add_lambda_sign_", "pudle_symmetrize_", "pudle_statistics_", "pudle_im2col_",
+    "pudle_col2im_", "pudle_scale_", "pudle_mask_"
   };
 
   private final int ordinal;

@@ -1,32 +1,21 @@
 package org.pudle.kernels.cuda;
 
-import static jcuda.driver.JCudaDriver.cuLaunchKernel;
-import static jcuda.driver.JCudaDriver.cuMemAlloc;
-import static jcuda.driver.JCudaDriver.cuMemFree;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
-import static jcuda.driver.JCudaDriver.cuMemsetD8Async;
-import static jcuda.driver.JCudaDriver.cuStreamCreate;
-import static jcuda.driver.JCudaDriver.cuStreamDestroy;
-import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
-
+import org.pudle.kernels.conv.ConvGeometry;
 import org.pudle.kernels.cuda.DeviceBuffer.Ptr;
-
-import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUfunction;
-import jcuda.driver.CUresult;
-import jcuda.driver.CUstream;
+import org.pudle.kernels.cuda.KernelDriver.Arg;
+import org.pudle.kernels.cuda.KernelDriver.Memory;
 
 /**
- * A {@link Device} on a CUDA stream of a {@link CudaContext}. Kernels are queued on the stream;
- * uploads and downloads are synchronous copies, which the driver orders after the stream's
- * earlier work (the stream is a blocking one), so host arrays can be reused when a call returns.
+ * A {@link Device} on one CUDA stream, through a {@link KernelDriver}: {@link CudaStreamDriver}
+ * on a {@link CudaContext} (the JCuda driver API), or in the tests a g++ emulation of the same
+ * kernels. Kernels are queued on the stream; uploads and downloads are synchronous copies, which
+ * the driver orders after the stream's earlier work (the stream is a blocking one), so host arrays
+ * can be reused when a call returns.
  *
  * <p>Launch shapes: GEMMs in 256-thread blocks over 128 x 128 tiles of C, with
  * {@link #splitSlices} slices of a long inner dimension summed by {@code pudle_splitk_reduce};
- * element-wise kernels in grid-stride loops; statistics in a fixed grid of
- * {@value #STAT_BLOCKS} blocks, so the sums do not depend on timing.
+ * element-wise kernels (also im2col and col2im) in grid-stride loops; statistics in a fixed grid
+ * of {@value #STAT_BLOCKS} blocks, so the sums do not depend on timing.
  */
 final class CudaDevice implements Device {
   static final int THREADS = 256;
@@ -35,20 +24,20 @@ final class CudaDevice implements Device {
   static final int MAX_ELEMENTWISE_BLOCKS = 8192;
   static final int MAX_SLICES = 8;
 
-  private final CudaContext ctx;
+  private final KernelDriver driver;
   private final Precision precision;
-  private final CUstream stream;
   private final String suffix;
   private float[] floatScratch = new float[0];
   private boolean closed;
 
   CudaDevice(CudaContext ctx, Precision precision) {
-    this.ctx = ctx;
+    this(new CudaStreamDriver(ctx), precision);
+  }
+
+  CudaDevice(KernelDriver driver, Precision precision) {
+    this.driver = driver;
     this.precision = precision;
     this.suffix = precision.suffix();
-    ctx.makeCurrent();
-    stream = new CUstream();
-    CudaException.check(cuStreamCreate(stream, 0), "cuStreamCreate");
   }
 
   @Override
@@ -58,22 +47,22 @@ final class CudaDevice implements Device {
 
   @Override
   public String describe() {
-    return ctx.describe() + ", " + precision.label();
+    return driver.describe() + ", " + precision.label();
   }
 
   @Override
   public long freeBytes() {
-    return ctx.memoryInfo()[0];
+    return driver.freeBytes();
   }
 
-  private final class CudaBuffer implements DeviceBuffer {
-    final CUdeviceptr ptr;
+  private static final class CudaBuffer implements DeviceBuffer {
+    final Memory memory;
     final long elements;
     final Precision type;
     boolean freed;
 
-    CudaBuffer(CUdeviceptr ptr, long elements, Precision type) {
-      this.ptr = ptr;
+    CudaBuffer(Memory memory, long elements, Precision type) {
+      this.memory = memory;
       this.elements = elements;
       this.type = type;
     }
@@ -92,8 +81,7 @@ final class CudaDevice implements Device {
     public synchronized void close() {
       if (!freed) {
         freed = true;
-        ctx.makeCurrent();
-        CudaException.check(cuMemFree(ptr), "cuMemFree");
+        memory.free();
       }
     }
   }
@@ -102,16 +90,8 @@ final class CudaDevice implements Device {
     if (elements < 0) {
       throw new IllegalArgumentException("device allocation: negative size " + elements);
     }
-    ctx.makeCurrent();
-    CUdeviceptr ptr = new CUdeviceptr();
     long bytes = Math.max(1, elements) * type.bytes();
-    int status = cuMemAlloc(ptr, bytes);
-    if (status == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
-      throw new DeviceOutOfMemoryException(String.format("cuMemAlloc(%d bytes = %.1f MiB): out of device memory",
-          bytes, bytes / 1048576.0), new CudaException("cuMemAlloc", status));
-    }
-    CudaException.check(status, "cuMemAlloc(" + bytes + " bytes)");
-    return new CudaBuffer(ptr, elements, type);
+    return new CudaBuffer(driver.alloc(bytes), elements, type);
   }
 
   @Override
@@ -134,36 +114,33 @@ final class CudaDevice implements Device {
     return b;
   }
 
-  /** The device address of {@code p}. */
-  private static CUdeviceptr addr(Ptr p) {
-    CudaBuffer b = buffer(p);
-    return b.ptr.withByteOffset(p.offset() * b.type.bytes());
+  /** The byte offset of {@code p} in its buffer. */
+  private static long byteOffset(Ptr p) {
+    return p.offset() * buffer(p).type.bytes();
   }
 
   /** A kernel argument: the device address of {@code p}, or NULL. */
-  private static Pointer arg(Ptr p) {
-    return Pointer.to(p == null ? new CUdeviceptr() : addr(p));
+  private static Arg arg(Ptr p) {
+    return p == null ? Arg.ptr(null, 0) : Arg.ptr(buffer(p).memory, byteOffset(p));
   }
 
-  private Pointer real(double v) {
-    return precision == Precision.DOUBLE ? Pointer.to(new double[] {v}) : Pointer.to(new float[] {(float) v});
+  private Arg real(double v) {
+    return precision == Precision.DOUBLE ? Arg.f64(v) : Arg.f32((float) v);
   }
 
-  private static Pointer i32(int v) {
-    return Pointer.to(new int[] {v});
+  private static Arg i32(int v) {
+    return Arg.i32(v);
   }
 
-  private static Pointer i64(long v) {
-    return Pointer.to(new long[] {v});
+  private static Arg i64(long v) {
+    return Arg.i64(v);
   }
 
-  private void launch(String kernel, long gx, int gy, int gz, Pointer... args) {
+  private void launch(String kernel, long gx, int gy, int gz, Arg... args) {
     if (gx > Integer.MAX_VALUE || gy > 65535 || gz > 65535) {
       throw new IllegalArgumentException(kernel + ": grid " + gx + " x " + gy + " x " + gz + " is too large");
     }
-    CUfunction f = ctx.function(kernel);
-    CudaException.check(cuLaunchKernel(f, (int) gx, gy, gz, THREADS, 1, 1, 0, stream, Pointer.to(args), null),
-        "cuLaunchKernel(" + kernel + ")");
+    driver.launch(kernel, (int) gx, gy, gz, THREADS, args);
   }
 
   private static int elementwiseBlocks(long n) {
@@ -183,16 +160,14 @@ final class CudaDevice implements Device {
     if (n == 0) {
       return;
     }
-    ctx.makeCurrent();
     if (precision == Precision.DOUBLE) {
-      CudaException.check(cuMemcpyHtoD(addr(dst), Pointer.to(src).withByteOffset(8L * srcOff), 8L * n),
-          "cuMemcpyHtoD(" + 8L * n + " bytes)");
+      driver.copyToDevice(buffer(dst).memory, byteOffset(dst), src, srcOff, n);
     } else {
       float[] f = floats(n);
       for (int i = 0; i < n; i++) {
         f[i] = (float) src[srcOff + i];
       }
-      CudaException.check(cuMemcpyHtoD(addr(dst), Pointer.to(f), 4L * n), "cuMemcpyHtoD(" + 4L * n + " bytes)");
+      driver.copyToDevice(buffer(dst).memory, byteOffset(dst), f, n);
     }
   }
 
@@ -202,13 +177,11 @@ final class CudaDevice implements Device {
     if (n == 0) {
       return;
     }
-    ctx.makeCurrent();
     if (buffer(src).type == Precision.DOUBLE) {
-      CudaException.check(cuMemcpyDtoH(Pointer.to(dst).withByteOffset(8L * dstOff), addr(src), 8L * n),
-          "cuMemcpyDtoH(" + 8L * n + " bytes)");
+      driver.copyToHost(buffer(src).memory, byteOffset(src), dst, dstOff, n);
     } else {
       float[] f = floats(n);
-      CudaException.check(cuMemcpyDtoH(Pointer.to(f), addr(src), 4L * n), "cuMemcpyDtoH(" + 4L * n + " bytes)");
+      driver.copyToHost(buffer(src).memory, byteOffset(src), f, n);
       for (int i = 0; i < n; i++) {
         dst[dstOff + i] = f[i];
       }
@@ -228,8 +201,7 @@ final class CudaDevice implements Device {
     if (n == 0) {
       return;
     }
-    ctx.makeCurrent();
-    CudaException.check(cuMemsetD8Async(addr(p), (byte) 0, n * buffer(p).type.bytes(), stream), "cuMemsetD8Async");
+    driver.zero(buffer(p).memory, byteOffset(p), n * buffer(p).type.bytes());
   }
 
   /**
@@ -259,7 +231,6 @@ final class CudaDevice implements Device {
     if (M == 0 || N == 0) {
       return;
     }
-    ctx.makeCurrent();
     String kernel = "pudle_gemm_" + (transA ? "tn" : transB ? "nt" : "nn") + "_" + suffix;
     int slices = splitSlices(M, N, K);
     long stride = (long) M * N;
@@ -271,7 +242,7 @@ final class CudaDevice implements Device {
     }
     long gx = (M + TILE - 1) / TILE;
     int gy = (N + TILE - 1) / TILE;
-    Pointer cinArg = beta != 0 ? arg(cin) : arg(null);
+    Arg cinArg = beta != 0 ? arg(cin) : arg(null);
     if (slices == 1) {
       launch(kernel, gx, gy, 1, i32(M), i32(N), i32(K), i32(Math.max(K, 1)), real(alpha), arg(a), i32(lda), arg(b),
           i32(ldb), real(beta), cinArg, i32(ldcin), arg(c), i32(ldc), i64(0), i32(epi), real(level));
@@ -291,7 +262,6 @@ final class CudaDevice implements Device {
     if (n == 0) {
       return;
     }
-    ctx.makeCurrent();
     launch("pudle_threshold_" + suffix, elementwiseBlocks(n), 1, 1, i64(n), i32(epi), real(level), arg(v), arg(z));
   }
 
@@ -300,7 +270,6 @@ final class CudaDevice implements Device {
     if (n == 0) {
       return;
     }
-    ctx.makeCurrent();
     launch("pudle_mask_accumulate_" + suffix, elementwiseBlocks(n), 1, 1, i64(n), arg(a), arg(zmask), arg(bt),
         arg(q));
   }
@@ -310,13 +279,11 @@ final class CudaDevice implements Device {
     if (n == 0) {
       return;
     }
-    ctx.makeCurrent();
     launch("pudle_add_lambda_sign_" + suffix, elementwiseBlocks(n), 1, 1, i64(n), real(lambda), arg(z), arg(a));
   }
 
   @Override
   public void symmetrize(int p, Ptr pm, Ptr s) {
-    ctx.makeCurrent();
     launch("pudle_symmetrize_" + suffix, elementwiseBlocks((long) p * p), 1, 1, i32(p), arg(pm), arg(s));
   }
 
@@ -331,23 +298,61 @@ final class CudaDevice implements Device {
     checkType(out, Precision.DOUBLE, "statistics");
     partials.span(statisticsPartials(), "statistics partials");
     out.span(3, "statistics");
-    ctx.makeCurrent();
     launch("pudle_statistics_" + suffix, STAT_BLOCKS, 1, 1, i64(nR), arg(r), i64(nZ), arg(z), arg(partials));
     launch("pudle_statistics_finish", 1, 1, 1, i32(STAT_BLOCKS), arg(partials), arg(out));
   }
 
   @Override
+  public void im2col(ConvGeometry g, Ptr img, Ptr cols) {
+    long n = (long) g.taps() * g.positions();
+    img.span(g.pixels(), "im2col image");
+    cols.span(n, "im2col patches");
+    launch("pudle_im2col_" + suffix, elementwiseBlocks(n), 1, 1, i32(g.k()), i32(g.stride()), i32(g.width()),
+        i32(g.codeRows()), i32(g.codeCols()), arg(img), arg(cols));
+  }
+
+  @Override
+  public void col2im(ConvGeometry g, Ptr cols, Ptr sub, Ptr img) {
+    cols.span((long) g.taps() * g.positions(), "col2im patches");
+    if (sub != null) {
+      sub.span(g.pixels(), "col2im subtrahend");
+    }
+    img.span(g.pixels(), "col2im image");
+    launch("pudle_col2im_" + suffix, elementwiseBlocks(g.pixels()), 1, 1, i32(g.k()), i32(g.stride()),
+        i32(g.height()), i32(g.width()), i32(g.codeRows()), i32(g.codeCols()), arg(cols), arg(sub), arg(img));
+  }
+
+  @Override
+  public void scale(long n, double alpha, Ptr x, Ptr z) {
+    if (n == 0) {
+      return;
+    }
+    x.span(n, "scale");
+    z.span(n, "scale");
+    launch("pudle_scale_" + suffix, elementwiseBlocks(n), 1, 1, i64(n), real(alpha), arg(x), arg(z));
+  }
+
+  @Override
+  public void mask(long n, Ptr a, Ptr zmask, Ptr b) {
+    if (n == 0) {
+      return;
+    }
+    a.span(n, "mask");
+    zmask.span(n, "mask");
+    b.span(n, "mask");
+    launch("pudle_mask_" + suffix, elementwiseBlocks(n), 1, 1, i64(n), arg(a), arg(zmask), arg(b));
+  }
+
+  @Override
   public void synchronize() {
-    ctx.makeCurrent();
-    CudaException.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+    driver.synchronize();
   }
 
   @Override
   public synchronized void close() {
     if (!closed) {
       closed = true;
-      ctx.makeCurrent();
-      CudaException.check(cuStreamDestroy(stream), "cuStreamDestroy");
+      driver.close();
     }
   }
 }

@@ -2,6 +2,7 @@ package org.pudle.kernels.cuda;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.Iterator;
@@ -13,6 +14,8 @@ import org.pudle.kernels.DictionaryOperator;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.Kernels;
 import org.pudle.kernels.UnfoldedIsta;
+import org.pudle.kernels.conv.ConvEncoderParams;
+import org.pudle.kernels.conv.ConvUnfoldedIsta;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +27,9 @@ import org.slf4j.LoggerFactory;
  *       {@link DictionaryOperator} (one per broadcast dictionary and executor, see the Spark
  *       {@code OperatorCache}), so once per update per executor; the newest {@value #KEEP_DICTIONARIES}
  *       are kept, older ones freed when no kernel uses them;
+ *   <li>the filters of the convolutional denoiser ({@link ConvUnfoldedIstaCuda}): uploaded once per
+ *       filter bank (array and contents), so once per update per executor; the newest
+ *       {@value #KEEP_DICTIONARIES} are kept;
  *   <li>workspaces: a stream and its device scratch, lent to one {@code accumulate} or
  *       {@code encode} call at a time and kept for the next, so concurrent tasks each get one and
  *       nothing leaks when kernels are dropped without closing.
@@ -51,7 +57,9 @@ public final class CudaKernels implements Kernels, AutoCloseable {
   private final double memoryFraction;
   private final Deque<Workspace> idle = new ArrayDeque<>();
   private final List<DeviceDictionary> dictionaries = new ArrayList<>();
+  private final List<DeviceFilters> filterBanks = new ArrayList<>();
   private long dictionaryUploads;
+  private long filterUploads;
   private boolean closed;
 
   /**
@@ -159,6 +167,16 @@ public final class CudaKernels implements Kernels, AutoCloseable {
     return new UnfoldedIstaCuda(this, op, params);
   }
 
+  /**
+   * A convolutional kernel for one filter bank: {@link ConvUnfoldedIstaCuda}.
+   *
+   * @param filters {@code k^2 x channels}, shared read-only; uploaded on first use
+   */
+  public ConvUnfoldedIsta convUnfoldedIsta(double[] filters, int k, int stride, int channels,
+      ConvEncoderParams params) {
+    return new ConvUnfoldedIstaCuda(this, filters, k, stride, channels, params);
+  }
+
   double memoryShare() {
     return memoryFraction;
   }
@@ -213,6 +231,88 @@ public final class CudaKernels implements Kernels, AutoCloseable {
     }
   }
 
+  /** The filters of one filter bank on the device, and the host copy they were uploaded from. */
+  static final class DeviceFilters {
+    final double[] source;
+    final double[] copy;
+    final DeviceBuffer w;
+    int leases;
+    boolean evicted;
+
+    DeviceFilters(double[] source, DeviceBuffer w) {
+      this.source = source;
+      this.copy = source.clone();
+      this.w = w;
+    }
+  }
+
+  /**
+   * The filters {@code filters} on the device, uploaded through {@code uploader} unless the same
+   * array with the same contents is there already (a filter bank broadcast once per update is
+   * shared by every task of an executor; an array changed in place is uploaded again).
+   */
+  synchronized DeviceFilters acquireFilters(double[] filters, Device uploader) {
+    if (closed) {
+      throw new IllegalStateException("the CUDA backend is closed");
+    }
+    for (DeviceFilters f : filterBanks) {
+      if (f.source == filters && Arrays.equals(f.copy, filters)) {
+        f.leases++;
+        return f;
+      }
+    }
+    DeviceBuffer w;
+    try {
+      w = uploader.alloc(filters.length);
+    } catch (DeviceOutOfMemoryException e) {
+      if (!(trimIdle() | dropUnusedFilters() | dropUnusedDictionaries())) {
+        throw new DeviceOutOfMemoryException("the filters (" + filters.length + " values) do not fit in the device's "
+            + "memory", e);
+      }
+      w = uploader.alloc(filters.length);
+    }
+    uploader.upload(filters, 0, w.at(0), filters.length);
+    filterUploads++;
+    DeviceFilters df = new DeviceFilters(filters, w);
+    df.leases = 1;
+    filterBanks.add(0, df);
+    for (Iterator<DeviceFilters> it = filterBanks.listIterator(Math.min(KEEP_DICTIONARIES, filterBanks.size()));
+        it.hasNext();) {
+      DeviceFilters old = it.next();
+      it.remove();
+      old.evicted = true;
+      if (old.leases == 0) {
+        old.w.close();
+      }
+    }
+    return df;
+  }
+
+  synchronized void releaseFilters(DeviceFilters f) {
+    f.leases--;
+    if (f.leases == 0 && (f.evicted || closed)) {
+      f.w.close();
+    }
+  }
+
+  private boolean dropUnusedFilters() {
+    boolean any = false;
+    for (Iterator<DeviceFilters> it = filterBanks.iterator(); it.hasNext();) {
+      DeviceFilters f = it.next();
+      if (f.leases == 0) {
+        it.remove();
+        f.w.close();
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  /** How many times filters were uploaded (for tests and logs). */
+  public synchronized long filterUploads() {
+    return filterUploads;
+  }
+
   synchronized Workspace acquireWorkspace() {
     if (closed) {
       throw new IllegalStateException("the CUDA backend is closed");
@@ -265,7 +365,7 @@ public final class CudaKernels implements Kernels, AutoCloseable {
           d.close();
           d = null;
         }
-        if (attempt > 0 || !(trimIdle() | dropUnusedDictionaries())) {
+        if (attempt > 0 || !(trimIdle() | dropUnusedDictionaries() | dropUnusedFilters())) {
           throw new DeviceOutOfMemoryException("the dictionary (" + m + " x " + p + ") and G (" + p + " x " + p
               + ") do not fit in the device's memory", e);
         }
@@ -333,6 +433,13 @@ public final class CudaKernels implements Kernels, AutoCloseable {
       }
     }
     dictionaries.clear();
+    for (DeviceFilters f : filterBanks) {
+      f.evicted = true;
+      if (f.leases == 0) {
+        f.w.close();
+      }
+    }
+    filterBanks.clear();
     synchronized (SHARED_LOCK) {
       SHARED.values().remove(this);
       AUTO.values().remove(this);

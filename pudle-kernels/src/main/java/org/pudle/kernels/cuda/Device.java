@@ -1,5 +1,6 @@
 package org.pudle.kernels.cuda;
 
+import org.pudle.kernels.conv.ConvGeometry;
 import org.pudle.kernels.cuda.DeviceBuffer.Ptr;
 
 /**
@@ -18,6 +19,10 @@ public interface Device extends AutoCloseable {
   int EPI_SOFT = 1;
   /** Hard threshold {@code v 1{|v| >= level}}. */
   int EPI_HARD = 2;
+  /** Non-negative soft threshold {@code max(v - level, 0)}. */
+  int EPI_SOFT_NONNEG = 3;
+  /** Non-negative hard threshold {@code v 1{v >= level}}. */
+  int EPI_HARD_NONNEG = 4;
 
   /** The element type of {@link #alloc} buffers. */
   Precision precision();
@@ -57,7 +62,8 @@ public interface Device extends AutoCloseable {
    * {@code C = epi(alpha op(A) op(B) + beta Cin)}, op(A) M x K, op(B) K x N; {@code Cin} is not
    * read when {@code beta == 0} and may be the same matrix as {@code C}.
    *
-   * @param epi       {@link #EPI_NONE}, {@link #EPI_SOFT} or {@link #EPI_HARD}
+   * @param epi       {@link #EPI_NONE}, {@link #EPI_SOFT}, {@link #EPI_HARD}, {@link #EPI_SOFT_NONNEG} or
+   *                  {@link #EPI_HARD_NONNEG}
    * @param workspace scratch for split-K slices, up to the end of its buffer: {@link #gemmWorkspace}
    *                  values run the product in its preferred slices, less in fewer (null: one pass)
    */
@@ -86,6 +92,25 @@ public interface Device extends AutoCloseable {
    * @param partials {@link #statisticsPartials()} doubles of scratch
    */
   void statistics(long nR, Ptr r, long nZ, Ptr z, Ptr partials, Ptr out);
+
+  /**
+   * {@code cols = Col(img)}: the {@code k^2 x positions} patch matrix of a {@code height x width}
+   * image, as {@link org.pudle.kernels.conv.StridedConvolution#im2col}.
+   */
+  void im2col(ConvGeometry g, Ptr img, Ptr cols);
+
+  /**
+   * {@code img = fold(cols) - sub} ({@code img = fold(cols)} when {@code sub} is null): the
+   * transpose of {@link #im2col}; each pixel sums its patch entries in increasing patch order, like
+   * {@link org.pudle.kernels.conv.StridedConvolution#col2imAdd} on a zeroed image.
+   */
+  void col2im(ConvGeometry g, Ptr cols, Ptr sub, Ptr img);
+
+  /** {@code z = alpha x} element-wise ({@code z} may be {@code x}). */
+  void scale(long n, double alpha, Ptr x, Ptr z);
+
+  /** {@code b = a .* 1{zmask != 0}}: the backward mask of one layer. */
+  void mask(long n, Ptr a, Ptr zmask, Ptr b);
 
   /** Waits until every queued operation has finished. */
   void synchronize();

@@ -3,11 +3,13 @@ package org.pudle.kernels.conv;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -26,6 +28,17 @@ abstract class ConvUnfoldedIstaContractTest {
 
   /** A kernel of the backend under test. */
   abstract ConvUnfoldedIsta create(double[] filters, int k, int stride, int channels, ConvEncoderParams e);
+
+  /** Why the backend cannot run on this machine, or null when it can. */
+  String unavailable() {
+    return null;
+  }
+
+  @BeforeEach
+  void requireBackend() {
+    String why = unavailable();
+    assumeTrue(why == null, why);
+  }
 
 
   static double[] gaussian(int n, long seed, double scale) {

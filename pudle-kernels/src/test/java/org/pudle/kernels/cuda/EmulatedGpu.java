@@ -2,6 +2,7 @@ package org.pudle.kernels.cuda;
 
 import java.util.Arrays;
 
+import org.pudle.kernels.conv.ConvGeometry;
 import org.pudle.kernels.cuda.DeviceBuffer.Ptr;
 
 /**
@@ -209,6 +210,12 @@ public final class EmulatedGpu implements CudaKernels.DeviceFactory {
       if (epi == EPI_HARD) {
         return Math.abs(v) >= level ? v : 0.0;
       }
+      if (epi == EPI_SOFT_NONNEG) {
+        return Math.max(v - level, 0.0);
+      }
+      if (epi == EPI_HARD_NONNEG) {
+        return v >= level ? v : 0.0;
+      }
       return v;
     }
 
@@ -332,6 +339,66 @@ public final class EmulatedGpu implements CudaKernels.DeviceFactory {
       o[at(out, 0)] += rr;
       o[at(out, 1)] += l1;
       o[at(out, 2)] += nnz;
+    }
+
+    @Override
+    public void im2col(ConvGeometry g, Ptr img, Ptr cols) {
+      double[] I = data(img);
+      double[] C = data(cols);
+      int k = g.k();
+      int s = g.stride();
+      int n = 0;
+      for (int i = 0; i < g.codeRows(); i++) {
+        for (int j = 0; j < g.codeCols(); j++, n++) {
+          for (int u = 0; u < k; u++) {
+            for (int v = 0; v < k; v++) {
+              C[at(cols, (long) n * k * k + u * k + v)] = I[at(img, (long) (s * i + u) * g.width() + s * j + v)];
+            }
+          }
+        }
+      }
+    }
+
+    @Override
+    public void col2im(ConvGeometry g, Ptr cols, Ptr sub, Ptr img) {
+      double[] C = data(cols);
+      double[] I = data(img);
+      int k = g.k();
+      int s = g.stride();
+      double[] acc = new double[g.pixels()];
+      int n = 0;
+      for (int i = 0; i < g.codeRows(); i++) {
+        for (int j = 0; j < g.codeCols(); j++, n++) {
+          for (int u = 0; u < k; u++) {
+            for (int v = 0; v < k; v++) {
+              int px = (s * i + u) * g.width() + s * j + v;
+              acc[px] = round(acc[px] + C[at(cols, (long) n * k * k + u * k + v)]);
+            }
+          }
+        }
+      }
+      for (int q = 0; q < acc.length; q++) {
+        I[at(img, q)] = sub == null ? acc[q] : round(acc[q] - data(sub)[at(sub, q)]);
+      }
+    }
+
+    @Override
+    public void scale(long n, double alpha, Ptr x, Ptr z) {
+      double[] X = data(x);
+      double[] Z = data(z);
+      for (long i = 0; i < n; i++) {
+        Z[at(z, i)] = round(round(alpha) * X[at(x, i)]);
+      }
+    }
+
+    @Override
+    public void mask(long n, Ptr a, Ptr zmask, Ptr b) {
+      double[] A = data(a);
+      double[] Zm = data(zmask);
+      double[] B = data(b);
+      for (long i = 0; i < n; i++) {
+        B[at(b, i)] = Zm[at(zmask, i)] != 0 ? A[at(a, i)] : 0;
+      }
     }
 
     @Override

@@ -43,7 +43,7 @@ class PtxResourceTest {
     String ptx = ptx();
     for (String f : new String[] {"pudle_gemm_nn_", "pudle_gemm_tn_", "pudle_gemm_nt_", "pudle_splitk_reduce_",
         "pudle_threshold_", "pudle_mask_accumulate_", "pudle_add_lambda_sign_", "pudle_symmetrize_",
-        "pudle_statistics_"}) {
+        "pudle_statistics_", "pudle_im2col_", "pudle_col2im_", "pudle_scale_", "pudle_mask_"}) {
       for (Precision p : Precision.values()) {
         assertTrue(ptx.contains(".entry " + f + p.suffix() + "("), "missing kernel " + f + p.suffix());
       }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.TreeSet;
 
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
 import org.pudle.kernels.Kernels;
 import org.pudle.spark.config.ConfigException;
 
@@ -27,6 +28,17 @@ public final class KernelProbe {
    * @throws ConfigException when an executor cannot run the backend
    */
   public static List<String> resolve(JavaSparkContext sc, String backend, int tasks) {
+    return resolve(sc, backend, tasks, "kernels", b -> Kernels.byName(b).name());
+  }
+
+  /**
+   * As {@link #resolve(JavaSparkContext, String, int)} for another family of backends: each task
+   * calls {@code describe} on the name (which resolves it in the executor's JVM and describes it,
+   * or throws an {@link IllegalArgumentException} saying why it cannot run), and errors name
+   * config key {@code key} (the denoiser's {@code backend} with {@code ConvKernels::describe}).
+   */
+  public static List<String> resolve(JavaSparkContext sc, String backend, int tasks, String key,
+      Function<String, String> describe) {
     List<Integer> slots = new ArrayList<>();
     for (int i = 0; i < Math.max(1, tasks); i++) {
       slots.add(i);
@@ -39,7 +51,7 @@ public final class KernelProbe {
         host = "unknown host";
       }
       try {
-        return "ok " + host + ": " + Kernels.byName(backend).name();
+        return "ok " + host + ": " + describe.call(backend);
       } catch (IllegalArgumentException e) {
         return "error " + host + ": " + e.getMessage();
       }
@@ -48,7 +60,7 @@ public final class KernelProbe {
     List<String> out = new ArrayList<>();
     for (String a : distinct) {
       if (a.startsWith("error ")) {
-        throw new ConfigException("kernels: executor " + a.substring(6));
+        throw new ConfigException(key + ": executor " + a.substring(6));
       }
       out.add(a.substring(3));
     }

@@ -17,11 +17,13 @@ import org.pudle.kernels.Optimizer;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvFilters;
 import org.pudle.kernels.conv.ConvGeometry;
+import org.pudle.kernels.conv.ConvKernels;
 import org.pudle.kernels.conv.ConvUnfoldedIsta;
 import org.pudle.kernels.conv.CropSampler;
 import org.pudle.kernels.conv.GrayImage;
 import org.pudle.kernels.linalg.Blas;
 import org.pudle.spark.SparkSessions;
+import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.io.Matrices;
@@ -177,6 +179,11 @@ public final class DenoiseTrainJob {
     int k = params.k();
     int channels = params.channels();
     int kk = k * k;
+    // the convolution backend is resolved on the executors before anything is written: backend=cuda
+    // without a device is a configuration error (exit 2); auto says what each executor chose
+    List<String> chosen = ConvKernels.mayUseCuda(params.backend())
+        ? KernelProbe.resolve(sc, params.backend(), partitions, "backend", ConvKernels::describe)
+        : List.of();
     OutputDir out = OutputDir.open(params.output(), sc.hadoopConfiguration());
     console.printf(Locale.ROOT, "[denoise-train] %s: %d training images, %d filters %dx%d stride %d, T=%d alpha=%s "
         + "%s lambda=%s%s, gradient %s%n", params.name(), n, channels, k, k, params.stride(), enc.T(), enc.alpha(),
@@ -187,6 +194,9 @@ public final class DenoiseTrainJob {
         partitions, Blas.description(), out);
     console.printf(Locale.ROOT, "[denoise-train] sigma_max(D0)^2 = %.4f on a crop: alpha < 2/sigma^2 = %.4f%n",
         prepared.sigmaMax2(), 2 / prepared.sigmaMax2());
+    if (!chosen.isEmpty()) {
+      console.printf(Locale.ROOT, "[denoise-train] backend %s: %s%n", params.backend(), String.join("; ", chosen));
+    }
 
     JavaRDD<GrayImage> train = loadImages(sc, prepared.train(), partitions, "training");
     // test images are denoised independently: spread them over every core even when one crop per

@@ -73,7 +73,7 @@ public record DenoiseTrainParams(String name, List<String> trainImages, int trai
       new KeyDoc("init", "(random)", "a model folder (filters.npy) to start from instead of random unit-norm filters"),
       new KeyDoc("partitions", "0", "RDD partitions of the images; 0 = Spark's default parallelism"),
       new KeyDoc("aggregate.depth", "2", "depth of the treeAggregate of the per-partition sums"),
-      new KeyDoc("backend", "cpu", "convolution kernel backend"),
+      new KeyDoc("backend", "auto", "convolution kernel backend: auto (CUDA when a driver and a device are present, else the CPU), cpu or cuda; cuda and auto take :float for FP32 on the device"),
       new KeyDoc("output", "runs/<config name>", "output directory (any Hadoop path)"),
       new KeyDoc("progress.seconds", "5", "at most one console progress line per this many seconds"));
 
@@ -132,7 +132,7 @@ public record DenoiseTrainParams(String name, List<String> trainImages, int trai
     String init = c.string("init", null);
     int partitions = c.integer("partitions", 0);
     int depth = c.integer("aggregate.depth", 2);
-    String backend = c.string("backend", ConvKernels.CPU);
+    String backend = c.string("backend", ConvKernels.AUTO).trim();
     String output = c.string("output", "runs/" + c.name());
     double progress = c.real("progress.seconds", 5);
     c.requireAllUsed(keyNames());
@@ -209,9 +209,10 @@ public record DenoiseTrainParams(String name, List<String> trainImages, int trai
     if (depth < 1) {
       throw c.error("aggregate.depth", "expected a depth of at least 1, got " + depth);
     }
-    if (!ConvKernels.CPU.equals(backend)) {
-      throw c.error("backend", "expected " + ConvKernels.CPU + " (the only convolution backend in this build), got '"
-          + backend + "'");
+    try {
+      ConvKernels.validate(backend);
+    } catch (IllegalArgumentException e) {
+      throw c.error("backend", e.getMessage());
     }
     if (!(progress >= 0)) {
       throw c.error("progress.seconds", "expected a non-negative number of seconds, got " + progress);

@@ -2,7 +2,10 @@ package org.pudle.spark.denoise;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,6 +36,8 @@ import org.pudle.spark.SparkTestSupport;
 import org.pudle.spark.agg.BatchSelection;
 import org.pudle.spark.cli.PudleMain;
 import org.pudle.spark.config.Config;
+import org.pudle.spark.config.ConfigException;
+import org.pudle.kernels.cuda.CudaKernels;
 
 class DenoiseTrainJobTest {
   @TempDir
@@ -122,6 +127,46 @@ class DenoiseTrainJobTest {
     GrayImage a = Images.read(den.resolve("a.png").toString(), 0, new Configuration());
     assertEquals(21, a.height());
     assertEquals(25, a.width());
+  }
+
+  @Test
+  void theBackendKeyIsCheckedAndWithoutADeviceAutoRunsOnTheCpuAndCudaSaysWhy(@TempDir Path dir) throws IOException {
+    ConfigException bad = assertThrows(ConfigException.class,
+        () -> DenoiseTrainParams.from(config("backend = gpu\n", dir.resolve("x"))));
+    assertTrue(bad.getMessage().contains("'backend'") && bad.getMessage().contains("cpu, cuda or auto"),
+        bad.getMessage());
+    assertThrows(ConfigException.class, () -> DenoiseTrainParams.from(config("backend = cpu:float\n", dir)));
+    assertEquals("auto", DenoiseTrainParams.from(config("", dir)).backend());
+    assertEquals("cuda:float", DenoiseTrainParams.from(config("backend = cuda:float\n", dir)).backend());
+    assumeFalse(CudaKernels.availability().available(), "this machine has a CUDA device");
+
+    double[][] filters = new double[2][];
+    String[] logs = new String[2];
+    String[] backends = {"auto", "cpu"};
+    for (int i = 0; i < 2; i++) {
+      Config c = config("gradient = ae-ls\nupdates = 3\npartitions = 2\nbackend = " + backends[i] + "\n",
+          dir.resolve(backends[i]));
+      DenoiseTrainParams p = DenoiseTrainParams.from(c);
+      ByteArrayOutputStream log = new ByteArrayOutputStream();
+      DenoiseTrainJob.Summary s = DenoiseTrainJob.run(SparkTestSupport.sc(), p,
+          DenoiseTrainJob.prepare(c, p, new Configuration()), c.values(),
+          new PrintStream(log, true, StandardCharsets.UTF_8));
+      filters[i] = s.model().filters();
+      logs[i] = log.toString(StandardCharsets.UTF_8);
+    }
+    assertArrayEquals(filters[1], filters[0], 0.0, "auto without a device is the CPU backend");
+    assertTrue(logs[0].contains("[denoise-train] backend auto: ") && logs[0].contains(": cpu ("), logs[0]);
+    assertFalse(logs[1].contains("[denoise-train] backend"), logs[1]);
+
+    Path out = dir.resolve("cuda");
+    Config c = config("updates = 3\nbackend = cuda\n", out);
+    DenoiseTrainParams p = DenoiseTrainParams.from(c);
+    DenoiseTrainJob.Prepared prep = DenoiseTrainJob.prepare(c, p, new Configuration());
+    ConfigException e = assertThrows(ConfigException.class, () -> DenoiseTrainJob.run(SparkTestSupport.sc(), p, prep,
+        c.values(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+    assertTrue(e.getMessage().startsWith("backend: executor ") && e.getMessage().contains("no usable CUDA device"),
+        e.getMessage());
+    assertFalse(Files.exists(out), "nothing written");
   }
 
   private static double meanTestPsnr(double[] filters, DenoiseTrainParams p, long seed) {
