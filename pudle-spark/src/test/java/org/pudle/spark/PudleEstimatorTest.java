@@ -204,6 +204,8 @@ class PudleEstimatorTest {
     assertMessage(() -> e.setLambdaDecay(1.5), "lambdaDecay", "(0, 1]");
     assertMessage(() -> e.setStepSize(Double.NaN), "stepSize", "positive");
     assertMessage(() -> e.setBatchSize(-1), "batchSize", "0 (full batch)");
+    assertMessage(() -> e.setKernels("tpu"), "kernels", "auto, cpu, cuda");
+    assertMessage(() -> e.setKernelPrecision("half"), "kernelPrecision", "double, float");
     assertMessage(() -> e.setInitialDictionary(new DenseMatrix(2, 2, new double[] {1, 0, Double.NaN, 1})),
         "initialDictionary", "entry (0, 1) is NaN");
 
@@ -214,6 +216,10 @@ class PudleEstimatorTest {
     assertMessage(() -> estimator().setNumAtoms(P + 1).fit(data), "initialDictionary", "16 x 25");
     assertMessage(() -> estimator().setBatchSize(N + 1).fit(data), "batchSize", "larger than the dataset's 240");
     assertMessage(() -> estimator().setAlpha(5).fit(data), "param alpha", "2 / sigma_max(D0)^2");
+    if (!org.pudle.kernels.cuda.CudaKernels.availability().available()) {
+      assertMessage(() -> estimator().setKernels("cuda").fit(data), "PudleDictionaryLearning param kernels: executor",
+          "CUDA");
+    }
     assertMessage(() -> new PudleModel(new DenseMatrix(M - 1, P, new double[(M - 1) * P])).setInputCol("x")
         .setOutputCol("z").transform(data).collectAsList(), "16 values", "expected m = 15");
   }

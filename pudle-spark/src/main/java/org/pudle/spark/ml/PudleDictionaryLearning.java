@@ -29,7 +29,10 @@ import org.apache.spark.storage.StorageLevel;
 import org.pudle.kernels.Adam;
 import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.GradientKind;
+import org.pudle.kernels.cuda.Precision;
 import org.pudle.kernels.linalg.Norms;
+import org.pudle.spark.agg.KernelProbe;
+import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.ExecutionParams;
 import org.pudle.spark.config.MethodParams;
 import org.pudle.spark.data.SampleBlock;
@@ -63,6 +66,7 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
     implements CodingParams.Owner, DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(PudleDictionaryLearning.class);
+  private static final List<String> KERNELS = List.of("auto", "cpu", "cuda");
 
   private final String uid;
   private final Param<String> inputCol;
@@ -100,6 +104,8 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
   private final Param<String> init;
   private final Param<Matrix> initialDictionary;
   private final IntParam blockSize;
+  private final Param<String> kernels;
+  private final Param<String> kernelPrecision;
   private final IntParam aggregationDepth;
 
   public PudleDictionaryLearning(String uid) {
@@ -155,6 +161,10 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
         "the initial dictionary, m x numAtoms (used as given); overrides init");
     blockSize = new IntParam(this, "blockSize", "samples per block handed to the kernels, >= 1",
         ParamValidators.gtEq(1));
+    kernels = new Param<>(this, "kernels", "the kernel backend of pudle's gradients: auto (CUDA where an executor "
+        + "has a driver and a device, else the CPU), cpu or cuda", ParamValidators.inArray(KERNELS));
+    kernelPrecision = new Param<>(this, "kernelPrecision", "the CUDA backend's precision: double or float",
+        ParamValidators.inArray(List.of("double", "float")));
     aggregationDepth = new IntParam(this, "aggregationDepth", "the depth of the treeAggregate of the sums, >= 1",
         ParamValidators.gtEq(1));
 
@@ -176,6 +186,8 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
     setDefault(seed, 1L);
     setDefault(init, "samples");
     setDefault(blockSize, 1024);
+    setDefault(kernels, "auto");
+    setDefault(kernelPrecision, "double");
     setDefault(aggregationDepth, 2);
   }
 
@@ -547,6 +559,22 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
     return this;
   }
 
+  public PudleDictionaryLearning setKernels(String value) {
+    return choice(kernels, KERNELS, value);
+  }
+
+  public PudleDictionaryLearning setKernelPrecision(String value) {
+    return choice(kernelPrecision, List.of("double", "float"), value);
+  }
+
+  public Param<String> kernels() {
+    return kernels;
+  }
+
+  public Param<String> kernelPrecision() {
+    return kernelPrecision;
+  }
+
   public PudleDictionaryLearning setAggregationDepth(int value) {
     checked("aggregationDepth", value >= 1, "a depth of at least 1", value);
     set(aggregationDepth, value);
@@ -585,7 +613,8 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
     return new Learning.Setup(mp, CodingParams.encoder(this, this, d(lambdaDecay)), GradientKind.parse(s(gradient)),
         i(maxIter), batch, new Adam(d(stepSize), d(adamBeta1), d(adamBeta2), d(adamEps)),
         ColumnConstraint.parse(s(constraint)), d(decayStep), i(decayEvery),
-        new ExecutionParams(0, i(blockSize), i(aggregationDepth), org.pudle.kernels.UnfoldedIstaCpu.DEFAULT_SCRATCH_BYTES), 1);
+        new ExecutionParams(0, i(blockSize), i(aggregationDepth), org.pudle.kernels.UnfoldedIstaCpu.DEFAULT_SCRATCH_BYTES,
+            s(kernels), Precision.parse(s(kernelPrecision))), 1);
   }
 
   @Override
@@ -623,6 +652,16 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
       Learning.Setup setup = setup(batch);
       double[] d0 = initialDictionary(blocks, m, p, n);
       checkSteps(setup, d0, m, p);
+      if (Method.parse(s(method)) == Method.PUDLE && !"cpu".equals(s(kernels))) {
+        // kernels = cuda on an executor without a device fails here, before any update, naming the param
+        try {
+          for (String k : KernelProbe.resolve(sc, setup.execution().kernelsSpec(), blocks.getNumPartitions())) {
+            LOG.info("PudleDictionaryLearning {}: kernels {}", uid, k);
+          }
+        } catch (ConfigException e) {
+          throw new IllegalArgumentException("PudleDictionaryLearning param " + e.getMessage(), e);
+        }
+      }
       LOG.info("PudleDictionaryLearning {}: {} samples of m = {}, p = {} atoms; {}; {} updates{}", uid, n, m, p,
           setup.describe(), setup.updates(), batch == 0 ? " (full batch)" : ", batches of " + batch);
       double[] d = d0.clone();
