@@ -485,19 +485,7 @@ public final class DenoiseTrainJob {
     eff.put("output", p.output());
     eff.put("progress.seconds", String.valueOf(p.progressSeconds()));
     StringBuilder sb = new StringBuilder("# pudle denoise-train: the settings in effect; usable as a config\n");
-    sb.append("\n# given\n");
-    for (var en : eff.entrySet()) {
-      if (given.containsKey(en.getKey())) {
-        sb.append(en.getKey()).append(" = ").append(en.getValue()).append('\n');
-      }
-    }
-    sb.append("\n# defaults\n");
-    for (var en : eff.entrySet()) {
-      if (!given.containsKey(en.getKey())) {
-        sb.append(en.getKey()).append(" = ").append(en.getValue()).append('\n');
-      }
-    }
-    return sb.toString();
+    return Config.settingsText(sb.toString(), eff, given);
   }
 
   /** The GEMM flops of one update's kernels ({@link ConvUnfoldedIsta#flops}), for the summary's rate. */

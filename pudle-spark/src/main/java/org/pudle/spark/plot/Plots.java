@@ -55,31 +55,12 @@ public final class Plots {
       }
       data.addSeries(xy);
     }
-    LogAxis yAxis = new LogAxis(yLabel);
-    yAxis.setBase(10);
-    yAxis.setSmallestValue(1e-300);
-    yAxis.setNumberFormatOverride(new java.text.DecimalFormat("0.0E0"));
-    if (max > 0) {
-      yAxis.setRange(min / 1.5, max * 1.5);
-    }
+    LogAxis yAxis = logYAxis(yLabel, min, max);
     NumberAxis xAxis = new NumberAxis(xLabel);
     xAxis.setAutoRangeIncludesZero(false);
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
-    for (int i = 0; i < series.size(); i++) {
-      renderer.setSeriesPaint(i, COLORS[i % COLORS.length]);
-      renderer.setSeriesStroke(i, new BasicStroke(2f));
-    }
-    XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
-    plot.setBackgroundPaint(Color.WHITE);
-    plot.setDomainGridlinePaint(new Color(0xdddddd));
-    plot.setRangeGridlinePaint(new Color(0xdddddd));
-    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, series.size() > 1);
-    chart.setBackgroundPaint(Color.WHITE);
-    LegendTitle legend = chart.getLegend();
-    if (legend != null) {
-      legend.setPosition(RectangleEdge.BOTTOM);
-    }
-    ChartUtils.writeChartAsPNG(out, chart, width, height);
+    paintSeries(renderer, series.size(), 2f);
+    writePng(out, title, new XYPlot(data, xAxis, yAxis, renderer), series.size() > 1, width, height);
   }
 
   /**
@@ -103,21 +84,8 @@ public final class Plots {
     NumberAxis xAxis = new NumberAxis(xLabel);
     xAxis.setAutoRangeIncludesZero(false);
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
-    for (int i = 0; i < series.size(); i++) {
-      renderer.setSeriesPaint(i, COLORS[i % COLORS.length]);
-      renderer.setSeriesStroke(i, new BasicStroke(2f));
-    }
-    XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
-    plot.setBackgroundPaint(Color.WHITE);
-    plot.setDomainGridlinePaint(new Color(0xdddddd));
-    plot.setRangeGridlinePaint(new Color(0xdddddd));
-    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, series.size() > 1);
-    chart.setBackgroundPaint(Color.WHITE);
-    LegendTitle legend = chart.getLegend();
-    if (legend != null) {
-      legend.setPosition(RectangleEdge.BOTTOM);
-    }
-    ChartUtils.writeChartAsPNG(out, chart, width, height);
+    paintSeries(renderer, series.size(), 2f);
+    writePng(out, title, new XYPlot(data, xAxis, yAxis, renderer), series.size() > 1, width, height);
   }
 
   /**
@@ -151,13 +119,7 @@ public final class Plots {
       }
       data.addSeries(xy);
     }
-    LogAxis yAxis = new LogAxis(yLabel);
-    yAxis.setBase(10);
-    yAxis.setSmallestValue(1e-300);
-    yAxis.setNumberFormatOverride(new java.text.DecimalFormat("0.0E0"));
-    if (max > 0) {
-      yAxis.setRange(min / 1.5, max * 1.5);
-    }
+    LogAxis yAxis = logYAxis(yLabel, min, max);
     org.jfree.chart.axis.ValueAxis xAxis;
     if (logX) {
       LogAxis lx = new LogAxis(xLabel);
@@ -178,21 +140,45 @@ public final class Plots {
     renderer.setDrawYError(true);
     renderer.setCapLength(4);
     java.awt.Shape[] shapes = org.jfree.chart.plot.DefaultDrawingSupplier.createStandardSeriesShapes();
+    paintSeries(renderer, series.size(), 1.5f);
     for (int i = 0; i < series.size(); i++) {
-      renderer.setSeriesPaint(i, COLORS[i % COLORS.length]);
-      renderer.setSeriesStroke(i, new BasicStroke(1.5f));
       renderer.setSeriesShape(i, shapes[i % shapes.length]);
     }
     renderer.setErrorPaint(new Color(0x555555));
-    XYPlot plot = new XYPlot(data, xAxis, yAxis, renderer);
+    writePng(out, title, new XYPlot(data, xAxis, yAxis, renderer), series.size() > 1, width, height);
+  }
+
+  /** A base-10 log axis with scientific labels, spanning [min, max] with some margin when max > 0. */
+  private static LogAxis logYAxis(String label, double min, double max) {
+    LogAxis axis = new LogAxis(label);
+    axis.setBase(10);
+    axis.setSmallestValue(1e-300);
+    axis.setNumberFormatOverride(new java.text.DecimalFormat("0.0E0"));
+    if (max > 0) {
+      axis.setRange(min / 1.5, max * 1.5);
+    }
+    return axis;
+  }
+
+  private static void paintSeries(org.jfree.chart.renderer.xy.AbstractXYItemRenderer renderer, int count,
+      float width) {
+    for (int i = 0; i < count; i++) {
+      renderer.setSeriesPaint(i, COLORS[i % COLORS.length]);
+      renderer.setSeriesStroke(i, new BasicStroke(width));
+    }
+  }
+
+  /** White background, light grid, the legend below (when there is more than one series). */
+  private static void writePng(OutputStream out, String title, XYPlot plot, boolean legend, int width, int height)
+      throws IOException {
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(new Color(0xdddddd));
     plot.setRangeGridlinePaint(new Color(0xdddddd));
-    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, series.size() > 1);
+    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, legend);
     chart.setBackgroundPaint(Color.WHITE);
-    LegendTitle legend = chart.getLegend();
-    if (legend != null) {
-      legend.setPosition(RectangleEdge.BOTTOM);
+    LegendTitle l = chart.getLegend();
+    if (l != null) {
+      l.setPosition(RectangleEdge.BOTTOM);
     }
     ChartUtils.writeChartAsPNG(out, chart, width, height);
   }

@@ -665,18 +665,6 @@ public final class StudyJob {
     eff.put("progress.seconds", String.valueOf(p.progressSeconds()));
     StringBuilder sb = new StringBuilder("# pudle study: the settings in effect; usable as a config\n");
     sb.append("# init.tau resolves to ").append(d.tauB()).append('\n');
-    sb.append("\n# given\n");
-    for (var en : eff.entrySet()) {
-      if (given.containsKey(en.getKey())) {
-        sb.append(en.getKey()).append(" = ").append(en.getValue()).append('\n');
-      }
-    }
-    sb.append("\n# defaults\n");
-    for (var en : eff.entrySet()) {
-      if (!given.containsKey(en.getKey())) {
-        sb.append(en.getKey()).append(" = ").append(en.getValue()).append('\n');
-      }
-    }
-    return sb.toString();
+    return Config.settingsText(sb.toString(), eff, given);
   }
 }
