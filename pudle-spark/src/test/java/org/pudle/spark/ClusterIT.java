@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,9 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.apache.hadoop.conf.Configuration;
@@ -53,7 +47,6 @@ import org.pudle.kernels.io.Npy;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
-  private static final Pattern PROGRESS = Pattern.compile("^\\[train\\]\\s+(\\d+)/(\\d+)\\s");
   private static final int M = 16;
   private static final int P = 24;
   private static final int N = 1200;
@@ -205,7 +198,15 @@ class ClusterIT {
   }
 
   /** A running {@code submit/pudle} and the updates it has reported. */
-  private record Submitted(Process process, AtomicInteger progress, StringBuilder log) {}
+  private record Submitted(Process process, TrainProcessOutput output) {
+    int progress() {
+      return output.update();
+    }
+
+    String log() {
+      return output.log();
+    }
+  }
 
   private static Submitted submit(Path config, boolean cluster) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("submit/pudle").toString(), "train",
@@ -227,27 +228,7 @@ class ClusterIT {
     env.put("PUDLE_NO_BUILD", "1");
     env.put("PUDLE_DRIVER_MEMORY", "1g");
     Process p = pb.start();
-    AtomicInteger progress = new AtomicInteger();
-    StringBuilder log = new StringBuilder();
-    Thread t = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          synchronized (log) {
-            log.append(line).append('\n');
-          }
-          Matcher mt = PROGRESS.matcher(line);
-          if (mt.find()) {
-            progress.set(Integer.parseInt(mt.group(1)));
-          }
-        }
-      } catch (IOException e) {
-        // the process ended
-      }
-    });
-    t.setDaemon(true);
-    t.start();
-    return new Submitted(p, progress, log);
+    return new Submitted(p, TrainProcessOutput.follow(p));
   }
 
   private static void finish(Submitted s, String what) throws Exception {
@@ -257,9 +238,7 @@ class ClusterIT {
       fail(what + " did not finish in 400 s:\n" + s.log());
     }
     Thread.sleep(200);
-    synchronized (s.log()) {
-      assertEquals(0, s.process().exitValue(), what + " failed:\n" + s.log());
-    }
+    assertEquals(0, s.process().exitValue(), what + " failed:\n" + s.log());
   }
 
   /** Appends a measured value to target/it-reports/ClusterIT.txt (tests print nothing). */
@@ -284,7 +263,7 @@ class ClusterIT {
   void submittedToStandaloneReadsHdfsAndEqualsLocalMode() throws Exception {
     Submitted cluster = submit(config("cluster", UPDATES), true);
     finish(cluster, "the cluster run");
-    assertTrue(cluster.log().toString().contains("[train] read and cached " + N + " samples"), cluster.log().toString());
+    assertTrue(cluster.log().contains("[train] read and cached " + N + " samples"), cluster.log());
     Submitted local = submit(config("local", UPDATES), false);
     finish(local, "the local run");
     clusterDictionary = readNpy("/runs/cluster/dictionary.npy");
@@ -303,18 +282,18 @@ class ClusterIT {
   void aKilledExecutorDoesNotChangeTheDictionary() throws Exception {
     Submitted run = submit(config("killed", UPDATES), true);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-    while (run.progress().get() < 8 && run.process().isAlive() && System.nanoTime() < deadline) {
+    while (run.progress() < 8 && run.process().isAlive() && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
     List<ProcessHandle> executors = worker.descendants()
         .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).toList();
-    int at = run.progress().get();
+    int at = run.progress();
     assertTrue(run.process().isAlive() && at >= 8 && at < UPDATES && !executors.isEmpty(),
         "the run should be training on executors (update " + at + ", executors " + executors.size() + "):\n" + run.log());
     Optional<ProcessHandle> victim = executors.stream().findFirst();
     victim.get().destroyForcibly();
     finish(run, "the run with a killed executor");
-    assertTrue(run.progress().get() == UPDATES);
+    assertTrue(run.progress() == UPDATES);
     assertTrue(!victim.get().isAlive(), "the executor was killed");
     double[] d = readNpy("/runs/killed/dictionary.npy");
     double[] reference = clusterDictionary != null ? clusterDictionary : readNpy("/runs/cluster/dictionary.npy");

@@ -3,19 +3,13 @@ package org.pudle.spark;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +21,6 @@ import org.pudle.spark.train.TrainJob;
  * uninterrupted run.
  */
 class ResumeAfterKillTest {
-  private static final Pattern PROGRESS = Pattern.compile("^\\[train\\]\\s+(\\d+)/(\\d+)\\s");
   private static final int UPDATES = 60;
 
   private static final String CONFIG = "m = 12\np = 18\nk = 3\nn = 300\nseed = 11\nT = 10\ngradient = ae-ls\n"
@@ -61,35 +54,14 @@ class ResumeAfterKillTest {
     Path config = dir.resolve("kill.properties");
     Files.writeString(config, CONFIG + "output = " + out + "\nprogress.seconds = 0\n");
     Process child = startTrain(config);
-    AtomicInteger done = new AtomicInteger();
-    StringBuilder log = new StringBuilder();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          synchronized (log) {
-            log.append(line).append('\n');
-          }
-          Matcher mt = PROGRESS.matcher(line);
-          if (mt.find()) {
-            done.set(Integer.parseInt(mt.group(1)));
-          }
-        }
-      } catch (IOException e) {
-        // the process was killed
-      }
-    });
-    reader.setDaemon(true);
-    reader.start();
+    TrainProcessOutput output = TrainProcessOutput.follow(child);
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-      while (done.get() < 12 && child.isAlive() && System.nanoTime() < deadline) {
+      while (output.update() < 12 && child.isAlive() && System.nanoTime() < deadline) {
         Thread.sleep(5);
       }
-      if (!child.isAlive() || done.get() < 12) {
-        synchronized (log) {
-          fail("the training JVM should still run at update 12 (it reached " + done.get() + "):\n" + log);
-        }
+      if (!child.isAlive() || output.update() < 12) {
+        fail("the training JVM should still run at update 12 (it reached " + output.update() + "):\n" + output.log());
       }
       child.destroyForcibly(); // SIGKILL: no shutdown hooks, no cleanup
       child.waitFor(30, TimeUnit.SECONDS);
@@ -98,7 +70,7 @@ class ResumeAfterKillTest {
         child.destroyForcibly();
       }
     }
-    int killedAt = done.get();
+    int killedAt = output.update();
     assertTrue(killedAt < UPDATES, "killed mid-run, after update " + killedAt);
     assertTrue(Files.exists(out.resolve("checkpoint")), "a checkpoint was written");
     assertTrue(Files.notExists(out.resolve("dictionary.npy")) && Files.notExists(out.resolve("metrics.csv")),
