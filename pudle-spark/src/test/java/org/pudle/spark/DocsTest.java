@@ -45,6 +45,7 @@ class DocsTest {
   private static final Pattern LINK = Pattern.compile("!?\\[[^\\]]*\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)");
   private static final Pattern HEADING = Pattern.compile("^#{1,6}\\s+(.*?)\\s*#*\\s*$");
   private static final Pattern HTML_ANCHOR = Pattern.compile("<a\\s+(?:id|name)=\"([^\"]+)\"");
+  private static final Pattern DOCS_CITATION = Pattern.compile("\\b(docs/[\\w./-]+\\.md)(?:#([\\w-]+))?");
   private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:");
 
   private static String read(Path p) {
@@ -246,6 +247,20 @@ class DocsTest {
         continue;
       }
       String text = read(f);
+      if (!f.toString().endsWith(".md")) {
+        // a source or config that cites a docs page cites one that exists, and a section of it that exists
+        Matcher cite = DOCS_CITATION.matcher(text);
+        while (cite.find()) {
+          Path target = ROOT.resolve(cite.group(1));
+          if (!Files.exists(target)) {
+            if (!PENDING.contains(cite.group(1))) {
+              found.add(ROOT.relativize(f) + " cites " + cite.group() + ", which does not exist");
+            }
+          } else if (cite.group(2) != null && !anchors(read(target)).contains(cite.group(2))) {
+            found.add(ROOT.relativize(f) + " cites " + cite.group() + ": no such section");
+          }
+        }
+      }
       if (spec.matcher(text).find()) {
         found.add(ROOT.relativize(f) + " cites SPEC");
       }
