@@ -6,9 +6,9 @@ import org.pudle.kernels.linalg.Blas;
 import org.pudle.kernels.linalg.Norms;
 
 /**
- * Matches the atoms of a dictionary to those of a reference up to permutation and sign (SPEC
- * section 3: the error "after matching atoms up to permutation and sign", for learning from a
- * far initialisation, where atoms may swap places or flip).
+ * Matches the atoms of a dictionary to those of a reference up to permutation and sign
+ * (docs/math.md#dictionary-error: the error "after matching atoms up to permutation and sign",
+ * for learning from a far initialisation, where atoms may swap places or flip).
  *
  * <p>Reference atom {@code r_j} is paired with atom {@code d_{pi(j)}} by the assignment that
  * maximizes {@code sum_j |cos(r_j, d_pi(j))|}, found exactly by the Hungarian algorithm

@@ -8,7 +8,7 @@ import org.pudle.kernels.linalg.Norms;
 public final class Dictionaries {
   private Dictionaries() {}
 
-  /** What to do to the columns after each update (SPEC section 1, feasible set ||D_j|| <= 1). */
+  /** What to do to the columns after each update (docs/math.md#the-model: feasible set ||D_j|| <= 1). */
   public enum ColumnConstraint {
     /** {@code D_j <- D_j / ||D_j||}: what the authors' code does. */
     NORMALIZE,

@@ -4,7 +4,8 @@ import org.pudle.kernels.linalg.Norms;
 
 /**
  * The relative distance of a dictionary to a known reference (usually {@code D_tilde}):
- * {@code ||D - D_ref||_2 / ||D_ref||_2} (spectral, SPEC section 3) and the Frobenius analogue.
+ * {@code ||D - D_ref||_2 / ||D_ref||_2} (spectral) and the Frobenius analogue
+ * (docs/math.md#dictionary-error).
  *
  * <p>{@code ||D_ref||_2} comes from LAPACK once; {@code ||D - D_ref||_2} comes from a power
  * iteration started from the previous call's singular vector, because in training consecutive

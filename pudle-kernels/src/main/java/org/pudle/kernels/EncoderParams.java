@@ -3,7 +3,7 @@ package org.pudle.kernels;
 import java.io.Serializable;
 
 /**
- * The unfolded ISTA encoder (SPEC section 1): {@code T} layers
+ * The unfolded ISTA encoder (docs/math.md#the-unfolded-encoder): {@code T} layers
  * {@code z_{t+1} = S_t(z_t - alpha D^T (D z_t - x))}, {@code z_0 = 0}.
  *
  * <p>Conventions, pinned by the tests:

@@ -5,8 +5,8 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * The three gradients of PUDLE (paper eq. (8), SPEC section 2), each averaged over the samples of a
- * batch.
+ * The three gradients of PUDLE (paper eq. (8); docs/math.md#the-gradients), each averaged over the
+ * samples of a batch.
  */
 public enum GradientKind {
   /** {@code g_dec = mean (D z_T - x) z_T^T}: backpropagation through the decoder only. */

@@ -5,7 +5,7 @@ import org.pudle.kernels.linalg.Blas;
 import dev.ludovic.netlib.blas.BLAS;
 
 /**
- * The sparse coding step of NOODL (Rambhatla, Li and Haupt, ICLR 2019; SPEC section 3): iterative
+ * The sparse coding step of NOODL (Rambhatla, Li and Haupt, ICLR 2019; docs/math.md#noodl): iterative
  * hard thresholding on every column of a block,
  * <pre>
  *   z^(0)   = HT_{C/2}(D^T x)

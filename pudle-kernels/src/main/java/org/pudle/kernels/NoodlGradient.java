@@ -3,7 +3,7 @@ package org.pudle.kernels;
 import org.pudle.kernels.linalg.Blas;
 
 /**
- * The dictionary direction of NOODL (Rambhatla, Li and Haupt, ICLR 2019; SPEC section 3) on a
+ * The dictionary direction of NOODL (Rambhatla, Li and Haupt, ICLR 2019; docs/math.md#noodl) on a
  * block: {@code sum_i (D z^i - x^i) sign(z^i)^T} with {@code z} the IHT codes of
  * {@link IhtCoding}. NOODL's update {@code D <- D + eta_A mean_i (x^i - D z^i) sign(z^i)^T} is
  * then a gradient-descent step with this direction averaged over the batch. It is not the

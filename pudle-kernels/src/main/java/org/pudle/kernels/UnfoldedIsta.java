@@ -3,7 +3,8 @@ package org.pudle.kernels;
 /**
  * The unfolded ISTA network of PUDLE on blocks of samples (Algorithm 2): the encoder
  * {@code z_{t+1} = S_t(G z_t + alpha D^T x)}, {@code G = I - alpha D^T D}, {@code z_0 = 0}, and
- * the exact gradients of SPEC section 2 by blocked reverse mode.
+ * the exact gradients of docs/math.md#the-gradients by blocked reverse mode
+ * (docs/math.md#blocked-reverse-mode).
  *
  * <p>A block is {@code cols} samples stored as the columns of a column-major m x cols matrix,
  * starting at {@code xOff} of an array. Implementations are backends ({@code ...Cpu},

@@ -27,7 +27,6 @@ import org.pudle.kernels.data.SignMode;
 import org.pudle.kernels.data.SyntheticModel;
 import org.pudle.kernels.io.Npy;
 import org.pudle.spark.cli.PudleMain;
-import org.pudle.spark.config.TrainParams;
 
 /** The command line: exit codes, messages, and that bad input leaves earlier results alone. */
 class CommandLineTest {
@@ -158,13 +157,5 @@ class CommandLineTest {
     assertEquals(2, r.status());
     assertTrue(r.err().contains("unknown gradient kind 'lasso'"), r.err());
     assertTrue(Files.notExists(dir.resolve("G.npy")));
-  }
-
-  @Test
-  void readmeDocumentsEveryTrainKey() throws IOException {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    for (var k : TrainParams.keys()) {
-      assertTrue(readme.contains("`" + k.name() + "`"), "README.md does not document the key " + k.name());
-    }
   }
 }

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
  *   <li>{@link #SOFT_NONNEG}: {@code max(v - alpha lambda, 0)}, the non-negative soft threshold of the
  *       authors' denoising script ({@code twosided = False}); derivative {@code 1{v > alpha lambda}};
  *   <li>{@link #SOFT}: {@code sign(v) max(|v| - alpha lambda, 0)}; derivative {@code 1{|v| > alpha lambda}};
- *   <li>{@link #HARD}: {@code HT_b(v) = v 1{|v| >= b}} (SPEC section 1); derivative {@code 1{|v| >= b}};
+ *   <li>{@link #HARD}: {@code HT_b(v) = v 1{|v| >= b}} (docs/math.md#thresholds); derivative {@code 1{|v| >= b}};
  *   <li>{@link #HARD_NONNEG}: {@code v 1{v >= b}}; derivative {@code 1{v >= b}}.
  * </ul>
  */

@@ -2,7 +2,7 @@ package org.pudle.kernels.data;
 
 import java.util.Locale;
 
-/** The signs of the non-zero code amplitudes of synthetic samples (SPEC section 4). */
+/** The signs of the non-zero code amplitudes of synthetic samples (docs/math.md#synthetic-data). */
 public enum SignMode {
   /** All amplitudes positive, as the paper states. */
   NONE("none"),

@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import org.pudle.kernels.Dictionaries;
 
 /**
- * The generative model of SPEC section 4 (paper appendix B.1, the authors' code):
+ * The generative model of docs/math.md#synthetic-data (paper appendix B.1, the authors' code):
  * <ul>
  *   <li>{@code D_tilde}: i.i.d. N(0, 1) entries, columns normalized to unit norm;
  *   <li>codes: {@code k} non-zeros on a support drawn uniformly without replacement, amplitudes

@@ -6,9 +6,9 @@ import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
 
 /**
- * The sums of a gradient study over a set of samples (SPEC section 2, paper section 3): for every
- * depth {@code t} of a {@link DepthGrid} and every {@link GradientKind} the gradient sum of the
- * network truncated at t, the sums of the three reference gradients
+ * The sums of a gradient study over a set of samples (docs/math.md#gradient-study-estimates, paper
+ * section 3): for every depth {@code t} of a {@link DepthGrid} and every {@link GradientKind} the
+ * gradient sum of the network truncated at t, the sums of the three reference gradients
  * <ul>
  *   <li>{@code g_hat   = sum (D z_hat - x) z_hat^T}, {@code z_hat} the lasso codes for D,
  *   <li>{@code g_star  = sum (D z* - x) z*^T}, {@code z*} the lasso codes for {@code D*},

@@ -7,7 +7,8 @@ import org.pudle.kernels.IhtCoding;
 import org.pudle.spark.train.Method;
 
 /**
- * Which learning method a run uses, and the settings of the two baselines (SPEC section 3).
+ * Which learning method a run uses, and the settings of the two baselines
+ * (docs/math.md#learning-algorithms, docs/math.md#noodl).
  * PUDLE's own settings (gradient, threshold, decay, Adam) stay in {@link TrainParams}.
  *
  * @param altminEta the gradient-descent step of Algorithm 1, {@code D <- D - eta g_hat}

@@ -8,7 +8,7 @@ import org.pudle.kernels.data.SignMode;
 import org.pudle.kernels.data.SyntheticModel;
 
 /**
- * The synthetic data of SPEC section 4.
+ * The synthetic data of docs/math.md#synthetic-data.
  *
  * @param tauB  {@code tau_B} of the initial dictionary {@code D0 = D_tilde + tau_B B}
  * @param noise the standard deviation of additive Gaussian noise on x

@@ -12,10 +12,10 @@ import org.apache.spark.broadcast.Broadcast;
 import org.pudle.kernels.data.SyntheticModel;
 
 /**
- * Synthetic samples generated on the executors (SPEC section 4). Partition {@code j} of {@code P}
- * holds samples {@code [j n / P, (j+1) n / P)} and draws each from its own stream, so the data
- * do not depend on the number of partitions and the driver never holds them. {@code D_tilde}
- * reaches the executors as a broadcast.
+ * Synthetic samples generated on the executors (docs/math.md#synthetic-data). Partition {@code j}
+ * of {@code P} holds samples {@code [j n / P, (j+1) n / P)} and draws each from its own stream, so
+ * the data do not depend on the number of partitions and the driver never holds them.
+ * {@code D_tilde} reaches the executors as a broadcast.
  */
 public final class SyntheticSource implements SampleSource {
   private final SyntheticModel model;

@@ -203,12 +203,4 @@ class DenoiseCommandLineTest {
     assertEquals(2, run("denoise-train").status());
     assertEquals(0, run("help", "denoise").status());
   }
-
-  @Test
-  void readmeDocumentsEveryDenoiseTrainKey() throws IOException {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    for (var k : DenoiseTrainParams.KEYS) {
-      assertTrue(readme.contains("`" + k.name() + "`"), "README.md does not document the key " + k.name());
-    }
-  }
 }
