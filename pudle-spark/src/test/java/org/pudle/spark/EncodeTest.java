@@ -59,14 +59,6 @@ class EncodeTest {
   }
 
   @Test
-  void readmeDocumentsEveryEncodeKey() throws IOException {
-    String readme = Files.readString(Path.of("..", "README.md"));
-    for (var k : org.pudle.spark.config.EncodeParams.keys()) {
-      assertTrue(readme.contains("`" + k.name() + "`"), "README.md does not document the key " + k.name());
-    }
-  }
-
-  @Test
   void codesMatchTheEncoderAndFista(@TempDir Path dir) throws IOException {
     SyntheticModel model = new SyntheticModel(M, P, 2, 3, SignMode.PER_SAMPLE, 0.01);
     double[] d = model.initialDictionary(model.dictionaryTilde(), 0.2);
