@@ -221,12 +221,10 @@ public final class Setting<T> {
    * in scientific notation).
    */
   public static String shown(double v) {
-    BigDecimal b = BigDecimal.valueOf(v).stripTrailingZeros();
+    BigDecimal b = new BigDecimal(Double.toString(v)).stripTrailingZeros();
     if (v != 0 && Math.abs(v) < 0.01) {
-      String s = String.format(Locale.ROOT, "%e", v); // 1.000000e-11
-      String mantissa = new BigDecimal(s.substring(0, s.indexOf('e'))).stripTrailingZeros().toPlainString();
-      int exponent = Integer.parseInt(s.substring(s.indexOf('e') + 1));
-      return mantissa + "e" + exponent;
+      int exponent = b.precision() - b.scale() - 1;
+      return b.movePointLeft(exponent).toPlainString() + "e" + exponent;
     }
     return b.toPlainString();
   }

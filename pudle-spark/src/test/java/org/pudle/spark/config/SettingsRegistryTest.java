@@ -70,6 +70,9 @@ class SettingsRegistryTest {
     assertEquals("2.5e-7", Setting.shown(2.5e-7));
     assertEquals("-1e-11", Setting.shown(-1e-11));
     assertEquals("0", Setting.shown(0));
+    for (double v : new double[] {1.2345678e-11, 0.009999999999999998, 123456.789, 5e-324, 0.3}) {
+      assertEquals(v, Double.parseDouble(Setting.shown(v)), 0.0, "exact round trip of " + v);
+    }
   }
 
   @Test
