@@ -52,6 +52,12 @@ public final class SparkSessions {
       conf.setMaster("local[*]");
       conf.setIfMissing("spark.ui.enabled", "false");
     }
+    if (conf.get("spark.master").matches("local(\\[.*])?")) {
+      // in local mode the executor is this JVM: Spark would end it at a task's out-of-memory error
+      // with status 52 and a stack trace; as a failed task the error reaches the driver instead,
+      // which exits with status 1 and one line (cli.ExitStatus)
+      conf.setIfMissing("spark.executor.killOnFatalError.depth", "0");
+    }
     // one BLAS thread per task: each core runs one task
     conf.setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");

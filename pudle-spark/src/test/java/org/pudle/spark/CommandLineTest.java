@@ -1,6 +1,5 @@
 package org.pudle.spark;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -157,5 +156,29 @@ class CommandLineTest {
     assertEquals(2, r.status());
     assertTrue(r.err().contains("unknown gradient kind 'lasso'"), r.err());
     assertTrue(Files.notExists(dir.resolve("G.npy")));
+  }
+
+  @Test
+  void helpListsEveryCommandWithASummaryThatIsAWholeSentence() {
+    StringWriter out = new StringWriter();
+    assertEquals(0, PudleMain.execute(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true), "--help"));
+    String help = out.toString();
+    java.util.Map<String, String> summaries = new java.util.LinkedHashMap<>();
+    String current = null;
+    for (String line : help.substring(help.indexOf("Commands:") + "Commands:".length()).split("\n")) {
+      java.util.regex.Matcher mt = java.util.regex.Pattern.compile("^  (\\S+)\\s+(.*)$").matcher(line);
+      if (mt.matches()) {
+        current = mt.group(1);
+        summaries.put(current, mt.group(2).trim());
+      } else if (current != null && !line.isBlank()) {
+        summaries.put(current, summaries.get(current) + " " + line.trim());
+      }
+    }
+    assertEquals(List.of("train", "gradient", "bench", "encode", "study", "compare", "denoise-train", "denoise",
+        "denoise-bench", "keys", "help"), List.copyOf(summaries.keySet()), help);
+    for (var e : summaries.entrySet()) {
+      assertTrue(e.getValue().endsWith(".") && e.getValue().chars().filter(c -> c == ':').count() == 0,
+          e.getKey() + ": '" + e.getValue() + "' is not a whole sentence");
+    }
   }
 }

@@ -22,9 +22,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.pudle.spark.cli.PudleMain;
 import org.pudle.spark.config.CompareParams;
 import org.pudle.spark.config.Config;
+import org.pudle.spark.config.Method;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.train.CompareJob;
-import org.pudle.spark.train.Method;
 import org.pudle.spark.train.TrainJob;
 
 /** {@code pudle compare}: the runs are the trainer's, from one D0 on one cached RDD. */

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.spark.SparkException;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -198,30 +199,46 @@ class PudleEstimatorTest {
   @Test
   void invalidParamsAreRejectedWithTheirNameAndWhatIsExpected() {
     PudleDictionaryLearning e = new PudleDictionaryLearning();
-    assertMessage(() -> e.setNumLayers(0), "numLayers", "at least 1");
-    assertMessage(() -> e.setThreshold("medium"), "threshold", "soft, hard");
-    assertMessage(() -> e.setMethod("ksvd"), "method", "pudle, altmin, noodl");
-    assertMessage(() -> e.setLambdaDecay(1.5), "lambdaDecay", "(0, 1]");
-    assertMessage(() -> e.setStepSize(Double.NaN), "stepSize", "positive");
-    assertMessage(() -> e.setBatchSize(-1), "batchSize", "0 (full batch)");
-    assertMessage(() -> e.setKernels("tpu"), "kernels", "auto, cpu, cuda");
-    assertMessage(() -> e.setKernelPrecision("half"), "kernelPrecision", "double, float");
-    assertMessage(() -> e.setInitialDictionary(new DenseMatrix(2, 2, new double[] {1, 0, Double.NaN, 1})),
-        "initialDictionary", "entry (0, 1) is NaN");
+    // a param's validator rejects the value when it is set
+    assertMessage(IllegalArgumentException.class, () -> e.setNumLayers(0), "numLayers", "at least 1");
+    assertMessage(IllegalArgumentException.class, () -> e.setThreshold("medium"), "threshold", "soft, hard");
+    assertMessage(IllegalArgumentException.class, () -> e.setMethod("ksvd"), "method", "pudle, altmin, noodl");
+    assertMessage(IllegalArgumentException.class, () -> e.setLambdaDecay(1.5), "lambdaDecay", "(0, 1]");
+    assertMessage(IllegalArgumentException.class, () -> e.setStepSize(Double.NaN), "stepSize", "positive");
+    assertMessage(IllegalArgumentException.class, () -> e.setBatchSize(-1), "batchSize", "0 (full batch)");
+    assertMessage(IllegalArgumentException.class, () -> e.setKernels("tpu"), "kernels", "auto, cpu, cuda");
+    assertMessage(IllegalArgumentException.class, () -> e.setKernelPrecision("half"), "kernelPrecision",
+        "double, float");
+    assertMessage(IllegalArgumentException.class,
+        () -> e.setInitialDictionary(new DenseMatrix(2, 2, new double[] {1, 0, Double.NaN, 1})), "initialDictionary",
+        "entry (0, 1) is NaN");
 
+    // what needs the data is checked by fit on the driver, before any update
     Dataset<Row> data = samples();
-    assertMessage(() -> estimator().setInputCol("id").fit(data), "input column 'id'", "vector or an array");
-    assertMessage(() -> estimator().setInputCol("y").fit(data), "input column 'y' is not in the dataset", "x, xa");
-    assertMessage(() -> estimator().setOutputCol("x").fit(data), "output column 'x' already exists", "setOutputCol");
-    assertMessage(() -> estimator().setNumAtoms(P + 1).fit(data), "initialDictionary", "16 x 25");
-    assertMessage(() -> estimator().setBatchSize(N + 1).fit(data), "batchSize", "larger than the dataset's 240");
-    assertMessage(() -> estimator().setAlpha(5).fit(data), "param alpha", "2 / sigma_max(D0)^2");
+    assertMessage(IllegalArgumentException.class, () -> estimator().setInputCol("id").fit(data), "input column 'id'",
+        "vector or an array");
+    assertMessage(IllegalArgumentException.class, () -> estimator().setInputCol("y").fit(data),
+        "input column 'y' is not in the dataset", "x, xa");
+    assertMessage(IllegalArgumentException.class, () -> estimator().setOutputCol("x").fit(data),
+        "output column 'x' already exists", "setOutputCol");
+    assertMessage(IllegalArgumentException.class, () -> estimator().setNumAtoms(P + 1).fit(data), "initialDictionary",
+        "16 x 25");
+    assertMessage(IllegalArgumentException.class, () -> estimator().setBatchSize(N + 1).fit(data), "batchSize",
+        "larger than the dataset's 240");
+    assertMessage(IllegalArgumentException.class, () -> estimator().setAlpha(5).fit(data), "param alpha",
+        "2 / sigma_max(D)^2", "initial dictionary");
     if (!org.pudle.kernels.cuda.CudaKernels.availability().available()) {
-      assertMessage(() -> estimator().setKernels("cuda").fit(data), "PudleDictionaryLearning param kernels: executor",
-          "CUDA");
+      assertMessage(IllegalArgumentException.class, () -> estimator().setKernels("cuda").fit(data),
+          "PudleDictionaryLearning param kernels: executor", "CUDA");
     }
-    assertMessage(() -> new PudleModel(new DenseMatrix(M - 1, P, new double[(M - 1) * P])).setInputCol("x")
-        .setOutputCol("z").transform(data).collectAsList(), "16 values", "expected m = 15");
+    // a row of another length is found by a task: the driver gets the task's exception in a SparkException
+    Throwable t = assertThrows(SparkException.class, () -> new PudleModel(new DenseMatrix(M - 1, P,
+        new double[(M - 1) * P])).setInputCol("x").setOutputCol("z").transform(data).collectAsList());
+    String messages = "";
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      messages += c.getMessage() + "\n";
+    }
+    assertTrue(messages.contains("16 values") && messages.contains("expected m = 15"), messages);
   }
 
   @Test
@@ -232,14 +249,8 @@ class PudleEstimatorTest {
     }
   }
 
-  private static void assertMessage(Runnable r, String... parts) {
-    Throwable t = assertThrows(Throwable.class, r::run);
-    // an executor's exception reaches the driver inside a SparkException
-    Throwable root = t;
-    while (root.getCause() != null && !(root instanceof IllegalArgumentException)) {
-      root = root.getCause();
-    }
-    String msg = root.getMessage();
+  private static void assertMessage(Class<? extends Throwable> type, Runnable r, String... parts) {
+    String msg = assertThrows(type, r::run).getMessage();
     for (String part : parts) {
       assertTrue(msg != null && msg.contains(part), "message should contain '" + part + "': " + msg);
     }

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.pudle.kernels.io.Npy;
 import org.pudle.spark.cli.PudleMain;
-import org.pudle.spark.study.StudyParams;
+import org.pudle.spark.config.Commands;
 
 /** pudle study on the command line: bad input exits 2, names its source and writes nothing. */
 class StudyCommandTest {
@@ -68,8 +68,8 @@ class StudyCommandTest {
   void keysAndHelp() {
     Run keys = run("study", "--keys");
     assertEquals(0, keys.status());
-    for (var k : StudyParams.keys()) {
-      assertTrue(keys.out().contains(k.name()), k.name());
+    for (String k : Commands.STUDY.names()) {
+      assertTrue(keys.out().contains(k), k);
     }
     assertEquals(2, run("study").status());
     Run help = run("help", "study");

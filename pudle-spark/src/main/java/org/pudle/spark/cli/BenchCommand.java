@@ -13,8 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Benchmark the per-partition kernel (GFLOP/s next to this machine's DGEMM rate) and, with",
-        "--spark, Spark's overhead per training update. Flops counted: the GEMMs of the forward and backward",
+    description = {"Benchmark the per-partition kernel and, with --spark, Spark's overhead per update.",
+        "The kernel's GFLOP/s are shown next to this machine's DGEMM rate. Flops counted: the GEMMs of the forward and backward",
         "passes (about 2 p^2 b T for g_dec, 6 p^2 b T for the ae gradients); element-wise work is not counted."})
 final class BenchCommand implements Callable<Integer> {
 

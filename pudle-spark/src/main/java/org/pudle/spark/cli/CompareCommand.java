@@ -5,10 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.pudle.spark.UserInputException;
+import org.pudle.spark.config.Commands;
 import org.pudle.spark.config.CompareParams;
 import org.pudle.spark.config.Config;
-import org.pudle.spark.config.KeyDoc;
-import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.train.CompareJob;
 
 import picocli.CommandLine.Command;
@@ -16,13 +16,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "compare", mixinStandardHelpOptions = true,
-    description = {"Run several learning methods on the same synthetic data from the same",
-        "initial dictionary (the paper's Figures 5 and 6). The config is a train",
-        "config shared by all runs, plus 'compare = run1, run2, ...' and per-run",
-        "overrides 'compare.<run>.<key> = value'. The data are generated and cached",
-        "once. Outputs: comparison.png (error against update, log scale), curves.csv,",
-        "metrics.csv, summary.csv and summary.txt. Exit status 1 when a run failed",
-        "(the others' outputs are still written). Config keys: --keys."})
+    description = {"Compare learning methods on the same synthetic data from the same D0 (Figures 5 and 6).",
+        "The config is a train config shared by all runs, plus 'compare = run1, run2, ...' and per-run",
+        "overrides 'compare.<run>.<key> = value'. The data are generated and cached once. Outputs:",
+        "comparison.png (error against update, log scale), curves.csv, metrics.csv, summary.csv and",
+        "summary.txt. Exit status 1 when a run failed (the others' outputs are still written).",
+        "Config keys: --keys."})
 final class CompareCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec
@@ -42,17 +41,11 @@ final class CompareCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     if (keys) {
-      for (KeyDoc k : CompareParams.KEYS) {
-        out.printf("%-20s %-22s %s%n", k.name(), k.defaultValue(), k.meaning());
-      }
-      for (KeyDoc k : TrainParams.keys()) {
-        out.printf("%-20s %-22s %s%n", k.name(), k.defaultValue(), k.meaning());
-      }
-      out.flush();
+      Commands.COMPARE.printKeys(out);
       return 0;
     }
     if (config == null) {
-      throw new IllegalArgumentException("missing CONFIG: give a config file, for example conf/fig6-scaled.properties");
+      throw new UserInputException("missing CONFIG: give a config file, for example conf/fig6-scaled.properties");
     }
     Config c = Config.load(config, overrides);
     CompareParams params = CompareJob.params(c);

@@ -6,13 +6,14 @@ import java.util.concurrent.Callable;
 
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.conv.ConvBench;
+import org.pudle.spark.UserInputException;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "denoise-bench", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Benchmark the convolutional kernel of the denoiser in one thread: seconds and GFLOP/s per",
-        "training crop (per gradient kind) and per whole-image reconstruction, next to this machine's DGEMM rate",
+    description = {"Benchmark the convolutional kernel of the denoiser in one thread.",
+        "It reports seconds and GFLOP/s per training crop (per gradient kind) and per whole-image reconstruction, next to this machine's DGEMM rate",
         "at the kernel's GEMM shapes. Flops counted: the GEMMs (2T+1 convolutions per crop for dec, 6T-1 for the",
         "ae gradients, 2T per reconstruction, each 2 k^2 filters positions); im2col and thresholds are not counted."})
 final class DenoiseBenchCommand implements Callable<Integer> {
@@ -44,15 +45,26 @@ final class DenoiseBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     String[] hw = image.split("x");
-    if (hw.length != 2) {
-      throw new IllegalArgumentException("--image: expected HxW, got " + image);
+    int h;
+    int w;
+    try {
+      if (hw.length != 2) {
+        throw new NumberFormatException();
+      }
+      h = Integer.parseInt(hw[0].trim());
+      w = Integer.parseInt(hw[1].trim());
+    } catch (NumberFormatException e) {
+      throw new UserInputException("--image: expected HxW, got " + image);
     }
     List<GradientKind> ks = new ArrayList<>();
     for (String s : kinds.split(",")) {
-      ks.add(GradientKind.parse(s));
+      try {
+        ks.add(GradientKind.parse(s));
+      } catch (IllegalArgumentException e) {
+        throw new UserInputException("--kinds: " + e.getMessage(), e);
+      }
     }
-    ConvBench.run(k, stride, filters, layers, crop, Integer.parseInt(hw[0].trim()), Integer.parseInt(hw[1].trim()), ks,
-        reps, System.out);
+    ConvBench.run(k, stride, filters, layers, crop, h, w, ks, reps, System.out);
     return 0;
   }
 }

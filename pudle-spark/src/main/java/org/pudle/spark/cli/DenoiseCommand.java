@@ -15,9 +15,10 @@ import java.util.concurrent.Future;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.pudle.kernels.conv.CropSampler;
 import org.pudle.kernels.conv.Denoiser;
 import org.pudle.kernels.conv.GrayImage;
+import org.pudle.spark.UserInputException;
+import org.pudle.spark.data.InputException;
 import org.pudle.spark.denoise.DenoiseModel;
 import org.pudle.spark.denoise.Evaluation;
 import org.pudle.spark.denoise.Images;
@@ -69,20 +70,20 @@ final class DenoiseCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (noise != null && reference != null) {
-      throw new IllegalArgumentException("--noise and --reference: give one (--noise adds noise to clean inputs; "
+      throw new UserInputException("--noise and --reference: give one (--noise adds noise to clean inputs; "
           + "--reference names the clean images of noisy inputs)");
     }
     if (noise != null && (!(noise >= 0) || noise.isInfinite())) {
-      throw new IllegalArgumentException("--noise: expected a non-negative standard deviation, got " + noise);
+      throw new UserInputException("--noise: expected a non-negative standard deviation, got " + noise);
     }
     if (saveNoisy && noise == null) {
-      throw new IllegalArgumentException("--save-noisy needs --noise");
+      throw new UserInputException("--save-noisy needs --noise");
     }
     if (threads != null && threads < 1) {
-      throw new IllegalArgumentException("--threads: expected at least 1, got " + threads);
+      throw new UserInputException("--threads: expected at least 1, got " + threads);
     }
     Configuration conf = new Configuration();
-    DenoiseModel m = DenoiseModel.read(model, conf);
+    DenoiseModel m = InputFiles.read(model, "MODEL", () -> DenoiseModel.read(model, conf));
     // read and check every input before anything is written
     List<String> files = Images.list(images, conf);
     Path outDir = new Path(output);
@@ -92,11 +93,11 @@ final class DenoiseCommand implements Callable<Integer> {
       String base = Images.baseName(f);
       String prev = bases.put(base, f);
       if (prev != null) {
-        throw new IllegalArgumentException(f + " and " + prev + " would both be written as " + base + ".png");
+        throw new InputException(f + " and " + prev + " would both be written as " + base + ".png");
       }
       Path target = new Path(outDir, base + ".png");
       if (target.toUri().getPath().equals(new Path(f).toUri().getPath())) {
-        throw new IllegalArgumentException(f + ": the output " + target + " would overwrite the input; choose another --output");
+        throw new InputException(f + ": the output " + target + " would overwrite the input; choose another --output");
       }
       GrayImage img = Images.read(f, -1, conf);
       GrayImage clean = null;
@@ -104,7 +105,7 @@ final class DenoiseCommand implements Callable<Integer> {
         String ref = new Path(reference, Images.fileName(f)).toString();
         clean = Images.read(ref, -1, conf);
         if (clean.height() != img.height() || clean.width() != img.width()) {
-          throw new IllegalArgumentException(ref + ": the reference is " + clean.height() + " x " + clean.width()
+          throw new InputException(ref + ": the reference is " + clean.height() + " x " + clean.width()
               + ", the image " + f + " is " + img.height() + " x " + img.width());
         }
       }

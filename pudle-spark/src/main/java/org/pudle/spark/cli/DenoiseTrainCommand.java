@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.apache.hadoop.conf.Configuration;
+import org.pudle.spark.UserInputException;
+import org.pudle.spark.config.Commands;
 import org.pudle.spark.config.Config;
-import org.pudle.spark.config.KeyDoc;
 import org.pudle.spark.denoise.DenoiseTrainJob;
 import org.pudle.spark.denoise.DenoiseTrainParams;
 
@@ -20,8 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "denoise-train", mixinStandardHelpOptions = true,
-    description = {"Train the supervised convolutional denoiser of the paper's Table 1: random noisy crops of the",
-        "training images on the executors, filter gradients (dec, ae-ls, ae-lasso) summed by treeAggregate, Adam",
+    description = {"Train the supervised convolutional denoiser of the paper's Table 1.",
+        "Random noisy crops of the training images on the executors, filter gradients (dec, ae-ls, ae-lasso) summed by treeAggregate, Adam",
         "on the driver, unit-norm filters; test images denoised whole, mean PSNR. Config keys: run with --keys.",
         "Outputs: filters.npy + model.properties (the model for `pudle denoise`), metrics.csv, test-psnr.csv,",
         "test-images.csv, filters.png, learning-curve.png, test-psnr.png, run.properties, summary.txt."})
@@ -43,14 +44,11 @@ final class DenoiseTrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (keys) {
       var out = spec.commandLine().getOut();
-      for (KeyDoc k : DenoiseTrainParams.KEYS) {
-        out.printf("%-18s %-14s %s%n", k.name(), k.defaultValue(), k.meaning());
-      }
-      out.flush();
+      Commands.DENOISE_TRAIN.printKeys(out);
       return 0;
     }
     if (config == null) {
-      throw new IllegalArgumentException("missing CONFIG: give a config file, for example conf/denoise-scaled.properties");
+      throw new UserInputException("missing CONFIG: give a config file, for example conf/denoise-scaled.properties");
     }
     Config c = Config.load(config, overrides);
     DenoiseTrainParams params = DenoiseTrainParams.from(c);

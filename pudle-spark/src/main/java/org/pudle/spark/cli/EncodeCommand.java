@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.pudle.spark.config.Commands;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.EncodeParams;
-import org.pudle.spark.config.KeyDoc;
 import org.pudle.spark.encode.EncodeJob;
 
 import picocli.CommandLine.Command;
@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "encode", mixinStandardHelpOptions = true,
-    description = {"Write the sparse codes of input samples under a dictionary as Parquet sparse vectors:",
-        "output/codes.parquet with columns index, code (ML Vector of size p), loss and kkt. The codes come from",
+    description = {"Write the sparse codes of input samples under a dictionary as Parquet sparse vectors.",
+        "They go to output/codes.parquet with columns index, code (ML Vector of size p), loss and kkt. The codes come from",
         "the unfolded encoder (encoder=unfolded, T layers) or from FISTA (encoder=fista, to the KKT tolerance).",
         "Config keys (input, dictionary, ...): run with --keys; give them in CONFIG or with --set."})
 final class EncodeCommand implements Callable<Integer> {
@@ -36,10 +36,7 @@ final class EncodeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (keys) {
       var out = spec.commandLine().getOut();
-      for (KeyDoc k : EncodeParams.keys()) {
-        out.printf("%-20s %-22s %s%n", k.name(), k.defaultValue(), k.meaning());
-      }
-      out.flush();
+      Commands.ENCODE.printKeys(out);
       return 0;
     }
     Config c = Config.load(config, overrides);

@@ -14,6 +14,9 @@ import org.pudle.kernels.ThresholdKind;
 import org.pudle.kernels.UnfoldedIstaCpu;
 import org.pudle.kernels.io.Npy;
 import org.pudle.kernels.linalg.Norms;
+import org.pudle.spark.UserInputException;
+import org.pudle.spark.config.IstaStep;
+import org.pudle.spark.data.InputException;
 import org.pudle.spark.io.Matrices;
 import org.pudle.spark.io.OutputDir;
 
@@ -60,43 +63,49 @@ final class GradientCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    GradientKind k = GradientKind.parse(kind);
+    GradientKind k;
     EncoderParams enc;
+    try {
+      k = GradientKind.parse(kind);
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException("--kind: " + e.getMessage(), e);
+    }
     try {
       enc = new EncoderParams(layers, alpha, lambda, hardThreshold == null ? ThresholdKind.SOFT : ThresholdKind.HARD,
           hardThreshold == null ? 0 : hardThreshold, decay);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(e.getMessage().replace("ht.b", "--ht").replace("lambda.decay", "--decay"), e);
+      // the encoder names config keys; the options are --T, --alpha, --lambda, --ht and --decay
+      throw new UserInputException("--" + e.getMessage().replace("ht.b", "ht").replace("lambda.decay", "decay"), e);
+    }
+    int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+    if (nThreads < 1) {
+      throw new UserInputException("--threads: expected at least 1, got " + nThreads);
     }
     Configuration conf = new Configuration();
-    Npy.Matrix dm = Matrices.readNpy(dictionary, conf);
+    Npy.Matrix dm = InputFiles.read(dictionary, "--dictionary", () -> Matrices.readNpy(dictionary, conf));
     if (dm.header().shape().length != 2) {
-      throw new IOException(dictionary + ": expected a 2-D m x p dictionary, got shape "
+      throw new InputException(dictionary + ": expected a 2-D m x p dictionary, got shape "
           + java.util.Arrays.toString(dm.header().shape()));
     }
     int m = dm.rows();
     int p = dm.cols();
-    Npy.Matrix xm = Matrices.readNpy(input, conf);
+    Npy.Matrix xm = InputFiles.read(input, "--input", () -> Matrices.readNpy(input, conf));
     int n = xm.rows();
     if (xm.cols() != m) {
-      throw new IOException(input + ": samples have " + xm.cols() + " values (columns), but " + dictionary
+      throw new InputException(input + ": samples have " + xm.cols() + " values (columns), but " + dictionary
           + " has m = " + m + " rows");
     }
     if (n == 0) {
-      throw new IOException(input + ": no samples (0 rows)");
+      throw new InputException(input + ": no samples (0 rows)");
     }
     double[] d = dm.columnMajor();
     double[] x = xm.rowMajor();
     checkFinite(d, dictionary, m, true);
     checkFinite(x, input, m, false);
     double sigma = Norms.singularValues(d, m, p)[0];
-    if (!(alpha < 2 / (sigma * sigma))) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "--alpha %s: ISTA needs alpha < 2 / sigma_max(D)^2 = %.6g for %s", alpha, 2 / (sigma * sigma), dictionary));
-    }
-    int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-    if (nThreads < 1) {
-      throw new IllegalArgumentException("--threads: expected at least 1, got " + nThreads);
+    String violation = IstaStep.violation(alpha, sigma * sigma, dictionary);
+    if (violation != null) {
+      throw new UserInputException("--alpha " + alpha + ": " + violation);
     }
     long t0 = System.nanoTime();
     GradientSums sums = ParallelGradient.sum(DictionaryOperator.of(d, m, p, alpha), enc, k, x, n, nThreads,
@@ -110,12 +119,12 @@ final class GradientCommand implements Callable<Integer> {
   }
 
   /** Rejects NaN and Inf, naming the row and column (0-based, as numpy indexes them). */
-  private static void checkFinite(double[] a, String source, int m, boolean columnMajor) throws IOException {
+  private static void checkFinite(double[] a, String source, int m, boolean columnMajor) {
     for (int i = 0; i < a.length; i++) {
       if (!Double.isFinite(a[i])) {
         long row = columnMajor ? i % m : i / m;
         long col = columnMajor ? i / m : i % m;
-        throw new IOException(source + ": value " + a[i] + " at row " + row + ", column " + col + " is not finite");
+        throw new InputException(source + ": value " + a[i] + " at row " + row + ", column " + col + " is not finite");
       }
     }
   }

@@ -1,24 +1,21 @@
 package org.pudle.spark.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-
-import org.pudle.spark.config.ConfigException;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The command line: {@code pudle <command> ...}. Exit status 0 on success, 2 for invalid input
- * (configuration, options, input files), 1 when a run fails.
+ * The command line: {@code pudle <command> ...}. Exit status 0 on success, 2 for invalid user input
+ * (a config key, an option, an input file) with nothing written, 1 for any other failure, with a
+ * one-line cause ({@link ExitStatus}).
  */
 @Command(name = "pudle", mixinStandardHelpOptions = true, version = "pudle 0.1.0",
     description = "Dictionary learning by backpropagation through unfolded ISTA (PUDLE), on Apache Spark.",
     subcommands = {TrainCommand.class, GradientCommand.class, BenchCommand.class, EncodeCommand.class,
         StudyCommand.class, CompareCommand.class, DenoiseTrainCommand.class, DenoiseCommand.class,
-        DenoiseBenchCommand.class,
-        CommandLine.HelpCommand.class})
+        DenoiseBenchCommand.class, KeysCommand.class, CommandLine.HelpCommand.class})
 public final class PudleMain implements Callable<Integer> {
 
   @CommandLine.Spec
@@ -26,12 +23,19 @@ public final class PudleMain implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    spec.commandLine().usage(System.err);
-    return 2;
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitStatus.INVALID_INPUT;
   }
 
   public static void main(String[] args) {
-    System.exit(execute(args));
+    int status;
+    try {
+      status = execute(args);
+    } catch (Throwable t) {
+      // execute reports every failure; this is the failure of reporting one
+      status = ExitStatus.FAILED;
+    }
+    System.exit(status);
   }
 
   /** Runs a command line and returns its exit status. */
@@ -44,24 +48,13 @@ public final class PudleMain implements Callable<Integer> {
     CommandLine cl = new CommandLine(new PudleMain());
     cl.setOut(out);
     cl.setErr(err);
-    cl.setExecutionExceptionHandler((e, line, parsed) -> {
-      PrintWriter errors = line.getErr();
-      String cmd = line.getCommandSpec().qualifiedName();
-      if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
-        errors.println(cmd + ": error: " + e.getMessage());
-        errors.flush();
-        return 2;
-      }
-      if (e instanceof IOException) {
-        errors.println(cmd + ": error: " + e.getMessage());
-        errors.flush();
-        return 2;
-      }
-      errors.println(cmd + ": failed: " + e);
-      e.printStackTrace(errors);
-      errors.flush();
-      return 1;
-    });
-    return cl.execute(args);
+    cl.setExecutionExceptionHandler((e, line, parsed) ->
+        ExitStatus.report(line.getCommandSpec().qualifiedName(), e, line.getErr()));
+    try {
+      return cl.execute(args);
+    } catch (Throwable t) {
+      // an Error (out of memory, say) is no Exception, and picocli lets it through
+      return ExitStatus.report(args.length > 0 && !args[0].startsWith("-") ? "pudle " + args[0] : "pudle", t, err);
+    }
   }
 }

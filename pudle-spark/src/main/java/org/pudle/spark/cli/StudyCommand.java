@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.pudle.spark.UserInputException;
+import org.pudle.spark.config.Commands;
 import org.pudle.spark.config.Config;
-import org.pudle.spark.config.KeyDoc;
 import org.pudle.spark.study.StudyJob;
 import org.pudle.spark.study.StudyParams;
 
@@ -14,9 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "study", mixinStandardHelpOptions = true,
-    description = {"Large-sample gradient-error studies (paper section 3, Figures 2, 3, 4a, 4b): for every depth t",
-        "of a grid, in one distributed pass over n synthetic samples, mean ||z_t - z_hat|| and ||g_t - g_ref||",
-        "(g_dec, g_ae-lasso, g_ae-ls against g_hat, g_star, g_tilde; Frobenius and spectral) with jackknife",
+    description = {"Measure the errors of the unfolded gradients at every depth of a grid (Figures 2, 3, 4a, 4b).",
+        "In one distributed pass over n synthetic samples: mean ||z_t - z_hat|| and ||g_t - g_ref|| (g_dec,",
+        "g_ae-lasso, g_ae-ls against g_hat, g_star, g_tilde; Frobenius and spectral) with jackknife",
         "standard errors. D* comes from Algorithm 1 run to convergence, cached in dstar.cache.",
         "Config keys: run with --keys. Outputs: study.csv, fig2/fig3/fig4a/fig4b.png, summary.txt",
         "(and sweep.csv, sweep-fig*.png with --sweep)."})
@@ -46,20 +47,18 @@ final class StudyCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (keys) {
       var out = spec.commandLine().getOut();
-      for (KeyDoc k : StudyParams.keys()) {
-        out.printf("%-22s %-22s %s%n", k.name(), k.defaultValue(), k.meaning());
-      }
-      out.flush();
+      Commands.STUDY.printKeys(out);
       return 0;
     }
     if (replot != null) {
       var out = spec.commandLine().getOut();
-      out.println(org.pudle.spark.study.StudyJob.replot(replot, new org.apache.hadoop.conf.Configuration()));
+      out.println(InputFiles.read(replot, "--replot",
+          () -> StudyJob.replot(replot, new org.apache.hadoop.conf.Configuration())));
       out.flush();
       return 0;
     }
     if (config == null) {
-      throw new IllegalArgumentException("missing CONFIG: give a config file, for example conf/fig3.properties");
+      throw new UserInputException("missing CONFIG: give a config file, for example conf/fig3.properties");
     }
     List<String> all = new ArrayList<>(overrides);
     if (sweep != null) {

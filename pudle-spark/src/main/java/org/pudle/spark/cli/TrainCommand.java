@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
+import org.pudle.spark.UserInputException;
+import org.pudle.spark.config.Commands;
 import org.pudle.spark.config.Config;
-import org.pudle.spark.config.KeyDoc;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.train.TrainJob;
 
@@ -14,8 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = {"Learn a dictionary by backpropagation through the unfolded ISTA encoder (Algorithm 2):",
-        "synthetic data generated on the executors, gradients summed by treeAggregate, Adam on the driver.",
+    description = {"Learn a dictionary by backpropagation through the unfolded ISTA encoder (Algorithm 2).",
+        "Synthetic data are generated on the executors, gradients summed by treeAggregate, Adam runs on the driver.",
         "input=PATH reads samples from Parquet, CSV/TSV, .npy or images on any Hadoop filesystem instead.",
         "Config keys: run with --keys. Outputs: dictionary.npy/.csv/.parquet, metrics.csv, learning-curve.png,",
         "checkpoint (every checkpoint.every updates; --resume continues from it)."})
@@ -41,14 +42,11 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (keys) {
       var out = spec.commandLine().getOut();
-      for (KeyDoc k : TrainParams.keys()) {
-        out.printf("%-20s %-22s %s%n", k.name(), k.defaultValue(), k.meaning());
-      }
-      out.flush();
+      Commands.TRAIN.printKeys(out);
       return 0;
     }
     if (config == null) {
-      throw new IllegalArgumentException("missing CONFIG: give a config file, for example conf/demo.properties");
+      throw new UserInputException("missing CONFIG: give a config file, for example conf/demo.properties");
     }
     Config c = Config.load(config, overrides);
     TrainParams params = TrainParams.from(c);

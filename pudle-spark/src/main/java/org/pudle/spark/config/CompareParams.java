@@ -35,29 +35,23 @@ public record CompareParams(String name, TrainParams base, List<Run> runs, doubl
    */
   public record Run(String name, TrainParams params, Config config, Map<String, String> overrides) {}
 
-  public static final List<KeyDoc> KEYS = List.of(
-      new KeyDoc("compare", "(required)", "the runs, comma-separated names (letters, digits, _ + -), in legend order"),
-      new KeyDoc("compare.<run>.<key>", "", "a train key's value for one run, e.g. compare.noodl.method = noodl"),
-      new KeyDoc("compare.target", "1e-4", "the summary reports the first update whose error is at most this"),
-      new KeyDoc("compare.only", "(all)", "run only these of the runs, comma-separated (e.g. --set compare.only=noodl)"));
-
   private static final Pattern RUN_NAME = Pattern.compile("[A-Za-z0-9_+-]+");
 
   /** The keys every run shares: the data, how it is cut and cached, and where outputs go. */
   public static Set<String> sharedKeys() {
     Set<String> s = new LinkedHashSet<>();
-    for (KeyDoc k : SyntheticParams.KEYS) {
+    for (Setting<?> k : SyntheticSettings.ALL) {
       s.add(k.name());
     }
-    s.add("partitions");
-    s.add("block.size");
-    s.add("output");
-    s.add("progress.seconds");
+    s.add(ExecutionSettings.PARTITIONS.name());
+    s.add(ExecutionSettings.BLOCK_SIZE.name());
+    s.add(TrainSettings.OUTPUT.name());
+    s.add(TrainSettings.PROGRESS_SECONDS.name());
     return s;
   }
 
   public static CompareParams from(Config c) {
-    String list = c.string("compare", null);
+    String list = c.get(CompareSettings.COMPARE);
     if (list == null) {
       throw c.error("compare", "expected the runs as a comma-separated list of names, for example "
           + "'compare = ae-ls, noodl' with 'compare.noodl.method = noodl'");
@@ -76,10 +70,7 @@ public record CompareParams(String name, TrainParams base, List<Run> runs, doubl
       }
       names.add(n);
     }
-    double target = c.real("compare.target", 1e-4);
-    if (!(target > 0) || Double.isInfinite(target)) {
-      throw c.error("compare.target", "expected a positive error level, got " + target);
-    }
+    double target = c.get(CompareSettings.TARGET);
 
     Map<String, Map<String, String>> overrides = new LinkedHashMap<>();
     for (String n : names) {
@@ -87,7 +78,8 @@ public record CompareParams(String name, TrainParams base, List<Run> runs, doubl
     }
     Set<String> shared = sharedKeys();
     for (String key : c.values().keySet()) {
-      if (!key.startsWith("compare.") || key.equals("compare.target") || key.equals("compare.only")) {
+      if (!key.startsWith("compare.") || key.equals(CompareSettings.TARGET.name())
+          || key.equals(CompareSettings.ONLY.name())) {
         continue;
       }
       String rest = key.substring("compare.".length());
@@ -108,7 +100,7 @@ public record CompareParams(String name, TrainParams base, List<Run> runs, doubl
     }
 
     List<String> only = new ArrayList<>(names);
-    String onlyText = c.string("compare.only", null);
+    String onlyText = c.get(CompareSettings.ONLY);
     if (onlyText != null) {
       only.clear();
       for (String part : onlyText.split(",")) {

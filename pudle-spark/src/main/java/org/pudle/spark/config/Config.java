@@ -9,14 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,54 +24,45 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * A job's settings: a {@code .properties} file (any Hadoop path) with {@code --set key=value}
- * overrides on top. Typed getters record which keys were read, so that {@link #requireAllUsed}
- * can reject unknown keys; every error names the key and the source of its value.
+ * overrides on top. A file may start from another with {@code include = base.properties} (a path
+ * relative to the including file): the included keys come first and the file's own override them.
+ * Values are read through the registry ({@link #get} of a {@link Setting}); {@link #requireKnown}
+ * rejects keys that a command does not have. Every error names the key and the source of its
+ * value.
  */
 public final class Config {
   private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z0-9_.-]+)}");
 
+  /** The key of a config file that names the file it starts from; not a setting. */
+  public static final String INCLUDE = "include";
+  private static final int MAX_INCLUDE_DEPTH = 8;
+
   private final Map<String, String> values = new LinkedHashMap<>();
   private final Map<String, String> sources = new LinkedHashMap<>();
-  private final Set<String> used = new LinkedHashSet<>();
   private final String name;
 
   private Config(String name) {
     this.name = name;
   }
 
-  /** An empty configuration, for tests and programmatic use. */
-  public static Config empty() {
-    return new Config("defaults");
-  }
-
   /**
-   * Reads {@code path} (or nothing, when null) and applies the overrides in order.
+   * Reads {@code path} (or nothing, when null), the files it includes first, and applies the
+   * overrides in order.
    *
    * @param overrides {@code key=value} strings
-   * @throws ConfigException when the file is missing or an override is malformed
+   * @throws ConfigException when a file is missing or unreadable, an include is circular, or an
+   *                         override is malformed
    */
   public static Config load(String path, List<String> overrides) {
     Config c = new Config(path == null ? "defaults" : baseName(path));
     if (path != null) {
-      Properties props = new Properties();
+      Path file;
       try {
-        Path p = new Path(path);
-        FileSystem fs = p.getFileSystem(new Configuration());
-        if (!fs.exists(p)) {
-          throw new ConfigException("config file " + path + " does not exist");
-        }
-        try (InputStream in = fs.open(p); Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-          props.load(r);
-        }
-      } catch (IOException | IllegalArgumentException e) {
-        if (e instanceof ConfigException) {
-          throw (ConfigException) e;
-        }
-        throw new ConfigException("cannot read config file " + path + ": " + e.getMessage(), e);
+        file = new Path(path);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("config file '" + path + "': " + e.getMessage(), e);
       }
-      for (String key : new TreeMap<>(toMap(props)).keySet()) {
-        c.put(key, props.getProperty(key).trim(), path);
-      }
+      c.readFile(file, path, new ArrayList<>());
     }
     for (String o : overrides) {
       c.set(o);
@@ -81,11 +70,53 @@ public final class Config {
     return c;
   }
 
+  /** Puts the keys of {@code file}, after those of the file it includes. */
+  private void readFile(Path file, String shown, List<Path> chain) {
+    if (chain.contains(file)) {
+      throw new ConfigException("config file " + shown + ": circular include (" + chain + " -> " + file + ")");
+    }
+    if (chain.size() >= MAX_INCLUDE_DEPTH) {
+      throw new ConfigException("config file " + shown + ": includes nest deeper than " + MAX_INCLUDE_DEPTH);
+    }
+    Properties props = new Properties();
+    try {
+      FileSystem fs = file.getFileSystem(new Configuration());
+      if (!fs.exists(file)) {
+        throw new ConfigException("config file " + shown + " does not exist"
+            + (chain.isEmpty() ? "" : " (included by " + chain.get(chain.size() - 1) + ")"));
+      }
+      try (InputStream in = fs.open(file); Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+        props.load(r);
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      if (e instanceof ConfigException) {
+        throw (ConfigException) e;
+      }
+      throw new ConfigException("cannot read config file " + shown + ": " + e.getMessage(), e);
+    }
+    String include = props.getProperty(INCLUDE);
+    if (include != null && !include.isBlank()) {
+      Path base = file.getParent() == null || new Path(include.trim()).isAbsolute() ? new Path(include.trim())
+          : new Path(file.getParent(), include.trim());
+      chain.add(file);
+      readFile(base, base.toString(), chain);
+      chain.remove(chain.size() - 1);
+    }
+    for (String key : new TreeMap<>(toMap(props)).keySet()) {
+      if (!key.equals(INCLUDE)) {
+        put(key, props.getProperty(key).trim(), shown);
+      }
+    }
+  }
+
   /** Parses and applies one {@code key=value} override. */
   public Config set(String override) {
     int eq = override.indexOf('=');
     if (eq <= 0) {
       throw new ConfigException("--set " + override + ": expected key=value");
+    }
+    if (override.substring(0, eq).trim().equals(INCLUDE)) {
+      throw new ConfigException("--set " + override + ": include is read from config files only");
     }
     put(override.substring(0, eq).trim(), override.substring(eq + 1).trim(), "--set");
     return this;
@@ -103,19 +134,12 @@ public final class Config {
     return name;
   }
 
-  /** Whether the key has a value. */
-  public boolean has(String key) {
-    used.add(key);
-    return values.containsKey(key) && !values.get(key).isEmpty();
-  }
-
   /**
    * The raw value, or null. {@code ${other}} in a value expands to the value of key
    * {@code other}, so that for example {@code output = runs/fig4c-${gradient}} follows
    * {@code --set gradient=dec}.
    */
   public String raw(String key) {
-    used.add(key);
     String v = values.get(key);
     return v == null || v.isEmpty() ? null : expand(key, v, 0);
   }
@@ -146,63 +170,38 @@ public final class Config {
     return sources.getOrDefault(key, "default");
   }
 
-  public String string(String key, String def) {
-    String v = raw(key);
-    return v == null ? def : v;
+  /**
+   * The value of {@code setting}: parsed from the config, checked, or its default.
+   *
+   * @throws ConfigException naming the key and its source when the value is not one
+   */
+  public <T> T get(Setting<T> setting) {
+    return setting.read(this);
   }
 
-  public int integer(String key, int def) {
-    return parse(key, def, s -> {
-      double d = Double.parseDouble(s);
-      if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
-        throw new NumberFormatException();
-      }
-      return (int) d;
-    }, "an integer");
+  /** Whether the config gives {@code setting} a (non-empty) value. */
+  public boolean isSet(Setting<?> setting) {
+    return raw(setting.name()) != null;
   }
 
-  public long longValue(String key, long def) {
-    return parse(key, def, s -> {
-      double d = Double.parseDouble(s);
-      if (d != Math.rint(d) || Math.abs(d) > 9.0e18) {
-        throw new NumberFormatException();
-      }
-      return s.matches("[+-]?\\d+") ? Long.parseLong(s) : (long) d;
-    }, "an integer");
-  }
-
-  public double real(String key, double def) {
-    return parse(key, def, Double::parseDouble, "a number");
-  }
-
-  public boolean bool(String key, boolean def) {
-    return parse(key, def, s -> {
-      switch (s.toLowerCase(Locale.ROOT)) {
-        case "true":
-        case "yes":
-        case "1":
-          return true;
-        case "false":
-        case "no":
-        case "0":
-          return false;
-        default:
-          throw new IllegalArgumentException();
-      }
-    }, "true or false");
-  }
-
-  /** Parses a value with {@code parser}; its IllegalArgumentException becomes a named error. */
-  public <T> T parse(String key, T def, Function<String, T> parser, String expected) {
-    String v = raw(key);
-    if (v == null) {
-      return def;
-    }
+  /**
+   * Builds a value whose constructor validates its arguments (a kernels record such as
+   * {@code EncoderParams} or {@code Adam}): the constructor's {@link IllegalArgumentException},
+   * whose message starts with the config key ({@code "alpha: expected a positive step, got 0.0"}),
+   * becomes an error naming that key and the source of its value.
+   */
+  public <T> T construct(Supplier<T> constructor) {
     try {
-      return parser.apply(v);
+      return constructor.get();
+    } catch (ConfigException e) {
+      throw e;
     } catch (IllegalArgumentException e) {
-      String why = e.getMessage() == null || e instanceof NumberFormatException ? "" : " (" + e.getMessage() + ")";
-      throw error(key, "expected " + expected + ", got '" + v + "'" + why);
+      String msg = String.valueOf(e.getMessage());
+      int colon = msg.indexOf(": ");
+      if (colon > 0 && msg.substring(0, colon).matches("[A-Za-z0-9_.]+")) {
+        throw error(msg.substring(0, colon), msg.substring(colon + 2));
+      }
+      throw new ConfigException("config " + name + ": " + msg, e);
     }
   }
 
@@ -212,14 +211,17 @@ public final class Config {
   }
 
   /**
-   * Rejects keys that no getter asked for, suggesting the closest known key.
-   *
-   * @param known every key the job understands
+   * Rejects keys that {@code command} does not have, suggesting the closest one it has.
    */
-  public void requireAllUsed(Set<String> known) {
+  public void requireKnown(CommandSettings command) {
+    requireKnown(command.names());
+  }
+
+  /** Rejects keys outside {@code known}, suggesting the closest known key. */
+  public void requireKnown(Set<String> known) {
     List<String> unknown = new ArrayList<>();
     for (String k : values.keySet()) {
-      if (!used.contains(k) && !known.contains(k)) {
+      if (!known.contains(k)) {
         unknown.add(k);
       }
     }
@@ -245,7 +247,7 @@ public final class Config {
 
   /**
    * A new config named {@code name} holding this config's values (with their sources) whose key
-   * passes {@code keep}; nothing is marked as read. {@code pudle compare} derives each run's config
+   * passes {@code keep}. {@code pudle compare} derives each run's config
    * this way and then {@link #put}s the run's overrides.
    */
   public Config subset(String name, java.util.function.Predicate<String> keep) {

@@ -1,8 +1,5 @@
 package org.pudle.spark.config;
 
-import java.util.List;
-import java.util.Locale;
-
 /**
  * Where the initial dictionary and the reference of the error come from, and how often a run
  * saves a checkpoint.
@@ -18,25 +15,10 @@ public record DictionarySources(String init, String reference, int checkpointEve
   public static final String RANDOM = "random";
   public static final String NONE = "none";
 
-  public static final List<KeyDoc> KEYS = List.of(
-      new KeyDoc("init", "D0 (synthetic), samples (files)", "initial dictionary: samples (p random samples, unit norm), random (Gaussian, unit columns) or a file (.npy, or CSV of m lines of p values)"),
-      new KeyDoc("reference", "D_tilde (synthetic), none (files)", "dictionary the error is measured against: a file (.npy or CSV, m x p) or none"),
-      new KeyDoc("checkpoint.every", "100", "updates between checkpoints (D, Adam state, update count) in output/checkpoint, and one after the last update; 0 = none"));
-
+  /** Reads the keys of {@link DictionarySettings}. */
   public static DictionarySources from(Config c) {
-    String init = c.string("init", null);
-    String reference = c.string("reference", null);
-    int every = c.integer("checkpoint.every", 100);
-    if (every < 0) {
-      throw c.error("checkpoint.every", "expected 0 (no checkpoints) or a positive number of updates, got " + every);
-    }
-    if (init != null && (init.toLowerCase(Locale.ROOT).equals(SAMPLES) || init.toLowerCase(Locale.ROOT).equals(RANDOM))) {
-      init = init.toLowerCase(Locale.ROOT);
-    }
-    if (reference != null && reference.equalsIgnoreCase(NONE)) {
-      reference = NONE;
-    }
-    return new DictionarySources(init, reference, every);
+    return new DictionarySources(c.get(DictionarySettings.INIT), c.get(DictionarySettings.REFERENCE),
+        c.get(DictionarySettings.CHECKPOINT_EVERY));
   }
 
   /** Whether {@code init} names a file. */

@@ -10,7 +10,6 @@ import java.util.Locale;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.pudle.spark.config.InputParams;
 
 /**
  * CSV or TSV, one sample per line. Blank lines and lines starting with {@code #} (numpy's

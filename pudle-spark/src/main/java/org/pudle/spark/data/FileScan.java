@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import org.apache.hadoop.conf.Configuration;
-import org.pudle.spark.config.InputParams;
 
 /**
  * What one pass over a file found, before the signal dimension is decided: how many good records

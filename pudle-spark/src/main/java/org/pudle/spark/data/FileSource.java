@@ -20,7 +20,6 @@ import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.pudle.spark.config.InputParams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -5,10 +5,8 @@ import java.awt.image.Raster;
 import java.io.IOException;
 import java.io.InputStream;
 
-
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.pudle.spark.config.InputParams;
 
 /**
  * An image cut into patches: PNG or JPEG (javax.imageio) or PGM (P2 or P5, read here), grayscale

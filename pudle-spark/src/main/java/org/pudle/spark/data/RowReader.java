@@ -11,7 +11,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
-import org.pudle.spark.config.InputParams;
 
 /**
  * The records of one input file, read lazily. Values that are not finite make a record bad (the

@@ -3,7 +3,6 @@ package org.pudle.spark.denoise;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,6 +25,7 @@ import org.pudle.spark.SparkSessions;
 import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.ConfigException;
+import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.io.Matrices;
 import org.pudle.spark.io.OutputDir;
 import org.pudle.spark.plot.Plots;
@@ -103,10 +103,9 @@ public final class DenoiseTrainJob {
     }
     double sigma2 = ConvFilters.sigmaMaxSquared(w0, p.cropGeometry(), 50, p.seed());
     double alpha = p.encoder().alpha();
-    if (!(alpha < 2 / sigma2)) {
-      throw c.error("alpha", String.format(Locale.ROOT,
-          "ISTA needs alpha < 2 / sigma_max(D0)^2 = %.6g for the initial filters (sigma_max^2 = %.6g), got %s",
-          2 / sigma2, sigma2, alpha));
+    String violation = IstaStep.violation(alpha, sigma2, "the initial filters on a crop");
+    if (violation != null) {
+      throw c.error("alpha", violation);
     }
     return new Prepared(train, test, w0, sigma2);
   }
@@ -179,10 +178,10 @@ public final class DenoiseTrainJob {
     int k = params.k();
     int channels = params.channels();
     int kk = k * k;
-    // the convolution backend is resolved on the executors before anything is written: backend=cuda
+    // the convolution backend is resolved on the executors before anything is written: kernels=cuda
     // without a device is a configuration error (exit 2); auto says what each executor chose
     List<String> chosen = ConvKernels.mayUseCuda(params.backend())
-        ? KernelProbe.resolve(sc, params.backend(), partitions, "backend", ConvKernels::describe)
+        ? KernelProbe.resolve(sc, params.backend(), partitions, "kernels", ConvKernels::describe)
         : List.of();
     OutputDir out = OutputDir.open(params.output(), sc.hadoopConfiguration());
     console.printf(Locale.ROOT, "[denoise-train] %s: %d training images, %d filters %dx%d stride %d, T=%d alpha=%s "
@@ -193,9 +192,9 @@ public final class DenoiseTrainJob {
         fmt((double) updates * params.batchSize() / n), params.noise(), params.adam().lr(), params.adam().eps(),
         partitions, Blas.description(), out);
     console.printf(Locale.ROOT, "[denoise-train] sigma_max(D0)^2 = %.4f on a crop: alpha < 2/sigma^2 = %.4f%n",
-        prepared.sigmaMax2(), 2 / prepared.sigmaMax2());
+        prepared.sigmaMax2(), IstaStep.bound(prepared.sigmaMax2()));
     if (!chosen.isEmpty()) {
-      console.printf(Locale.ROOT, "[denoise-train] backend %s: %s%n", params.backend(), String.join("; ", chosen));
+      console.printf(Locale.ROOT, "[denoise-train] kernels %s: %s%n", params.backend(), String.join("; ", chosen));
     }
 
     JavaRDD<GrayImage> train = loadImages(sc, prepared.train(), partitions, "training");
@@ -447,45 +446,8 @@ public final class DenoiseTrainJob {
 
   /** Every setting in effect: the given values, then the defaults. */
   static String runProperties(DenoiseTrainParams p, Map<String, String> given) {
-    Map<String, String> eff = new LinkedHashMap<>();
-    eff.put("train.images", String.join(",", p.trainImages()));
-    eff.put("train.limit", String.valueOf(p.trainLimit()));
-    eff.put("test.images", String.join(",", p.testImages()));
-    eff.put("test.limit", String.valueOf(p.testLimit()));
-    eff.put("test.every", String.valueOf(p.testEvery()));
-    eff.put("test.seed", String.valueOf(p.testSeed()));
-    eff.put("filters", String.valueOf(p.channels()));
-    eff.put("filter.size", String.valueOf(p.k()));
-    eff.put("stride", String.valueOf(p.stride()));
-    ConvEncoderParams e = p.encoder();
-    eff.put("T", String.valueOf(e.T()));
-    eff.put("alpha", String.valueOf(e.alpha()));
-    eff.put("lambda", String.valueOf(e.lambda()));
-    eff.put("threshold", e.threshold().key());
-    eff.put("ht.b", String.valueOf(e.htB()));
-    eff.put("gradient", p.gradient().key());
-    eff.put("crop", String.valueOf(p.crop()));
-    eff.put("noise", String.valueOf(p.noise()));
-    eff.put("seed", String.valueOf(p.seed()));
-    eff.put("epochs", String.valueOf(p.epochs()));
-    eff.put("updates", String.valueOf(p.updates()));
-    eff.put("batch.size", String.valueOf(p.batchSize()));
-    eff.put("adam.lr", String.valueOf(p.adam().lr()));
-    eff.put("adam.eps", String.valueOf(p.adam().eps()));
-    eff.put("adam.beta1", String.valueOf(p.adam().beta1()));
-    eff.put("adam.beta2", String.valueOf(p.adam().beta2()));
-    eff.put("normalize", p.normalize().toString());
-    eff.put("loss.per", p.lossPerColumn() ? "column" : "image");
-    if (p.init() != null) {
-      eff.put("init", p.init());
-    }
-    eff.put("partitions", String.valueOf(p.partitions()));
-    eff.put("aggregate.depth", String.valueOf(p.aggregateDepth()));
-    eff.put("backend", p.backend());
-    eff.put("output", p.output());
-    eff.put("progress.seconds", String.valueOf(p.progressSeconds()));
-    StringBuilder sb = new StringBuilder("# pudle denoise-train: the settings in effect; usable as a config\n");
-    return Config.settingsText(sb.toString(), eff, given);
+    return Config.settingsText("# pudle denoise-train: the settings in effect; usable as a config\n", p.settings(),
+        given);
   }
 
   /** The GEMM flops of one update's kernels ({@link ConvUnfoldedIsta#flops}), for the summary's rate. */

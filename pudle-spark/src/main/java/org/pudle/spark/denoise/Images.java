@@ -21,6 +21,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.pudle.kernels.conv.GrayImage;
 import org.pudle.spark.data.ImageDecoding;
+import org.pudle.spark.data.InputException;
 
 /**
  * Whole images in and out, through {@code javax.imageio} (PNG, JPEG, BMP, GIF) on any Hadoop
@@ -44,7 +45,7 @@ public final class Images {
   public static final List<String> EXTENSIONS = List.of("png", "jpg", "jpeg", "bmp", "gif");
 
   /** An image file that cannot be read: the message names the file. Exit status 2 on the command line. */
-  public static final class BadImageException extends IllegalArgumentException {
+  public static final class BadImageException extends InputException {
     private static final long serialVersionUID = 1L;
 
     public BadImageException(String message) {

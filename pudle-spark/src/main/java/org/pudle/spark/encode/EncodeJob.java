@@ -30,6 +30,7 @@ import org.pudle.spark.SparkSessions;
 import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.EncodeParams;
+import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.data.FileSource;
 import org.pudle.spark.data.InputException;
 import org.pudle.spark.data.SampleBlock;
@@ -63,10 +64,9 @@ public final class EncodeJob {
     DictionaryFiles.Matrix d = DictionaryFiles.read(params.dictionary(), conf, "dictionary");
     if (!params.fista()) {
       double sigma = Norms.singularValues(d.columnMajor(), d.rows(), d.cols())[0];
-      if (!(params.encoder().alpha() < 2 / (sigma * sigma))) {
-        throw new ConfigException(String.format(Locale.ROOT,
-            "config key 'alpha': ISTA needs alpha < 2 / sigma_max(D)^2 = %.6g for %s, got %s", 2 / (sigma * sigma),
-            params.dictionary(), params.encoder().alpha()));
+      String violation = IstaStep.violation(params.encoder().alpha(), sigma * sigma, params.dictionary());
+      if (violation != null) {
+        throw new ConfigException("config key 'alpha': " + violation);
       }
     }
     return d;

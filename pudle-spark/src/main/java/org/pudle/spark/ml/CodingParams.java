@@ -19,6 +19,7 @@ import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.FistaLasso;
 import org.pudle.kernels.IhtCoding;
 import org.pudle.kernels.ThresholdKind;
+import org.pudle.spark.config.SparkMlParams;
 
 /**
  * The parameters that {@link PudleDictionaryLearning} and {@link PudleModel} share: the columns
@@ -119,7 +120,7 @@ final class CodingParams {
     return ParamValidators.inRange(0, Double.MAX_VALUE, false, true);
   }
 
-  /** The defaults of the shared parameters, stated once. */
+  /** The shared parameters of an owner (the estimator or the model). */
   interface Owner {
     Param<String> inputCol();
 
@@ -154,24 +155,26 @@ final class CodingParams {
     IntParam noodlMaxIter();
   }
 
+  /**
+   * Sets the defaults of the shared params: those of the Spark ML side, and, for every param of
+   * {@code ps} that mirrors a config key, the key's default from the registry
+   * ({@link SparkMlParams#MIRRORS}).
+   */
   static void setDefaults(Params ps, Owner o) {
     ps.setDefault(o.inputCol(), "features");
     ps.setDefault(o.outputCol(), "codes");
     ps.setDefault(o.coding(), "auto");
-    ps.setDefault(o.numLayers(), 200);
-    ps.setDefault(o.alpha(), 0.2);
-    ps.setDefault(o.lambda(), 0.2);
-    ps.setDefault(o.threshold(), "soft");
-    ps.setDefault(o.hardThreshold(), 0.1);
-    ps.setDefault(o.lambdaDecay(), 1.0);
-    ps.setDefault(o.lassoTol(), FistaLasso.Options.DEFAULT.tolerance());
-    ps.setDefault(o.lassoMaxIter(), FistaLasso.Options.DEFAULT.maxIterations());
-    IhtCoding.Options iht = IhtCoding.Options.DEFAULT;
-    ps.setDefault(o.noodlC(), iht.c());
-    ps.setDefault(o.noodlEtaX(), iht.etaX());
-    ps.setDefault(o.noodlTau(), iht.tau());
-    ps.setDefault(o.noodlTol(), iht.tolerance());
-    ps.setDefault(o.noodlMaxIter(), iht.maxIterations());
+    setMirroredDefaults(ps);
+  }
+
+  /** The defaults of the params of {@code ps} that mirror config keys: the keys' defaults. */
+  @SuppressWarnings("unchecked")
+  static void setMirroredDefaults(Params ps) {
+    for (SparkMlParams.Mirror m : SparkMlParams.MIRRORS) {
+      if (ps.hasParam(m.param())) {
+        ps.setDefault((Param<Object>) ps.getParam(m.param()), m.defaultValue());
+      }
+    }
   }
 
   static <T> T get(Params ps, Param<T> p) {

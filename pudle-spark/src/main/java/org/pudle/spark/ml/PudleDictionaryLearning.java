@@ -34,12 +34,13 @@ import org.pudle.kernels.linalg.Norms;
 import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.ExecutionParams;
+import org.pudle.spark.config.IstaStep;
+import org.pudle.spark.config.Method;
 import org.pudle.spark.config.MethodParams;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.train.DictionaryTrainer;
 import org.pudle.spark.train.InitialDictionary;
 import org.pudle.spark.train.Learning;
-import org.pudle.spark.train.Method;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -168,27 +169,9 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
     aggregationDepth = new IntParam(this, "aggregationDepth", "the depth of the treeAggregate of the sums, >= 1",
         ParamValidators.gtEq(1));
 
+    // the params that mirror a config key default to the key's default (the registry's)
     CodingParams.setDefaults(this, this);
-    setDefault(numAtoms, 100);
-    setDefault(method, "pudle");
-    setDefault(gradient, "ae-ls");
-    setDefault(maxIter, 100);
-    setDefault(batchSize, 0L);
-    setDefault(stepSize, 1e-3);
-    setDefault(adamBeta1, 0.9);
-    setDefault(adamBeta2, 0.999);
-    setDefault(adamEps, 1e-8);
-    setDefault(constraint, "normalize");
-    setDefault(decayStep, 0.0);
-    setDefault(decayEvery, 100);
-    setDefault(altminEta, MethodParams.DEFAULT.altminEta());
-    setDefault(noodlEta, MethodParams.DEFAULT.noodlEta());
-    setDefault(seed, 1L);
     setDefault(init, "samples");
-    setDefault(blockSize, 1024);
-    setDefault(kernels, "auto");
-    setDefault(kernelPrecision, "double");
-    setDefault(aggregationDepth, 2);
   }
 
   public PudleDictionaryLearning() {
@@ -703,13 +686,12 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
       return;
     }
     double sigma = Norms.singularValues(d0, m, p)[0];
-    double bound = 2 / (sigma * sigma);
-    String name = mt == Method.NOODL ? "noodlEtaX" : "alpha";
-    double step = mt == Method.NOODL ? d(noodlEtaX) : d(alpha);
-    if (!(step < bound)) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, "PudleDictionaryLearning param %s: %s iterations "
-          + "need a step below 2 / sigma_max(D0)^2 = %.6g for the initial dictionary (sigma_max = %.6g), got %s",
-          name, mt == Method.NOODL ? "IHT" : "ISTA", bound, sigma, step));
+    boolean noodl = mt == Method.NOODL;
+    String name = noodl ? "noodlEtaX" : "alpha";
+    String violation = IstaStep.violation(noodl ? "IHT" : "ISTA", noodl ? "eta_x" : "alpha",
+        noodl ? d(noodlEtaX) : d(alpha), sigma * sigma, "the initial dictionary");
+    if (violation != null) {
+      throw new IllegalArgumentException("PudleDictionaryLearning param " + name + ": " + violation);
     }
   }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,7 +26,7 @@ import org.pudle.spark.SparkSessions;
 import org.pudle.spark.agg.DistributedPass;
 import org.pudle.spark.agg.StudyAggregator;
 import org.pudle.spark.config.Config;
-import org.pudle.spark.config.EncoderConfig;
+import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.data.SyntheticSource;
 import org.pudle.spark.io.Matrices;
@@ -103,9 +102,18 @@ public final class StudyJob {
 
   /** Checks what needs the dictionary (its file, the ISTA step) before Spark starts. */
   public static void validate(Config c, StudyParams params) throws IOException {
-    double[] d = studiedDictionary(params, new org.apache.hadoop.conf.Configuration());
+    double[] d;
+    try {
+      d = studiedDictionary(params, new org.apache.hadoop.conf.Configuration());
+    } catch (IOException e) {
+      // a missing or malformed dictionary file is the config's: the reader names it
+      if (params.dictionary() != null && String.valueOf(e.getMessage()).contains(params.dictionary())) {
+        throw c.error("dictionary", e.getMessage());
+      }
+      throw e;
+    }
     double sigma = Norms.singularValues(d, params.data().m(), params.data().p())[0];
-    EncoderConfig.checkStep(c, params.encoder().alpha(), sigma, params.dictionary() == null ? "D0" : params.dictionary());
+    IstaStep.check(c, params.encoder().alpha(), sigma, params.dictionary() == null ? "D0" : params.dictionary());
   }
 
   /** Runs in its own (or spark-submit's) SparkSession. */
@@ -623,48 +631,8 @@ public final class StudyJob {
 
   /** Every setting in effect: the given values, then the resolved parameters. */
   static String runProperties(StudyParams p, Map<String, String> given) {
-    Map<String, String> eff = new LinkedHashMap<>();
-    var d = p.data();
-    eff.put("m", String.valueOf(d.m()));
-    eff.put("p", String.valueOf(d.p()));
-    eff.put("k", String.valueOf(d.k()));
-    eff.put("n", String.valueOf(d.n()));
-    eff.put("seed", String.valueOf(d.seed()));
-    eff.put("sign", d.sign().key());
-    eff.put("noise", String.valueOf(d.noise()));
-    eff.put("init.tau", d.tauBText());
-    eff.put("T", String.valueOf(p.encoder().T()));
-    eff.put("lambda", String.valueOf(p.encoder().lambda()));
-    eff.put("alpha", String.valueOf(p.encoder().alpha()));
-    eff.put("grid", p.grid().toString());
-    StringBuilder sw = new StringBuilder();
-    for (long n : p.sweep()) {
-      sw.append(sw.length() > 0 ? "," : "").append(n);
-    }
-    eff.put("sweep.n", sw.toString());
-    if (p.dictionary() != null) {
-      eff.put("dictionary", p.dictionary());
-    }
-    eff.put("groups", String.valueOf(p.groups()));
-    eff.put("lasso.tolerance", String.valueOf(p.lasso().tolerance()));
-    eff.put("lasso.max.iterations", String.valueOf(p.lasso().maxIterations()));
-    eff.put("dstar.n", String.valueOf(p.dStar().n()));
-    eff.put("dstar.eta", String.valueOf(p.dStar().eta()));
-    eff.put("dstar.tolerance", String.valueOf(p.dStar().tolerance()));
-    eff.put("dstar.max.updates", String.valueOf(p.dStar().maxUpdates()));
-    eff.put("dstar.cache", p.dStar().cache());
-    if (p.dStar().file() != null) {
-      eff.put("dstar", p.dStar().file());
-    }
-    eff.put("jacobian", String.valueOf(p.jacobian()));
-    eff.put("partitions", String.valueOf(p.execution().partitions()));
-    eff.put("block.size", String.valueOf(p.execution().blockSize()));
-    eff.put("aggregate.depth", String.valueOf(p.execution().aggregateDepth()));
-    eff.put("kernel.scratch.mb", String.valueOf(p.execution().scratchBytes() / (double) (1 << 20)));
-    eff.put("output", p.output());
-    eff.put("progress.seconds", String.valueOf(p.progressSeconds()));
     StringBuilder sb = new StringBuilder("# pudle study: the settings in effect; usable as a config\n");
-    sb.append("# init.tau resolves to ").append(d.tauB()).append('\n');
-    return Config.settingsText(sb.toString(), eff, given);
+    sb.append("# init.tau resolves to ").append(p.data().tauB()).append('\n');
+    return Config.settingsText(sb.toString(), p.settings(), given);
   }
 }

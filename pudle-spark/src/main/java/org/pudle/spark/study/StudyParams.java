@@ -1,20 +1,21 @@
 package org.pudle.spark.study;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.TreeSet;
 
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.FistaLasso;
 import org.pudle.kernels.ThresholdKind;
 import org.pudle.kernels.study.DepthGrid;
+import org.pudle.spark.config.Commands;
 import org.pudle.spark.config.Config;
+import org.pudle.spark.config.EncoderSettings;
 import org.pudle.spark.config.ExecutionParams;
-import org.pudle.spark.config.KeyDoc;
+import org.pudle.spark.config.StudySettings;
 import org.pudle.spark.config.SyntheticParams;
+import org.pudle.spark.config.TrainSettings;
 
 /**
  * Everything {@code pudle study} needs (paper section 3, Figures 2, 3, 4a, 4b), validated in one
@@ -29,10 +30,11 @@ import org.pudle.spark.config.SyntheticParams;
  * @param dStar          how D* is computed and cached
  * @param jacobian       whether to estimate ||J_t - J_hat|| along random directions (Theorem 3.2)
  * @param progressSeconds at most one progress line per this many seconds
+ * @param settings       every setting in effect as config text (the run's {@code run.properties})
  */
 public record StudyParams(String name, SyntheticParams data, EncoderParams encoder, DepthGrid grid, List<Long> sweep,
     String dictionary, int groups, FistaLasso.Options lasso, DStarParams dStar, boolean jacobian,
-    ExecutionParams execution, String output, double progressSeconds) {
+    ExecutionParams execution, String output, double progressSeconds, Map<String, String> settings) {
 
   /**
    * How {@code D*} is found: Algorithm 1 (exact lasso codes, then {@code D <- normalize(D - eta
@@ -44,83 +46,32 @@ public record StudyParams(String name, SyntheticParams data, EncoderParams encod
    */
   public record DStarParams(long n, double eta, double tolerance, int maxUpdates, String cache, String file) {}
 
-  public static final List<KeyDoc> OWN_KEYS = List.of(
-      new KeyDoc("grid", "(1..grid.dense, then grid.log log-spaced to T)", "the depths t, comma-separated; overrides grid.dense and grid.log; the largest is the forward depth"),
-      new KeyDoc("grid.dense", "20", "every depth 1..grid.dense is on the grid"),
-      new KeyDoc("grid.log", "10", "depths spaced evenly in log t from grid.dense to T"),
-      new KeyDoc("sweep.n", "(none)", "more sample counts to study in the same run (comma-separated, e.g. 1e3,1e4,1e5); n is always studied"),
-      new KeyDoc("dictionary", "(D0)", "a .npy file (m x p) with the dictionary D to study; default D0 = normalize(D_tilde + tau_B B)"),
-      new KeyDoc("groups", "10", "groups of samples (by index) for the jackknife standard errors"),
-      new KeyDoc("lasso.tolerance", "1e-11", "KKT residual of the lasso codes z_hat and z*"),
-      new KeyDoc("lasso.max.iterations", "20000", "FISTA iteration cap of the lasso codes"),
-      new KeyDoc("dstar.n", "100000", "samples of Algorithm 1 that computes D*"),
-      new KeyDoc("dstar.eta", "3", "step of Algorithm 1: D <- normalize(D - eta g_hat)"),
-      new KeyDoc("dstar.tolerance", "1e-7", "Algorithm 1 stops when ||g_hat - D diag(D^T g_hat)||_F <= this"),
-      new KeyDoc("dstar.max.updates", "500", "Algorithm 1 gives up (and says so) after this many updates"),
-      new KeyDoc("dstar.cache", "runs/dstar-cache", "folder of cached D* files, keyed by every setting D* depends on"),
-      new KeyDoc("dstar", "(computed)", "a .npy file with D* to use instead of computing it"),
-      new KeyDoc("jacobian", "false", "also estimate ||J_t - J_hat||_F (Theorem 3.2) along one random direction per sample (about one more forward pass)"),
-      new KeyDoc("output", "runs/<config name>", "output directory (any Hadoop path)"),
-      new KeyDoc("progress.seconds", "5", "at most one console progress line per this many seconds"));
-
-  /** Every key {@code study} understands. */
-  public static List<KeyDoc> keys() {
-    List<KeyDoc> all = new ArrayList<>(SyntheticParams.KEYS);
-    all.add(new KeyDoc("T", "200", "the deepest unfolding depth (the forward pass)"));
-    all.add(new KeyDoc("lambda", "0.2", "lasso weight lambda > 0"));
-    all.add(new KeyDoc("alpha", "0.2", "ISTA step; must satisfy alpha < 2 / sigma_max(D)^2"));
-    all.addAll(OWN_KEYS);
-    for (KeyDoc k : ExecutionParams.KEYS) {
-      all.add(k.name().equals("partitions")
-          ? new KeyDoc("partitions", "0", "RDD partitions; 0 = 4 per core of Spark's default parallelism")
-          : k);
-    }
-    return Collections.unmodifiableList(all);
-  }
-
-  public static Set<String> keyNames() {
-    Set<String> s = new LinkedHashSet<>();
-    for (KeyDoc k : keys()) {
-      s.add(k.name());
-    }
-    return s;
-  }
-
-  /** Reads and validates; rejects unknown keys. */
+  /** Reads and validates the keys of {@link Commands#STUDY}; rejects unknown keys. */
   public static StudyParams from(Config c) {
+    c.requireKnown(Commands.STUDY);
     SyntheticParams data = SyntheticParams.from(c);
-    int T = c.integer("T", 200);
-    double lambda = c.real("lambda", 0.2);
-    double alpha = c.real("alpha", 0.2);
-    String gridText = c.string("grid", null);
-    int dense = c.integer("grid.dense", 20);
-    int logCount = c.integer("grid.log", 10);
-    String sweepText = c.string("sweep.n", null);
-    String dictionary = c.string("dictionary", null);
-    int groups = c.integer("groups", 10);
-    double lassoTol = c.real("lasso.tolerance", 1e-11);
-    int lassoIt = c.integer("lasso.max.iterations", 20000);
-    long dn = c.longValue("dstar.n", 100000);
-    double eta = c.real("dstar.eta", 3);
-    double dTol = c.real("dstar.tolerance", 1e-7);
-    int dMax = c.integer("dstar.max.updates", 500);
-    String cache = c.string("dstar.cache", "runs/dstar-cache");
-    String dFile = c.string("dstar", null);
-    boolean jacobian = c.bool("jacobian", false);
+    int t = c.get(StudySettings.T);
+    double lambda = c.get(EncoderSettings.LAMBDA);
+    double alpha = c.get(StudySettings.ALPHA);
+    // checked by the encoder itself; its depth becomes the grid's deepest
+    EncoderParams enc = c.construct(() -> new EncoderParams(t, alpha, lambda, ThresholdKind.SOFT, 0, 1));
+    String gridText = c.get(StudySettings.GRID);
+    int dense = c.get(StudySettings.GRID_DENSE);
+    int logCount = c.get(StudySettings.GRID_LOG);
+    String sweepText = c.get(StudySettings.SWEEP_N);
+    String dictionary = c.get(StudySettings.DICTIONARY);
+    int groups = c.get(StudySettings.GROUPS);
+    FistaLasso.Options lasso = new FistaLasso.Options(c.get(StudySettings.LASSO_TOLERANCE),
+        c.get(StudySettings.LASSO_MAX_ITERATIONS), FistaLasso.Options.DEFAULT.checkEvery(),
+        FistaLasso.Options.DEFAULT.polishBelow());
+    DStarParams dStar = new DStarParams(c.get(StudySettings.DSTAR_N), c.get(StudySettings.DSTAR_ETA),
+        c.get(StudySettings.DSTAR_TOLERANCE), c.get(StudySettings.DSTAR_MAX_UPDATES), c.get(StudySettings.DSTAR_CACHE),
+        c.get(StudySettings.DSTAR));
+    boolean jacobian = c.get(StudySettings.JACOBIAN);
     ExecutionParams exec = ExecutionParams.from(c);
-    String output = c.string("output", "runs/" + c.name());
-    double progress = c.real("progress.seconds", 5);
-    c.requireAllUsed(keyNames());
+    String output = c.get(TrainSettings.OUTPUT);
+    double progress = c.get(StudySettings.PROGRESS_SECONDS);
 
-    if (T < 1) {
-      throw c.error("T", "expected at least one layer, got " + T);
-    }
-    if (!(lambda > 0) || Double.isInfinite(lambda)) {
-      throw c.error("lambda", "expected a positive value, got " + lambda);
-    }
-    if (!(alpha > 0) || Double.isInfinite(alpha)) {
-      throw c.error("alpha", "expected a positive step, got " + alpha);
-    }
     DepthGrid grid;
     if (gridText != null) {
       List<Integer> ts = new ArrayList<>();
@@ -131,9 +82,9 @@ public record StudyParams(String name, SyntheticParams data, EncoderParams encod
           throw c.error("grid", "expected comma-separated depths, got '" + part.trim() + "'");
         }
       }
-      for (int t : ts) {
-        if (t < 1 || t > T) {
-          throw c.error("grid", "expected depths in 1..T = " + T + ", got " + t);
+      for (int d : ts) {
+        if (d < 1 || d > t) {
+          throw c.error("grid", "expected depths in 1..T = " + t + ", got " + d);
         }
       }
       grid = DepthGrid.of(ts.stream().mapToInt(Integer::intValue).toArray());
@@ -144,12 +95,10 @@ public record StudyParams(String name, SyntheticParams data, EncoderParams encod
       if (logCount < 0) {
         throw c.error("grid.log", "expected a count >= 0, got " + logCount);
       }
-      grid = DepthGrid.standard(T, dense, logCount);
+      grid = DepthGrid.standard(t, dense, logCount);
     }
-    if (grid.max() != T) {
-      // the forward pass runs to the deepest depth on the grid
-      T = grid.max();
-    }
+    // the forward pass runs to the deepest depth on the grid
+    enc = enc.withT(grid.max());
     TreeSet<Long> ns = new TreeSet<>();
     ns.add(data.n());
     if (sweepText != null) {
@@ -170,39 +119,21 @@ public record StudyParams(String name, SyntheticParams data, EncoderParams encod
         ns.add(v);
       }
     }
-    if (groups < 1) {
-      throw c.error("groups", "expected at least 1 group (2 or more for standard errors), got " + groups);
-    }
     if (ns.first() < groups) {
       throw c.error("groups", groups + " groups need at least as many samples, the smallest n is " + ns.first());
     }
-    FistaLasso.Options lasso;
-    if (!(lassoTol > 0)) {
-      throw c.error("lasso.tolerance", "expected a positive KKT residual, got " + lassoTol);
+    StringBuilder sweep = new StringBuilder();
+    for (long n : ns) {
+      sweep.append(sweep.length() > 0 ? "," : "").append(n);
     }
-    if (lassoIt < 1) {
-      throw c.error("lasso.max.iterations", "expected a positive count, got " + lassoIt);
-    }
-    lasso = new FistaLasso.Options(lassoTol, lassoIt, FistaLasso.Options.DEFAULT.checkEvery(),
-        FistaLasso.Options.DEFAULT.polishBelow());
-    if (dn < 1) {
-      throw c.error("dstar.n", "expected a positive sample count, got " + dn);
-    }
-    if (!(eta > 0) || Double.isInfinite(eta)) {
-      throw c.error("dstar.eta", "expected a positive step, got " + eta);
-    }
-    if (!(dTol > 0)) {
-      throw c.error("dstar.tolerance", "expected a positive tolerance, got " + dTol);
-    }
-    if (dMax < 1) {
-      throw c.error("dstar.max.updates", "expected a positive count, got " + dMax);
-    }
-    if (!(progress >= 0)) {
-      throw c.error("progress.seconds", "expected a non-negative number of seconds, got " + progress);
-    }
-    EncoderParams enc = new EncoderParams(T, alpha, lambda, ThresholdKind.SOFT, 0, 1);
-    return new StudyParams(c.name(), data, enc, grid, List.copyOf(ns), dictionary, groups, lasso,
-        new DStarParams(dn, eta, dTol, dMax, cache, dFile), jacobian, exec, output, progress);
+    Map<String, String> settings = Commands.STUDY.effective(c)
+        .set(StudySettings.T, enc.T())
+        .set(StudySettings.GRID, grid.toString())
+        .remove(StudySettings.GRID_DENSE, StudySettings.GRID_LOG)
+        .set(StudySettings.SWEEP_N, sweep.toString())
+        .toMap();
+    return new StudyParams(c.name(), data, enc, grid, List.copyOf(ns), dictionary, groups, lasso, dStar, jacobian,
+        exec, output, progress, settings);
   }
 
   /** The flops of the unfolded passes per sample: forward plus both ae backward passes (GEMMs). */

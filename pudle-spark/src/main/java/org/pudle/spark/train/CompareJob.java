@@ -19,7 +19,7 @@ import org.pudle.kernels.linalg.Norms;
 import org.pudle.spark.SparkSessions;
 import org.pudle.spark.config.CompareParams;
 import org.pudle.spark.config.Config;
-import org.pudle.spark.config.EncoderConfig;
+import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.data.SyntheticSource;
@@ -124,7 +124,7 @@ public final class CompareJob {
     double[] d0 = model.initialDictionary(model.dictionaryTilde(), params.base().data().tauB());
     double sigma = Norms.singularValues(d0, params.base().data().m(), params.base().data().p())[0];
     for (CompareParams.Run r : params.runs()) {
-      EncoderConfig.checkStep(r.config(), r.params().encoder().alpha(), sigma, "D0");
+      IstaStep.check(r.config(), r.params().encoder().alpha(), sigma, "D0");
     }
   }
 

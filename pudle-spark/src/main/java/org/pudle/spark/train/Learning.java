@@ -44,9 +44,12 @@ public final class Learning {
           p.decayStep(), p.decayEvery(), p.execution(), p.metricsEvery());
     }
 
-    /** The encoder of update {@code u}: the base encoder with the decay factor of that update. */
+    /**
+     * The encoder of update {@code u}: the base encoder with the decay factor of that update,
+     * {@code beta_u = max(beta_0 - decayStep * floor(u / decayEvery), 1e-12)} (kept above zero).
+     */
     public EncoderParams encoderAt(int u) {
-      return encoder.withDecay(TrainParams.decayAt(encoder.decay(), decayStep, decayEvery, u));
+      return encoder.withDecay(Math.max(encoder.decay() - decayStep * (u / decayEvery), 1e-12));
     }
 
     /** A short description: the method with its gradient, threshold and schedule. */

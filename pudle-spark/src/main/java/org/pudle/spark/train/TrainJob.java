@@ -24,8 +24,8 @@ import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.DictionarySources;
-import org.pudle.spark.config.EncoderConfig;
-import org.pudle.spark.config.InputParams;
+import org.pudle.spark.config.IstaStep;
+import org.pudle.spark.config.Method;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.data.FileSource;
 import org.pudle.spark.data.InputException;
@@ -69,7 +69,7 @@ public final class TrainJob {
     var model = p.data().model();
     double[] d0 = model.initialDictionary(model.dictionaryTilde(), p.data().tauB());
     double sigma = Norms.singularValues(d0, p.data().m(), p.data().p())[0];
-    EncoderConfig.checkStep(c, p.encoder().alpha(), sigma, "D0");
+    IstaStep.check(c, p.encoder().alpha(), sigma, "D0");
   }
 
   /** Runs in its own (or spark-submit's) SparkSession. */
@@ -202,11 +202,9 @@ public final class TrainJob {
       }
       if (checkpoint == null) {
         double sigma = Norms.singularValues(d0, m, p)[0];
-        double bound = 2 / (sigma * sigma);
-        if (!(params.encoder().alpha() < bound)) {
-          throw new ConfigException(String.format(Locale.ROOT,
-              "config key 'alpha': ISTA needs alpha < 2 / sigma_max(D)^2 = %.6g for D0 (sigma_max = %.6g), got %s",
-              bound, sigma, params.encoder().alpha()));
+        String violation = IstaStep.violation(params.encoder().alpha(), sigma * sigma, "D0");
+        if (violation != null) {
+          throw new ConfigException("config key 'alpha': " + violation);
         }
       }
       OutputDir out = OutputDir.open(params.output(), hadoop);
@@ -426,90 +424,9 @@ public final class TrainJob {
     return sb.toString();
   }
 
-  /** Every setting in effect, as config keys and values. */
+  /** Every setting in effect, as config keys and values (a copy of {@link TrainParams#settings}). */
   static Map<String, String> effective(TrainParams p) {
-    Map<String, String> eff = new LinkedHashMap<>();
-    var d = p.data();
-    eff.put("m", String.valueOf(d.m()));
-    eff.put("p", String.valueOf(d.p()));
-    eff.put("k", String.valueOf(d.k()));
-    eff.put("n", String.valueOf(d.n()));
-    eff.put("seed", String.valueOf(d.seed()));
-    eff.put("sign", d.sign().key());
-    eff.put("noise", String.valueOf(d.noise()));
-    eff.put("init.tau", d.tauBText());
-    var e = p.encoder();
-    eff.put("T", String.valueOf(e.T()));
-    eff.put("lambda", String.valueOf(e.lambda()));
-    eff.put("alpha", String.valueOf(e.alpha()));
-    eff.put("threshold", e.threshold().toString());
-    eff.put("ht.b", String.valueOf(e.htB()));
-    eff.put("lambda.decay", String.valueOf(e.decay()));
-    eff.put("gradient", p.gradient().key());
-    eff.put("updates", String.valueOf(p.updates()));
-    eff.put("batch.size", String.valueOf(p.batchSize()));
-    Adam a = p.adam();
-    eff.put("adam.lr", String.valueOf(a.lr()));
-    eff.put("adam.eps", String.valueOf(a.eps()));
-    eff.put("adam.beta1", String.valueOf(a.beta1()));
-    eff.put("adam.beta2", String.valueOf(a.beta2()));
-    eff.put("normalize", p.normalize().toString());
-    eff.put("lambda.decay.step", String.valueOf(p.decayStep()));
-    eff.put("lambda.decay.every", String.valueOf(p.decayEvery()));
-    var mp = p.method();
-    eff.put("method", mp.method().key());
-    eff.put("altmin.eta", String.valueOf(mp.altminEta()));
-    eff.put("lasso.tolerance", String.valueOf(mp.lasso().tolerance()));
-    eff.put("lasso.max.iterations", String.valueOf(mp.lasso().maxIterations()));
-    eff.put("noodl.eta", String.valueOf(mp.noodlEta()));
-    eff.put("noodl.eta.x", String.valueOf(mp.iht().etaX()));
-    eff.put("noodl.tau", String.valueOf(mp.iht().tau()));
-    eff.put("noodl.c", String.valueOf(mp.iht().c()));
-    eff.put("noodl.tolerance", String.valueOf(mp.iht().tolerance()));
-    eff.put("noodl.max.iterations", String.valueOf(mp.iht().maxIterations()));
-    eff.put("partitions", String.valueOf(p.execution().partitions()));
-    eff.put("block.size", String.valueOf(p.execution().blockSize()));
-    eff.put("aggregate.depth", String.valueOf(p.execution().aggregateDepth()));
-    eff.put("kernel.scratch.mb", String.valueOf(p.execution().scratchBytes() / (double) (1 << 20)));
-    eff.put("kernels", p.execution().kernels());
-    eff.put("kernel.precision", p.execution().precision().toString());
-    eff.put("output", p.output());
-    eff.put("metrics.every", String.valueOf(p.metricsEvery()));
-    eff.put("progress.seconds", String.valueOf(p.progressSeconds()));
-    if (p.batchFraction() > 0) {
-      eff.put("batch.fraction", String.valueOf(p.batchFraction()));
-      eff.remove("batch.size");
-    }
-    InputParams in = p.input();
-    if (in != null) {
-      for (String k : List.of("m", "k", "n", "sign", "noise", "init.tau")) {
-        eff.remove(k);
-      }
-      if (in.expectedM() > 0) {
-        eff.put("m", String.valueOf(in.expectedM()));
-      }
-      eff.put("input", in.path());
-      eff.put("input.format", in.format() == null ? "auto" : in.format().key());
-      eff.put("input.column", in.column() == null ? "auto" : in.column());
-      eff.put("input.header", in.header() == null ? "auto" : in.header().toString());
-      eff.put("input.delimiter", in.delimiter() == null ? "auto" : in.delimiter().equals("\t") ? "tab"
-          : in.delimiter().equals(" ") ? "space" : in.delimiter());
-      eff.put("input.normalize", in.normalize().key());
-      eff.put("input.bad.rows", in.skipBadRows() ? "skip" : "fail");
-      var im = in.image();
-      eff.put("image.patch", im.height() + "x" + im.width());
-      eff.put("image.stride", im.strideY() + "x" + im.strideX());
-      eff.put("image.color", im.rgb() ? "rgb" : "gray");
-    }
-    DictionarySources ds = p.dictionaries();
-    if (ds.init() != null) {
-      eff.put("init", ds.init());
-    }
-    if (ds.reference() != null) {
-      eff.put("reference", ds.reference());
-    }
-    eff.put("checkpoint.every", String.valueOf(ds.checkpointEvery()));
-    return eff;
+    return new LinkedHashMap<>(p.settings());
   }
 
   /** Every setting in effect: the given values, then the resolved parameters. */

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pudle.spark.SparkTestSupport;
 import org.pudle.spark.config.Config;
-import org.pudle.spark.config.InputParams;
+import org.pudle.spark.config.InputSettings;
 
 /**
  * Every format yields the same samples in the same order, whatever the partitioning; images are
@@ -43,7 +43,7 @@ class FileSourceTest {
     for (String e : extra) {
       sb.append(e).append('\n');
     }
-    return InputParams.from(Config.fromString(sb.toString()));
+    return InputSettings.from(Config.fromString(sb.toString()));
   }
 
   /** Reads with 3 partitions of blocks of 4 and with 1 partition of one block: both must be {@code expected}. */

@@ -150,7 +150,7 @@ class DenoiseCommandLineTest {
       "threshold = relu | config key 'threshold'",
       "lamda = 0.1 | did you mean 'lambda'",
       "gradient = ae-l2 | config key 'gradient'",
-      "alpha = 2.5 | sigma_max(D0)^2",
+      "alpha = 2.5 | ISTA needs alpha < 2 / sigma_max(D)^2",
       "batch.size = 7 | more than the 2 training images",
       "train.images = /nonexistent/folder | config key 'train.images'",
       "loss.per = pixel | config key 'loss.per'",

@@ -130,21 +130,45 @@ class DenoiseTrainJobTest {
   }
 
   @Test
-  void theBackendKeyIsCheckedAndWithoutADeviceAutoRunsOnTheCpuAndCudaSaysWhy(@TempDir Path dir) throws IOException {
+  void theKernelKeysAreCheckedTheOldBackendKeyStillWorksAndWithoutADeviceAutoRunsOnTheCpu(@TempDir Path dir)
+      throws IOException {
     ConfigException bad = assertThrows(ConfigException.class,
-        () -> DenoiseTrainParams.from(config("backend = gpu\n", dir.resolve("x"))));
-    assertTrue(bad.getMessage().contains("'backend'") && bad.getMessage().contains("cpu, cuda or auto"),
+        () -> DenoiseTrainParams.from(config("kernels = gpu\n", dir.resolve("x"))));
+    assertTrue(bad.getMessage().contains("config key 'kernels'") && bad.getMessage().contains("auto, cpu or cuda"),
         bad.getMessage());
-    assertThrows(ConfigException.class, () -> DenoiseTrainParams.from(config("backend = cpu:float\n", dir)));
-    assertEquals("auto", DenoiseTrainParams.from(config("", dir)).backend());
-    assertEquals("cuda:float", DenoiseTrainParams.from(config("backend = cuda:float\n", dir)).backend());
+    bad = assertThrows(ConfigException.class, () -> DenoiseTrainParams.from(config("backend = gpu\n", dir)));
+    assertTrue(bad.getMessage().contains("config key 'backend'") && bad.getMessage().contains("auto, cpu or cuda"),
+        bad.getMessage());
+    bad = assertThrows(ConfigException.class,
+        () -> DenoiseTrainParams.from(config("kernels = cpu\nkernel.precision = float\n", dir)));
+    assertTrue(bad.getMessage().contains("config key 'kernel.precision'") && bad.getMessage().contains("in double"),
+        bad.getMessage());
+    bad = assertThrows(ConfigException.class, () -> DenoiseTrainParams.from(config("backend = cpu:float\n", dir)));
+    assertTrue(bad.getMessage().contains("config key 'backend'") && bad.getMessage().contains("in double"),
+        bad.getMessage());
+    bad = assertThrows(ConfigException.class,
+        () -> DenoiseTrainParams.from(config("backend = cuda\nkernels = cuda\n", dir)));
+    assertTrue(bad.getMessage().contains("config key 'backend'")
+        && bad.getMessage().contains("replaced by kernels and kernel.precision"), bad.getMessage());
+
+    DenoiseTrainParams auto = DenoiseTrainParams.from(config("", dir));
+    assertEquals("auto", auto.backend());
+    assertEquals("auto", auto.settings().get("kernels"));
+    assertEquals("double", auto.settings().get("kernel.precision"));
+    DenoiseTrainParams fp32 = DenoiseTrainParams.from(config("kernels = CUDA\nkernel.precision = float\n", dir));
+    DenoiseTrainParams legacy = DenoiseTrainParams.from(config("backend = cuda:float\n", dir));
+    assertEquals("cuda:float", fp32.backend());
+    assertEquals(fp32.kernels(), legacy.kernels());
+    assertEquals(fp32.precision(), legacy.precision());
+    assertEquals(fp32.settings(), legacy.settings(), "the old key gives the run of the new ones");
+    assertFalse(legacy.settings().containsKey("backend"), "run.properties writes the new keys");
     assumeFalse(CudaKernels.availability().available(), "this machine has a CUDA device");
 
     double[][] filters = new double[2][];
     String[] logs = new String[2];
     String[] backends = {"auto", "cpu"};
     for (int i = 0; i < 2; i++) {
-      Config c = config("gradient = ae-ls\nupdates = 3\npartitions = 2\nbackend = " + backends[i] + "\n",
+      Config c = config("gradient = ae-ls\nupdates = 3\npartitions = 2\nkernels = " + backends[i] + "\n",
           dir.resolve(backends[i]));
       DenoiseTrainParams p = DenoiseTrainParams.from(c);
       ByteArrayOutputStream log = new ByteArrayOutputStream();
@@ -155,16 +179,16 @@ class DenoiseTrainJobTest {
       logs[i] = log.toString(StandardCharsets.UTF_8);
     }
     assertArrayEquals(filters[1], filters[0], 0.0, "auto without a device is the CPU backend");
-    assertTrue(logs[0].contains("[denoise-train] backend auto: ") && logs[0].contains(": cpu ("), logs[0]);
-    assertFalse(logs[1].contains("[denoise-train] backend"), logs[1]);
+    assertTrue(logs[0].contains("[denoise-train] kernels auto: ") && logs[0].contains(": cpu ("), logs[0]);
+    assertFalse(logs[1].contains("[denoise-train] kernels"), logs[1]);
 
     Path out = dir.resolve("cuda");
-    Config c = config("updates = 3\nbackend = cuda\n", out);
+    Config c = config("updates = 3\nkernels = cuda\n", out);
     DenoiseTrainParams p = DenoiseTrainParams.from(c);
     DenoiseTrainJob.Prepared prep = DenoiseTrainJob.prepare(c, p, new Configuration());
     ConfigException e = assertThrows(ConfigException.class, () -> DenoiseTrainJob.run(SparkTestSupport.sc(), p, prep,
         c.values(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
-    assertTrue(e.getMessage().startsWith("backend: executor ") && e.getMessage().contains("no usable CUDA device"),
+    assertTrue(e.getMessage().startsWith("kernels: executor ") && e.getMessage().contains("no usable CUDA device"),
         e.getMessage());
     assertFalse(Files.exists(out), "nothing written");
   }

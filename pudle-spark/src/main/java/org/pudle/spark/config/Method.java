@@ -1,4 +1,4 @@
-package org.pudle.spark.train;
+package org.pudle.spark.config;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 
 /**
  * The dictionary-learning methods of the trainer. All run in the same driver loop
- * ({@link DictionaryTrainer}: oracle, optimizer step, column constraint, metrics) and differ in
+ * (the trainer's: oracle, optimizer step, column constraint, metrics) and differ in
  * their oracle and optimizer.
  */
 public enum Method {

@@ -1,0 +1,46 @@
+package org.pudle.spark.config;
+
+import java.util.List;
+
+import org.pudle.kernels.EncoderParams;
+import org.pudle.kernels.GradientKind;
+import org.pudle.kernels.ThresholdKind;
+
+/**
+ * The keys of the unfolded ISTA encoder and its gradient. Their values are checked once, by
+ * {@link EncoderParams} itself; {@link #from} names the key of a bad value.
+ */
+public final class EncoderSettings {
+  private EncoderSettings() {}
+
+  public static final Setting<Integer> T = Setting.integer("T", "200")
+      .doc("unfolded ISTA layers");
+  public static final Setting<Double> LAMBDA = Setting.real("lambda", "0.2")
+      .doc("lasso weight lambda > 0");
+  public static final Setting<Double> ALPHA = Setting.real("alpha", "0.2")
+      .doc("ISTA step; must satisfy alpha < 2 / sigma_max(D0)^2");
+  public static final Setting<ThresholdKind> THRESHOLD = Setting.of("threshold", "soft", ThresholdKind::parse,
+      "soft or hard")
+      .doc("soft (sign(v) max(|v| - alpha lambda_t, 0)) or hard (v 1{|v| >= b_t})");
+  public static final Setting<Double> HT_B = Setting.real("ht.b", "0.1")
+      .doc("b of the hard threshold");
+  public static final Setting<Double> LAMBDA_DECAY = Setting.real("lambda.decay", "1")
+      .doc("beta of lambda_t = lambda beta^t (and b_t = b beta^t); 1 = no decay");
+  public static final Setting<GradientKind> GRADIENT = Setting.of("gradient", "ae-ls", GradientKind::parse,
+      "dec, ae-ls or ae-lasso").format(GradientKind::key)
+      .doc("dec, ae-ls or ae-lasso");
+
+  /** The encoder keys, without {@code gradient}. */
+  public static final List<Setting<?>> ALL = List.of(T, LAMBDA, ALPHA, THRESHOLD, HT_B, LAMBDA_DECAY);
+
+  /** The encoder of the config, checked by {@link EncoderParams}. */
+  public static EncoderParams from(Config c) {
+    int t = c.get(T);
+    double lambda = c.get(LAMBDA);
+    double alpha = c.get(ALPHA);
+    ThresholdKind th = c.get(THRESHOLD);
+    double b = c.get(HT_B);
+    double decay = c.get(LAMBDA_DECAY);
+    return c.construct(() -> new EncoderParams(t, alpha, lambda, th, b, decay));
+  }
+}

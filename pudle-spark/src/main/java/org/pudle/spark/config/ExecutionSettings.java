@@ -1,0 +1,107 @@
+package org.pudle.spark.config;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.pudle.kernels.cuda.Precision;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a job spreads its work, and the kernel backend: one vocabulary for every job,
+ * {@code kernels = auto | cpu | cuda} with {@code kernel.precision = double | float}.
+ */
+public final class ExecutionSettings {
+  private static final Logger LOG = LoggerFactory.getLogger(ExecutionSettings.class);
+  private static final AtomicBoolean BACKEND_WARNED = new AtomicBoolean();
+
+  private ExecutionSettings() {}
+
+  public static final Setting<Integer> PARTITIONS = Setting.integer("partitions", "0")
+      .check(v -> v >= 0, "0 (Spark's default) or a positive count")
+      .doc("RDD partitions; 0 = Spark's default parallelism (one per core in local mode)");
+  public static final Setting<Integer> BLOCK_SIZE = Setting.integer("block.size", "1024")
+      .check(v -> v >= 1, "a positive number of samples")
+      .doc("samples per block handed to the kernel");
+  public static final Setting<Integer> AGGREGATE_DEPTH = Setting.integer("aggregate.depth", "2")
+      .check(v -> v >= 1, "a depth of at least 1")
+      .doc("depth of the treeAggregate of the per-partition sums");
+  public static final Setting<Double> KERNEL_SCRATCH_MB = Setting.real("kernel.scratch.mb", "256")
+      .check(v -> v > 0 && !v.isInfinite(), "a positive size")
+      .doc("scratch budget of one task's kernel in MiB; blocks are cut into chunks that fit");
+  public static final Setting<String> KERNELS = Setting.of("kernels", "auto", ExecutionSettings::kernelsName,
+      "auto, cpu or cuda")
+      .doc("kernel backend: auto (CUDA when a driver and a device are present, else the CPU), cpu or cuda");
+  public static final Setting<Precision> KERNEL_PRECISION = Setting.of("kernel.precision", "double",
+      Precision::parse, "double or float")
+      .doc("precision of the CUDA backend: double or float (the CPU backend computes in double)");
+  /** The denoiser's old name of {@link #KERNELS} and {@link #KERNEL_PRECISION}: {@code cuda:float}. */
+  public static final Setting<String> BACKEND = Setting.text("backend", null)
+      .withDefault(null, "(deprecated)")
+      .doc("deprecated: the former name of kernels and kernel.precision (backend = cuda:float is kernels = cuda "
+          + "with kernel.precision = float); still read, with a warning");
+
+  /** The backend keys. */
+  public static final List<Setting<?>> BACKEND_KEYS = List.of(KERNELS, KERNEL_PRECISION);
+
+  public static final List<Setting<?>> ALL = List.of(PARTITIONS, BLOCK_SIZE, AGGREGATE_DEPTH, KERNEL_SCRATCH_MB,
+      KERNELS, KERNEL_PRECISION);
+
+  /** A kernel backend as configured: {@code kernels} and {@code kernel.precision}. */
+  public record Backend(String kernels, Precision precision) {}
+
+  /**
+   * The backend of the config: {@code kernels} and {@code kernel.precision}, or the deprecated
+   * {@code backend} key where {@code legacyKey} (the denoiser's), which is logged once with its
+   * replacement. Both spellings at once are an error, as is {@code float} on the CPU.
+   */
+  public static Backend backend(Config c, boolean legacyKey) {
+    String legacy = legacyKey ? c.raw(BACKEND.name()) : null;
+    String kernels;
+    Precision precision;
+    String key = KERNEL_PRECISION.name();
+    if (legacy != null) {
+      if (c.isSet(KERNELS) || c.isSet(KERNEL_PRECISION)) {
+        throw c.error(BACKEND.name(), "is replaced by kernels and kernel.precision; give those only, not backend "
+            + "as well");
+      }
+      String[] parts = legacy.toLowerCase(Locale.ROOT).split(":", -1);
+      try {
+        if (parts.length > 2) {
+          throw new IllegalArgumentException();
+        }
+        kernels = kernelsName(parts[0]);
+        precision = parts.length == 2 ? Precision.parse(parts[1]) : Precision.DOUBLE;
+      } catch (IllegalArgumentException e) {
+        throw c.error(BACKEND.name(), "expected auto, cpu or cuda, optionally with :double or :float (better: kernels "
+            + "and kernel.precision), got '" + legacy + "'");
+      }
+      key = BACKEND.name();
+      if (BACKEND_WARNED.compareAndSet(false, true)) {
+        LOG.warn("config key 'backend' ({}) is deprecated: write kernels = {}{} instead", c.source(BACKEND.name()),
+            kernels, precision == Precision.DOUBLE ? "" : " and kernel.precision = " + precision);
+      }
+    } else {
+      kernels = c.get(KERNELS);
+      precision = c.get(KERNEL_PRECISION);
+    }
+    if (kernels.equals("cpu") && precision != Precision.DOUBLE) {
+      throw c.error(key, "float needs kernels=cuda or auto; the CPU backend computes in double");
+    }
+    return new Backend(kernels, precision);
+  }
+
+  /** Lets the next use of the deprecated key warn again (for tests of the warning). */
+  static void forgetWarnings() {
+    BACKEND_WARNED.set(false);
+  }
+
+  private static String kernelsName(String v) {
+    String k = v.trim().toLowerCase(Locale.ROOT);
+    if (!k.equals("auto") && !k.equals("cpu") && !k.equals("cuda")) {
+      throw new IllegalArgumentException();
+    }
+    return k;
+  }
+}

@@ -1,0 +1,76 @@
+package org.pudle.spark.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.Property;
+import org.junit.jupiter.api.Test;
+import org.pudle.kernels.cuda.Precision;
+
+/** One backend vocabulary for every job; the denoiser's old {@code backend} key still works. */
+class ExecutionSettingsTest {
+
+  /** Collects the warnings of {@link ExecutionSettings}. */
+  private static final class Warnings extends AbstractAppender {
+    final List<String> messages = new CopyOnWriteArrayList<>();
+
+    Warnings() {
+      super("warnings", null, null, true, Property.EMPTY_ARRAY);
+    }
+
+    @Override
+    public void append(LogEvent event) {
+      messages.add(event.getMessage().getFormattedMessage());
+    }
+  }
+
+  @Test
+  void theOldBackendKeyIsReadAsKernelsAndPrecisionAndWarnsOnceNamingTheReplacement() {
+    String name = ExecutionSettings.class.getName();
+    LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+    Warnings warnings = new Warnings();
+    warnings.start();
+    LoggerConfig logger = new LoggerConfig(name, Level.WARN, false);
+    logger.addAppender(warnings, Level.WARN, null);
+    ctx.getConfiguration().addLogger(name, logger);
+    ctx.updateLoggers();
+    try {
+      ExecutionSettings.forgetWarnings();
+      for (int i = 0; i < 3; i++) {
+        ExecutionSettings.Backend b = ExecutionSettings.backend(Config.fromString("backend = cuda:float"), true);
+        assertEquals(new ExecutionSettings.Backend("cuda", Precision.FLOAT), b);
+      }
+      assertEquals(List.of("config key 'backend' (inline) is deprecated: write kernels = cuda and kernel.precision = "
+          + "float instead"), warnings.messages);
+    } finally {
+      ctx.getConfiguration().removeLogger(name);
+      ctx.updateLoggers();
+      warnings.stop();
+    }
+    assertEquals(new ExecutionSettings.Backend("auto", Precision.DOUBLE),
+        ExecutionSettings.backend(Config.fromString("backend = auto"), true));
+  }
+
+  @Test
+  void bothSpellingsAtOnceOrTheOldKeyWhereItNeverExistedAreErrors() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ExecutionSettings.backend(Config.fromString("backend = cpu\nkernel.precision = double"), true));
+    assertTrue(e.getMessage().startsWith("config key 'backend' (inline): is replaced by kernels and kernel.precision"),
+        e.getMessage());
+    // train never had the backend key
+    e = assertThrows(ConfigException.class, () -> TrainParams.from(Config.fromString("backend = cpu")));
+    assertTrue(e.getMessage().startsWith("unknown config key: 'backend'"), e.getMessage());
+    assertEquals(new ExecutionSettings.Backend("cuda", Precision.DOUBLE),
+        ExecutionSettings.backend(Config.fromString("kernels = CUDA"), false));
+  }
+}
