@@ -31,7 +31,16 @@ public final class PudleMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(execute(args));
+    int status = execute(args);
+    if ("cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+      // spark-submit --deploy-mode cluster: the driver runs as a thread of YARN's application
+      // master, which counts a System.exit as a failure; return, or throw so that it reports one
+      if (status != 0) {
+        throw new IllegalStateException("pudle " + String.join(" ", args) + ": exit status " + status);
+      }
+      return;
+    }
+    System.exit(status);
   }
 
   /** Runs a command line and returns its exit status. */

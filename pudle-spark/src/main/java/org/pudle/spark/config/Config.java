@@ -20,9 +20,9 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.pudle.spark.io.Storage;
 
 /**
  * A job's settings: a {@code .properties} file (any Hadoop path) with {@code --set key=value}
@@ -57,19 +57,20 @@ public final class Config {
     if (path != null) {
       Properties props = new Properties();
       try {
-        Path p = new Path(path);
-        FileSystem fs = p.getFileSystem(new Configuration());
+        // a local file, or a path on any Hadoop filesystem (spark.hadoop.* settings included)
+        Path p = Storage.resolve(path);
+        FileSystem fs = p.getFileSystem(Storage.driverConfiguration());
         if (!fs.exists(p)) {
           throw new ConfigException("config file " + path + " does not exist");
         }
         try (InputStream in = fs.open(p); Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
           props.load(r);
         }
-      } catch (IOException | IllegalArgumentException e) {
+      } catch (IOException | RuntimeException e) {
         if (e instanceof ConfigException) {
           throw (ConfigException) e;
         }
-        throw new ConfigException("cannot read config file " + path + ": " + e.getMessage(), e);
+        throw new ConfigException("cannot read config file " + path + ": " + Storage.cause(path, e), e);
       }
       for (String key : new TreeMap<>(toMap(props)).keySet()) {
         c.put(key, props.getProperty(key).trim(), path);

@@ -32,6 +32,7 @@ import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.data.SyntheticSource;
 import org.pudle.spark.io.Matrices;
 import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.Storage;
 import org.pudle.spark.plot.Plots;
 import org.pudle.spark.train.Progress;
 
@@ -103,7 +104,12 @@ public final class StudyJob {
 
   /** Checks what needs the dictionary (its file, the ISTA step) before Spark starts. */
   public static void validate(Config c, StudyParams params) throws IOException {
-    double[] d = studiedDictionary(params, new org.apache.hadoop.conf.Configuration());
+    org.apache.hadoop.conf.Configuration conf = Storage.driverConfiguration();
+    if (params.dictionary() != null) {
+      Storage.checkReadable(params.dictionary(), conf, "config key 'dictionary'");
+    }
+    Storage.checkWritable(params.output(), conf, "config key 'output'");
+    double[] d = studiedDictionary(params, conf);
     double sigma = Norms.singularValues(d, params.data().m(), params.data().p())[0];
     EncoderConfig.checkStep(c, params.encoder().alpha(), sigma, params.dictionary() == null ? "D0" : params.dictionary());
   }
