@@ -175,8 +175,10 @@ public final class Storage {
       if (t instanceof ClassNotFoundException) {
         return "the filesystem for scheme '" + scheme + "' is not on the classpath (" + firstLine(message) + ")";
       }
-      if (name.endsWith("NoAuthWithAWSException") || name.endsWith("CredentialInitializationException")
-          || message.contains("No AWS Credentials") || message.contains("Unable to load AWS credentials")) {
+      String lower = message.toLowerCase(java.util.Locale.ROOT);
+      if (name.endsWith("NoAuthWithAWSException") || name.endsWith("NoAwsCredentialsException")
+          || name.endsWith("CredentialInitializationException") || lower.contains("no aws credentials")
+          || lower.contains("unable to load aws credentials")) {
         return "no credentials for " + scheme + "://" + path.toUri().getAuthority() + " (set fs.s3a.access.key and "
             + "fs.s3a.secret.key, as spark.hadoop.fs.s3a.* Spark settings, or AWS_ACCESS_KEY_ID and "
             + "AWS_SECRET_ACCESS_KEY; see docs/yarn-s3.md)";
