@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.util.Properties;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.CommonPathCapabilities;
@@ -12,10 +13,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
-import org.apache.spark.SparkConf;
 import org.pudle.spark.data.InputException;
-
-import scala.Tuple2;
 
 /**
  * The paths a command names (config file, input, dictionaries, output), checked on the driver
@@ -39,9 +37,13 @@ public final class Storage {
    */
   public static Configuration driverConfiguration() {
     Configuration conf = new Configuration();
-    for (Tuple2<String, String> kv : new SparkConf().getAll()) {
-      if (kv._1().startsWith(SPARK_HADOOP)) {
-        conf.set(kv._1().substring(SPARK_HADOOP.length()), kv._2(), "spark.hadoop");
+    // the system properties are where spark-submit (and the embedded mode) put Spark's settings,
+    // and where SparkConf reads them; SparkConf itself is not used, as its defaults look up the
+    // host name
+    Properties props = System.getProperties();
+    for (String key : props.stringPropertyNames()) {
+      if (key.startsWith(SPARK_HADOOP)) {
+        conf.set(key.substring(SPARK_HADOOP.length()), props.getProperty(key), "spark.hadoop");
       }
     }
     return conf;
