@@ -18,9 +18,9 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.pudle.spark.io.Storage;
 
 /**
  * A job's settings: a {@code .properties} file (any Hadoop path) with {@code --set key=value}
@@ -58,7 +58,8 @@ public final class Config {
     if (path != null) {
       Path file;
       try {
-        file = new Path(path);
+        // a local file, or a path on any Hadoop filesystem (spark.hadoop.* settings included)
+        file = Storage.resolve(path);
       } catch (IllegalArgumentException e) {
         throw new ConfigException("config file '" + path + "': " + e.getMessage(), e);
       }
@@ -80,7 +81,7 @@ public final class Config {
     }
     Properties props = new Properties();
     try {
-      FileSystem fs = file.getFileSystem(new Configuration());
+      FileSystem fs = file.getFileSystem(Storage.driverConfiguration());
       if (!fs.exists(file)) {
         throw new ConfigException("config file " + shown + " does not exist"
             + (chain.isEmpty() ? "" : " (included by " + chain.get(chain.size() - 1) + ")"));
@@ -88,11 +89,11 @@ public final class Config {
       try (InputStream in = fs.open(file); Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
         props.load(r);
       }
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (IOException | RuntimeException e) {
       if (e instanceof ConfigException) {
         throw (ConfigException) e;
       }
-      throw new ConfigException("cannot read config file " + shown + ": " + e.getMessage(), e);
+      throw new ConfigException("cannot read config file " + shown + ": " + Storage.cause(shown, e), e);
     }
     String include = props.getProperty(INCLUDE);
     if (include != null && !include.isBlank()) {

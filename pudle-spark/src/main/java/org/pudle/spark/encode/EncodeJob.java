@@ -36,6 +36,7 @@ import org.pudle.spark.data.InputException;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.io.DictionaryFiles;
 import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.Storage;
 import org.pudle.spark.train.Progress;
 
 import dev.ludovic.netlib.blas.BLAS;
@@ -70,6 +71,18 @@ public final class EncodeJob {
       }
     }
     return d;
+  }
+
+  /**
+   * Checks the paths before Spark starts: the input and the dictionary can be read and the output
+   * written (an unknown scheme, missing credentials or a missing bucket is an input error naming
+   * the path).
+   */
+  public static void checkPaths(EncodeParams params) {
+    org.apache.hadoop.conf.Configuration conf = Storage.driverConfiguration();
+    Storage.checkReadable(params.input().path(), conf, "config key 'input'");
+    Storage.checkReadable(params.dictionary(), conf, "config key 'dictionary'");
+    Storage.checkWritable(params.output(), conf, "config key 'output'");
   }
 
   public static Summary run(EncodeParams params, PrintStream console) throws IOException {

@@ -31,6 +31,7 @@ import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.data.SyntheticSource;
 import org.pudle.spark.io.Matrices;
 import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.Storage;
 import org.pudle.spark.plot.Plots;
 import org.pudle.spark.train.Progress;
 
@@ -102,11 +103,16 @@ public final class StudyJob {
 
   /** Checks what needs the dictionary (its file, the ISTA step) before Spark starts. */
   public static void validate(Config c, StudyParams params) throws IOException {
+    org.apache.hadoop.conf.Configuration conf = Storage.driverConfiguration();
+    if (params.dictionary() != null) {
+      Storage.checkReadable(params.dictionary(), conf, "config key 'dictionary'");
+    }
+    Storage.checkWritable(params.output(), conf, "config key 'output'");
     double[] d;
     try {
-      d = studiedDictionary(params, new org.apache.hadoop.conf.Configuration());
+      d = studiedDictionary(params, conf);
     } catch (IOException e) {
-      // a missing or malformed dictionary file is the config's: the reader names it
+      // a malformed dictionary file is the config's: the reader names it
       if (params.dictionary() != null && String.valueOf(e.getMessage()).contains(params.dictionary())) {
         throw c.error("dictionary", e.getMessage());
       }

@@ -120,6 +120,7 @@ public final class CompareJob {
    * config fails fast and writes nothing.
    */
   public static void validate(CompareParams params) {
+    TrainJob.checkPaths(params.base());
     var model = params.base().data().model();
     double[] d0 = model.initialDictionary(model.dictionaryTilde(), params.base().data().tauB());
     double sigma = Norms.singularValues(d0, params.base().data().m(), params.base().data().p())[0];

@@ -35,6 +35,7 @@ import org.pudle.spark.data.SyntheticSource;
 import org.pudle.spark.io.DictionaryFiles;
 import org.pudle.spark.io.Matrices;
 import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.Storage;
 import org.pudle.spark.plot.Plots;
 
 /**
@@ -63,6 +64,7 @@ public final class TrainJob {
    * Called before Spark starts, so that a bad config fails fast and writes nothing.
    */
   public static void validate(Config c, TrainParams p) {
+    checkPaths(p);
     if (p.input() != null || p.dictionaries().init() != null) {
       return; // D0 is known once the data or the init file are read; run() checks it then
     }
@@ -70,6 +72,26 @@ public final class TrainJob {
     double[] d0 = model.initialDictionary(model.dictionaryTilde(), p.data().tauB());
     double sigma = Norms.singularValues(d0, p.data().m(), p.data().p())[0];
     IstaStep.check(c, p.encoder().alpha(), sigma, "D0");
+  }
+
+  /**
+   * Checks the paths of a run before Spark starts: the input and dictionary files can be read, and
+   * the output can be written (an unknown scheme, missing credentials or a missing bucket is an
+   * input error naming the path).
+   */
+  public static void checkPaths(TrainParams p) {
+    Configuration conf = Storage.driverConfiguration();
+    if (p.input() != null) {
+      Storage.checkReadable(p.input().path(), conf, "config key 'input'");
+    }
+    DictionarySources ds = p.dictionaries();
+    if (ds.initFromFile()) {
+      Storage.checkReadable(ds.init(), conf, "config key 'init'");
+    }
+    if (ds.referenceFromFile()) {
+      Storage.checkReadable(ds.reference(), conf, "config key 'reference'");
+    }
+    Storage.checkWritable(p.output(), conf, "config key 'output'");
   }
 
   /** Runs in its own (or spark-submit's) SparkSession. */
