@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
+import org.pudle.spark.ClusterAccessException;
 import org.pudle.spark.config.ConfigException;
 
 import picocli.CommandLine;
@@ -47,6 +48,11 @@ public final class PudleMain implements Callable<Integer> {
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
       PrintWriter errors = line.getErr();
       String cmd = line.getCommandSpec().qualifiedName();
+      if (e instanceof ClusterAccessException) { // the cluster refused the run: its one-line cause
+        errors.println(cmd + ": failed: " + e.getMessage());
+        errors.flush();
+        return 1;
+      }
       if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
         errors.println(cmd + ": error: " + e.getMessage());
         errors.flush();
