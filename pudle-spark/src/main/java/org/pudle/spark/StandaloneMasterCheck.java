@@ -53,10 +53,11 @@ final class StandaloneMasterCheck {
     SecurityManager security = new SecurityManager(probe, Option.empty(),
         org.apache.spark.internal.config.package$.MODULE$.AUTH_SECRET_FILE_DRIVER());
     Map<String, Level> levels = quiet();
-    RpcEnv env = RpcEnv.create("pudleMasterCheck", SparkSecurity.LOOPBACK, SparkSecurity.LOOPBACK, 0, probe,
-        security, 1, true);
+    RpcEnv env = null;
     Exception first = null;
     try {
+      env = RpcEnv.create("pudleMasterCheck", SparkSecurity.LOOPBACK, SparkSecurity.LOOPBACK, 0, probe, security, 1,
+          true);
       for (String hostPort : master.substring(PREFIX.length()).split(",")) {
         URI address = URI.create(PREFIX + hostPort.trim());
         try {
@@ -67,7 +68,9 @@ final class StandaloneMasterCheck {
         }
       }
     } finally {
-      env.shutdown();
+      if (env != null) {
+        env.shutdown();
+      }
       restore(levels);
     }
     throw new ClusterAccessException(explain(master, authenticate, first), first);
@@ -79,15 +82,23 @@ final class StandaloneMasterCheck {
    */
   private static Map<String, Level> quiet() {
     Map<String, Level> levels = new LinkedHashMap<>();
-    for (String name : QUIET) {
-      levels.put(name, LogManager.getLogger(name).getLevel());
-      Configurator.setLevel(name, Level.OFF);
+    try {
+      for (String name : QUIET) {
+        levels.put(name, LogManager.getLogger(name).getLevel());
+        Configurator.setLevel(name, Level.OFF);
+      }
+    } catch (RuntimeException | LinkageError e) {
+      // another logging backend than Spark's log4j-core: the check works, only less quietly
     }
     return levels;
   }
 
   private static void restore(Map<String, Level> levels) {
-    levels.forEach(Configurator::setLevel);
+    try {
+      levels.forEach(Configurator::setLevel);
+    } catch (RuntimeException | LinkageError e) {
+      // as in quiet()
+    }
   }
 
   /** One line: which master, what went wrong, what to do. */
