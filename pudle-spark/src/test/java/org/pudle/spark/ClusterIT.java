@@ -402,7 +402,7 @@ class ClusterIT {
       List<String> failed = run.log().lines().filter(l -> l.startsWith("pudle train: failed: ")).toList();
       assertEquals(1, failed.size(), run.log());
       assertTrue(failed.get(0).startsWith(c[1]) && failed.get(0).endsWith("(docs/security.md)"), run.log());
-      assertFalse(run.log().contains("\tat ") || run.log().contains("Exception"), "no stack trace:\n" + run.log());
+      assertFalse(run.log().contains("\tat ") || run.log().contains("Caused by"), "no stack trace:\n" + run.log());
       assertFalse(hdfs.exists(new org.apache.hadoop.fs.Path("/runs/" + c[0])), "a refused run writes nothing");
       assertFalse(run.log().contains(secret), run.log());
       report("refused (" + c[0] + "): " + failed.get(0));
