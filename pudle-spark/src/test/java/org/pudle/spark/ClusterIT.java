@@ -324,6 +324,9 @@ class ClusterIT {
     }
     Thread.sleep(200);
     assertEquals(0, s.process().exitValue(), what + " failed:\n" + s.log());
+    // the run's timing, e.g. "done: 30 updates in 41.2s" and "0.9 s per update, ..."
+    report(what + ": " + String.join("; ", s.log().lines()
+        .filter(l -> l.startsWith("[train] done:") || l.contains(" s per update")).toList()));
   }
 
   /** Appends a measured value to target/it-reports/ClusterIT.txt (tests print nothing). */
