@@ -264,20 +264,20 @@ public final class Config {
   /**
    * A run's {@code run.properties}: {@code header} (comment lines), then the settings in effect
    * that were given, then those left at their defaults, each as {@code key = value}: a config
-   * that reproduces the run.
+   * that reproduces the run. A value whose key names a secret is redacted ({@link SecretRedaction}).
    */
   public static String settingsText(String header, Map<String, String> effective, Map<String, String> given) {
     StringBuilder sb = new StringBuilder(header);
     sb.append("\n# given\n");
     for (var en : effective.entrySet()) {
       if (given.containsKey(en.getKey())) {
-        sb.append(en.getKey()).append(" = ").append(en.getValue()).append('\n');
+        sb.append(en.getKey()).append(" = ").append(SecretRedaction.value(en.getKey(), en.getValue())).append('\n');
       }
     }
     sb.append("\n# defaults\n");
     for (var en : effective.entrySet()) {
       if (!given.containsKey(en.getKey())) {
-        sb.append(en.getKey()).append(" = ").append(en.getValue()).append('\n');
+        sb.append(en.getKey()).append(" = ").append(SecretRedaction.value(en.getKey(), en.getValue())).append('\n');
       }
     }
     return sb.toString();
