@@ -24,7 +24,7 @@ public record ExecutionParams(int partitions, int blockSize, int aggregateDepth,
     this(partitions, blockSize, aggregateDepth, scratchBytes, "auto", Precision.DOUBLE);
   }
 
-  /** The backend name resolved on the executors by {@code Kernels.byName}, e.g. {@code auto:double}. */
+  /** The backend ({@code KernelSpec}) resolved on the executors by {@code KernelPool}, e.g. {@code auto:double}. */
   public String kernelsSpec() {
     return kernels + ":" + precision;
   }

@@ -12,8 +12,8 @@ import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvGeometry;
-import org.pudle.kernels.conv.ConvKernels;
 import org.pudle.kernels.conv.ConvThreshold;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.KeyDoc;
@@ -132,7 +132,7 @@ public record DenoiseTrainParams(String name, List<String> trainImages, int trai
     String init = c.string("init", null);
     int partitions = c.integer("partitions", 0);
     int depth = c.integer("aggregate.depth", 2);
-    String backend = c.string("backend", ConvKernels.AUTO).trim();
+    String backend = c.string("backend", "auto").trim();
     String output = c.string("output", "runs/" + c.name());
     double progress = c.real("progress.seconds", 5);
     c.requireAllUsed(keyNames());
@@ -210,7 +210,7 @@ public record DenoiseTrainParams(String name, List<String> trainImages, int trai
       throw c.error("aggregate.depth", "expected a depth of at least 1, got " + depth);
     }
     try {
-      ConvKernels.validate(backend);
+      KernelSpec.parse(backend);
     } catch (IllegalArgumentException e) {
       throw c.error("backend", e.getMessage());
     }

@@ -19,6 +19,7 @@ import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.FistaLasso;
 import org.pudle.kernels.IhtCoding;
 import org.pudle.kernels.ThresholdKind;
+import org.pudle.kernels.pool.KernelSpec;
 
 /**
  * The parameters that {@link PudleDictionaryLearning} and {@link PudleModel} share: the columns
@@ -31,6 +32,8 @@ final class CodingParams {
 
   static final List<String> CODINGS = List.of("auto", "encoder", "lasso", "iht");
   static final List<String> THRESHOLDS = List.of("soft", "hard");
+  static final List<String> KERNELS = List.of("auto", "cpu", "cuda");
+  static final List<String> PRECISIONS = List.of("double", "float");
 
   static Param<String> inputCol(Identifiable owner) {
     return new Param<>(owner, "inputCol",
@@ -114,6 +117,17 @@ final class CodingParams {
     return new IntParam(owner, "noodlMaxIter", "NOODL: the IHT iteration cap", ParamValidators.gtEq(0));
   }
 
+  static Param<String> kernels(Identifiable owner) {
+    return new Param<>(owner, "kernels", "the kernel backend of the unfolded encoder (pudle's gradients and the "
+        + "encoder coding of transform): auto (CUDA where an executor has a driver and a device, else the CPU), cpu "
+        + "or cuda", ParamValidators.inArray(KERNELS));
+  }
+
+  static Param<String> kernelPrecision(Identifiable owner) {
+    return new Param<>(owner, "kernelPrecision", "the CUDA backend's precision: double or float",
+        ParamValidators.inArray(PRECISIONS));
+  }
+
   /** Positive and finite. */
   static <T> scala.Function1<T, Object> positive() {
     return ParamValidators.inRange(0, Double.MAX_VALUE, false, true);
@@ -152,6 +166,10 @@ final class CodingParams {
     DoubleParam noodlTol();
 
     IntParam noodlMaxIter();
+
+    Param<String> kernels();
+
+    Param<String> kernelPrecision();
   }
 
   static void setDefaults(Params ps, Owner o) {
@@ -172,6 +190,8 @@ final class CodingParams {
     ps.setDefault(o.noodlTau(), iht.tau());
     ps.setDefault(o.noodlTol(), iht.tolerance());
     ps.setDefault(o.noodlMaxIter(), iht.maxIterations());
+    ps.setDefault(o.kernels(), "auto");
+    ps.setDefault(o.kernelPrecision(), "double");
   }
 
   static <T> T get(Params ps, Param<T> p) {
@@ -190,6 +210,11 @@ final class CodingParams {
   static EncoderParams encoder(Params ps, Owner o, double decay) {
     return new EncoderParams(getInt(ps, o.numLayers()), getDouble(ps, o.alpha()), getDouble(ps, o.lambda()),
         ThresholdKind.parse(get(ps, o.threshold())), getDouble(ps, o.hardThreshold()), decay);
+  }
+
+  /** The kernel backend of the params ({@code kernels} with {@code kernelPrecision}). */
+  static KernelSpec kernelSpec(Params ps, Owner o) {
+    return KernelSpec.parse(get(ps, o.kernels()) + ":" + get(ps, o.kernelPrecision()));
   }
 
   static FistaLasso.Options lasso(Params ps, Owner o) {

@@ -34,7 +34,9 @@ import org.pudle.kernels.DictionaryOperator;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.FistaLasso;
 import org.pudle.kernels.IhtCoding;
-import org.pudle.kernels.UnfoldedIstaCpu;
+import org.pudle.kernels.UnfoldedIsta;
+import org.pudle.kernels.pool.KernelPool;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.agg.OperatorCache;
 import org.pudle.spark.train.DictionaryTrainer;
 
@@ -42,8 +44,8 @@ import scala.Option;
 
 /**
  * A learned dictionary D (m x p): {@link #transform} adds the sparse code of every sample as a
- * vector column of length p, computed by the unfolded encoder, the lasso or NOODL's IHT (param
- * {@code coding}). Made by {@link PudleDictionaryLearning#fit}; saved with
+ * vector column of length p, computed by the unfolded encoder (on the {@code kernels} backend),
+ * the lasso or NOODL's IHT (param {@code coding}). Made by {@link PudleDictionaryLearning#fit}; saved with
  * {@code write().save(path)} (the params as JSON metadata, D as Parquet under {@code data/}) and
  * read with {@link #load}.
  */
@@ -68,6 +70,8 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
   private final DoubleParam noodlTau;
   private final DoubleParam noodlTol;
   private final IntParam noodlMaxIter;
+  private final Param<String> kernels;
+  private final Param<String> kernelPrecision;
   private transient List<DictionaryTrainer.Update> history;
   private transient Broadcast<double[]> broadcast;
 
@@ -94,6 +98,8 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
     noodlTau = CodingParams.noodlTau(this);
     noodlTol = CodingParams.noodlTol(this);
     noodlMaxIter = CodingParams.noodlMaxIter(this);
+    kernels = CodingParams.kernels(this);
+    kernelPrecision = CodingParams.kernelPrecision(this);
     CodingParams.setDefaults(this, this);
   }
 
@@ -221,6 +227,16 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
     return noodlMaxIter;
   }
 
+  @Override
+  public Param<String> kernels() {
+    return kernels;
+  }
+
+  @Override
+  public Param<String> kernelPrecision() {
+    return kernelPrecision;
+  }
+
   public String getInputCol() {
     return getOrDefault(inputCol);
   }
@@ -253,6 +269,27 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
     return this;
   }
 
+  /** The backend of the encoder coding: {@code auto}, {@code cpu} or {@code cuda}. */
+  public PudleModel setKernels(String value) {
+    String v = CodingParams.lower(value);
+    if (!CodingParams.KERNELS.contains(v)) {
+      throw new IllegalArgumentException("kernels: expected one of " + CodingParams.KERNELS + ", got '" + value + "'");
+    }
+    set(kernels, v);
+    return this;
+  }
+
+  /** The CUDA backend's precision: {@code double} or {@code float}. */
+  public PudleModel setKernelPrecision(String value) {
+    String v = CodingParams.lower(value);
+    if (!CodingParams.PRECISIONS.contains(v)) {
+      throw new IllegalArgumentException("kernelPrecision: expected one of " + CodingParams.PRECISIONS + ", got '"
+          + value + "'");
+    }
+    set(kernelPrecision, v);
+    return this;
+  }
+
   /** T, the encoder's layers for {@code coding = encoder}. */
   public PudleModel setNumLayers(int value) {
     if (value < 1) {
@@ -275,7 +312,7 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
     String how = getCoding();
     EncoderParams enc = CodingParams.encoder(this, this, CodingParams.getDouble(this, lambdaDecay));
     return new Coder(broadcast(), numFeatures(), numAtoms(), "auto".equals(how) ? "encoder" : how, enc,
-        CodingParams.lasso(this, this), CodingParams.iht(this, this), inputIndex);
+        CodingParams.lasso(this, this), CodingParams.iht(this, this), CodingParams.kernelSpec(this, this), inputIndex);
   }
 
   private synchronized Broadcast<double[]> broadcast() {
@@ -359,10 +396,11 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
     private final EncoderParams encoder;
     private final FistaLasso.Options lasso;
     private final IhtCoding.Options iht;
+    private final KernelSpec kernels;
     private final int input;
 
     Coder(Broadcast<double[]> dictionary, int m, int p, String how, EncoderParams encoder, FistaLasso.Options lasso,
-        IhtCoding.Options iht, int input) {
+        IhtCoding.Options iht, KernelSpec kernels, int input) {
       this.dictionary = dictionary;
       this.m = m;
       this.p = p;
@@ -370,6 +408,7 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
       this.encoder = encoder;
       this.lasso = lasso;
       this.iht = iht;
+      this.kernels = kernels;
       this.input = input;
     }
 
@@ -448,7 +487,10 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
         default:
           DictionaryOperator op = OperatorCache.get(dictionary.id(), d, m, p, encoder.alpha());
           double[] z = new double[p * cols];
-          new UnfoldedIstaCpu(op, encoder).encode(x, 0, cols, z, 0);
+          try (KernelPool.Lease<UnfoldedIsta> lease = KernelPool.of(kernels).unfoldedIsta(op, encoder,
+              UnfoldedIsta.DEFAULT_SCRATCH_BYTES)) {
+            lease.kernel().encode(x, 0, cols, z, 0);
+          }
           return z;
       }
     }
