@@ -136,6 +136,21 @@ public interface UnfoldedIsta {
     }
   }
 
+  /**
+   * Checks that {@code op} and {@code params} suit a kernel of m x p ({@link #retarget}): the
+   * shape, and the operator's alpha against the encoder's.
+   */
+  static void checkTarget(DictionaryOperator op, EncoderParams params, int m, int p) {
+    if (op.m() != m || op.p() != p) {
+      throw new IllegalArgumentException("dictionary: this kernel is for " + m + " x " + p + ", got " + op.m() + " x "
+          + op.p());
+    }
+    if (op.alpha() != params.alpha()) {
+      throw new IllegalArgumentException(
+          "alpha: the operator was built for " + op.alpha() + ", the encoder uses " + params.alpha());
+    }
+  }
+
   /** Checks that {@code sparse density} is a fraction in [0, 1]. */
   static double checkSparseDensity(double density) {
     if (!(density >= 0 && density <= 1)) {

@@ -105,7 +105,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
 
   @Override
   public void retarget(DictionaryOperator newOp, EncoderParams newParams) {
-    checkTarget(newOp, newParams, m, p);
+    UnfoldedIsta.checkTarget(newOp, newParams, m, p);
     storedColumns = 0;
     sparseFrom = Integer.MAX_VALUE;
     if (newOp == op && newParams.equals(params)) {
@@ -117,26 +117,6 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
       this.threshold = newParams.newThreshold();
       this.T = newParams.T();
     }
-  }
-
-  /**
-   * Checks that {@code op} and {@code params} suit a kernel of m x p: the shape, and the
-   * operator's alpha against the encoder's.
-   */
-  static void checkTarget(DictionaryOperator op, EncoderParams params, int m, int p) {
-    if (op.m() != m || op.p() != p) {
-      throw new IllegalArgumentException("dictionary: this kernel is for " + m + " x " + p + ", got " + op.m() + " x "
-          + op.p());
-    }
-    if (op.alpha() != params.alpha()) {
-      throw new IllegalArgumentException(
-          "alpha: the operator was built for " + op.alpha() + ", the encoder uses " + params.alpha());
-    }
-  }
-
-  /** The scratch budget of this instance in bytes. */
-  public long scratchBudget() {
-    return scratchBytes;
   }
 
   @Override

@@ -58,7 +58,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
   /** The workspace, dictionary and layout of the stored forward pass, or null. */
   private Workspace held;
   private DeviceDictionary heldDictionary;
-  private Layout heldLayout;
+  private DenseLayout heldLayout;
   private int storedColumns;
 
   UnfoldedIstaCuda(CudaKernels owner, DictionaryOperator op, EncoderParams params) {
@@ -92,14 +92,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
   @Override
   public void retarget(DictionaryOperator newOp, EncoderParams newParams) {
     releaseStoredCodes();
-    if (newOp.m() != m || newOp.p() != p) {
-      throw new IllegalArgumentException("dictionary: this kernel is for " + m + " x " + p + ", got " + newOp.m()
-          + " x " + newOp.p());
-    }
-    if (newOp.alpha() != newParams.alpha()) {
-      throw new IllegalArgumentException(
-          "alpha: the operator was built for " + newOp.alpha() + ", the encoder uses " + newParams.alpha());
-    }
+    UnfoldedIsta.checkTarget(newOp, newParams, m, p);
     this.op = newOp;
     if (!newParams.equals(params)) {
       this.params = newParams;
@@ -124,82 +117,19 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
     return lastChunk;
   }
 
-  /** Where each matrix of a chunk of width b lies in the workspace buffer. */
-  private final class Layout {
-    final int b;
-    final long x;
-    final long z;
-    final long c;
-    final long r;
-    final long a;
-    final long bt;
-    final long q;
-    final long grad;
-    final long pm;
-    final long s;
-    final long ws;
-    final long total;
-    final boolean keepAll;
-
-    Layout(Device dev, int b, boolean backward, boolean keepAll) {
-      this.b = b;
-      this.keepAll = keepAll;
-      long pb = (long) p * b;
-      long mb = (long) m * b;
-      long at = 0;
-      x = at;
-      at += mb;
-      z = at;
-      at += (keepAll ? T : 2) * pb;
-      c = at;
-      at += pb;
-      r = at;
-      at += backward ? mb : 0;
-      a = at;
-      bt = a + pb;
-      q = bt + pb;
-      at += keepAll ? 3 * pb : 0;
-      grad = at;
-      at += backward ? (long) m * p : 0;
-      pm = at;
-      s = pm + (long) p * p;
-      at += keepAll ? 2L * p * p : 0;
-      ws = at;
-      at += workspace(dev, b, backward, keepAll);
-      total = at;
-    }
-
-    /** {@code Z_{s+1}}: every layer, or two alternating buffers. */
-    long slot(int layer) {
-      return z + (long) (keepAll ? layer : (layer & 1)) * p * b;
-    }
-  }
-
-  /** The largest split-K workspace of the GEMMs of one chunk. */
-  private long workspace(Device dev, int b, boolean backward, boolean keepAll) {
-    long w = Math.max(dev.gemmWorkspace(p, b, m), dev.gemmWorkspace(p, b, p));
-    if (backward) {
-      w = Math.max(w, Math.max(dev.gemmWorkspace(m, b, p), dev.gemmWorkspace(m, p, b)));
-    }
-    if (keepAll) {
-      w = Math.max(w, Math.max(dev.gemmWorkspace(p, p, b), dev.gemmWorkspace(m, p, p)));
-    }
-    return w;
-  }
-
   /**
    * Picks the chunk width and makes the workspace's buffer big enough: the whole block when it
    * fits in the current buffer or in the device's free memory, otherwise the widest chunk that
    * fits, halved again when an allocation fails.
    */
-  private Layout prepare(Workspace w, int cols, boolean backward, boolean keepAll) {
+  private DenseLayout prepare(Workspace w, int cols, boolean backward, boolean keepAll) {
     Device dev = w.device;
     if (w.partials == null) {
       w.partials = dev.allocDoubles(dev.statisticsPartials());
       w.stats = dev.allocDoubles(3);
       allocated += 8 * (dev.statisticsPartials() + 3);
     }
-    Layout whole = new Layout(dev, cols, backward, keepAll);
+    DenseLayout whole = layout(dev, cols, backward, keepAll);
     if (w.main != null && w.main.elements() >= whole.total) {
       return whole;
     }
@@ -211,7 +141,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
       int fromMain = widest(dev, cols, inMain, backward, keepAll);
       long withFree = inMain + (long) (dev.freeBytes() * owner.memoryShare()) / bytes;
       if (fromMain > 0 && fromMain >= widest(dev, cols, withFree, backward, keepAll)) {
-        return new Layout(dev, fromMain, backward, keepAll);
+        return layout(dev, fromMain, backward, keepAll);
       }
     }
     w.freeMain();
@@ -228,12 +158,12 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
         }
       }
       if (b == 0) {
-        Layout one = new Layout(dev, 1, backward, keepAll);
+        DenseLayout one = layout(dev, 1, backward, keepAll);
         throw new DeviceOutOfMemoryException(String.format(
             "device memory: one column of m = %d, p = %d, T = %d needs %.1f MiB of scratch, %.1f MiB are free (%s)",
             m, p, T, one.total * (double) bytes / 1048576.0, dev.freeBytes() / 1048576.0, dev.describe()), null);
       }
-      Layout layout = new Layout(dev, b, backward, keepAll);
+      DenseLayout layout = layout(dev, b, backward, keepAll);
       try {
         w.main = dev.alloc(layout.total);
         allocated += layout.total * bytes;
@@ -254,20 +184,11 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
 
   /** The widest chunk of at most {@code max} columns whose layout fits in {@code available} values; 0 if none. */
   private int widest(Device dev, int max, long available, boolean backward, boolean keepAll) {
-    if (new Layout(dev, max, backward, keepAll).total <= available) {
-      return max;
-    }
-    int lo = 0;
-    int hi = max;
-    while (hi - lo > 1) {
-      int mid = (int) (((long) lo + hi) >>> 1);
-      if (new Layout(dev, mid, backward, keepAll).total <= available) {
-        lo = mid;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
+    return DenseLayout.widest(dev, m, p, T, max, available, backward, keepAll);
+  }
+
+  private DenseLayout layout(Device dev, int b, boolean backward, boolean keepAll) {
+    return new DenseLayout(dev, m, p, T, b, backward, keepAll);
   }
 
   private void checkBlock(double[] x, int xOff, int cols) {
@@ -293,7 +214,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
       Device dev = w.device;
       dd = owner.acquireDictionary(op, dev);
       boolean keepAll = kind.throughEncoder();
-      Layout L = prepare(w, cols, true, keepAll);
+      DenseLayout L = prepare(w, cols, true, keepAll);
       lastChunk = L.b;
       DeviceBuffer buf = w.main;
       dev.zero(buf.at(L.grad), (long) m * p);
@@ -329,7 +250,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
     try {
       Device dev = w.device;
       dd = owner.acquireDictionary(op, dev);
-      Layout L = prepare(w, cols, false, false);
+      DenseLayout L = prepare(w, cols, false, false);
       lastChunk = L.b;
       DeviceBuffer buf = w.main;
       for (int j = 0; j < cols; j += L.b) {
@@ -347,7 +268,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
   }
 
   /** Downloads the m x p sum and the statistics of {@code cols} samples and adds them to {@code sums}. */
-  private void addToSums(Device dev, Workspace w, DeviceBuffer buf, Layout L, int cols, GradientSums sums) {
+  private void addToSums(Device dev, Workspace w, DeviceBuffer buf, DenseLayout L, int cols, GradientSums sums) {
     if (hostGrad.length < m * p) {
       hostGrad = new double[m * p];
       allocated += 8L * m * p;
@@ -399,7 +320,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
     try {
       Device dev = w.device;
       dd = owner.acquireDictionary(op, dev);
-      Layout L = prepare(w, b, true, true);
+      DenseLayout L = prepare(w, b, true, true);
       if (L.b < b) {
         throw new IllegalArgumentException("chunk: " + b + " columns with their " + T + " codes do not fit in the "
             + "device's memory; at most " + L.b + " do");
@@ -445,7 +366,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
     checkBlock(x, xOff, b);
     Device dev = held.device;
     DeviceBuffer buf = held.main;
-    Layout L = heldLayout;
+    DenseLayout L = heldLayout;
     dev.zero(buf.at(L.grad), (long) m * p);
     dev.zero(held.stats.at(0), 3);
     // the block is on the device since forwardAll
@@ -471,7 +392,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
    * {@code C = alpha D^T X}, {@code Z_1 = S_0(C)}, {@code Z_{t+1} = S_t(G Z_t + C)}. The chunk has
    * {@code b <= L.b} columns; matrices keep the layout's leading dimensions.
    */
-  private void forward(Device dev, DeviceDictionary dd, DeviceBuffer main, Layout L, int b) {
+  private void forward(Device dev, DeviceDictionary dd, DeviceBuffer main, DenseLayout L, int b) {
     Ptr ws = workspacePtr(main, L);
     Ptr d = dd.d.at(0);
     Ptr g = dd.g.at(0);
@@ -485,7 +406,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
   }
 
   /** The backward pass from the codes {@code Z_depth}, which lie in layer slot {@code depth - 1}. */
-  private void backward(GradientKind kind, Device dev, DeviceDictionary dd, Workspace w, DeviceBuffer main, Layout L,
+  private void backward(GradientKind kind, Device dev, DeviceDictionary dd, Workspace w, DeviceBuffer main, DenseLayout L,
       int b, int depth) {
     Ptr ws = workspacePtr(main, L);
     Ptr d = dd.d.at(0);
@@ -532,7 +453,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
   }
 
   /** The split-K workspace of the layout, or null when its GEMMs need none. */
-  private static Ptr workspacePtr(DeviceBuffer main, Layout L) {
+  private static Ptr workspacePtr(DeviceBuffer main, DenseLayout L) {
     return L.total > L.ws ? main.at(L.ws) : null;
   }
 }
