@@ -46,8 +46,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class KernelPool {
   private static final Logger LOG = LoggerFactory.getLogger(KernelPool.class);
-  /** The kernel shapes whose idle instances a pool keeps; the least recently used beyond are dropped. */
-  static final int KEEP_SHAPES = 8;
+  /**
+   * The kernel shapes whose idle instances a pool keeps; the least recently used beyond are
+   * dropped (as {@code OperatorCache} keeps the newest few operators), so that a long-lived JVM
+   * that fits many shapes does not hold the scratch of all of them.
+   */
+  static final int KEEP_SHAPES = 4;
   /** Idle instances kept per shape: more than the tasks that run at once in one JVM. */
   static final int KEEP_IDLE = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
