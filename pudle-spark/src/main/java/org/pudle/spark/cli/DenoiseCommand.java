@@ -15,8 +15,12 @@ import java.util.concurrent.Future;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.pudle.kernels.conv.ConvUnfoldedIsta;
+import org.pudle.kernels.conv.CropSampler;
 import org.pudle.kernels.conv.Denoiser;
 import org.pudle.kernels.conv.GrayImage;
+import org.pudle.kernels.pool.KernelPool;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.UserInputException;
 import org.pudle.spark.data.InputException;
 import org.pudle.spark.denoise.DenoiseModel;
@@ -119,7 +123,6 @@ final class DenoiseCommand implements Callable<Integer> {
     console.flush();
     int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(nThreads, jobs.size())));
-    ThreadLocal<Denoiser> denoisers = ThreadLocal.withInitial(() -> new Denoiser(m.kernel("cpu")));
     long t0 = System.nanoTime();
     List<Evaluation.Score> scores = new ArrayList<>();
     try {
@@ -127,12 +130,16 @@ final class DenoiseCommand implements Callable<Integer> {
       for (Job j : jobs) {
         futures.add(pool.submit(() -> {
           Evaluation.Denoised d;
-          if (noise != null) {
-            d = Evaluation.denoiseWithTestNoise(denoisers.get(), j.image().withName(Images.fileName(j.input())), noise,
-                seed);
-          } else {
-            d = Evaluation.score(denoisers.get(), Images.fileName(j.input()), j.image().height(), j.image().width(),
-                j.image().toDoubles(), j.clean() == null ? null : j.clean().toDoubles());
+          // a CPU kernel of this JVM's pool per image: one per thread at a time, reused by the next image
+          try (KernelPool.Lease<ConvUnfoldedIsta> kernel = m.kernel(KernelSpec.CPU)) {
+            Denoiser denoiser = new Denoiser(kernel.kernel());
+            if (noise != null) {
+              d = Evaluation.denoiseWithTestNoise(denoiser, j.image().withName(Images.fileName(j.input())), noise,
+                  seed);
+            } else {
+              d = Evaluation.score(denoiser, Images.fileName(j.input()), j.image().height(), j.image().width(),
+                  j.image().toDoubles(), j.clean() == null ? null : j.clean().toDoubles());
+            }
           }
           int h = j.image().height();
           int w = j.image().width();

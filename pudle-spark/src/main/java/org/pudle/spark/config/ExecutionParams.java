@@ -16,7 +16,7 @@ import org.pudle.kernels.cuda.Precision;
 public record ExecutionParams(int partitions, int blockSize, int aggregateDepth, long scratchBytes, String kernels,
     Precision precision) {
 
-  /** The backend name resolved on the executors by {@code Kernels.byName}, e.g. {@code auto:double}. */
+  /** The backend ({@code KernelSpec}) resolved on the executors by {@code KernelPool}, e.g. {@code auto:double}. */
   public String kernelsSpec() {
     return kernels + ":" + precision;
   }

@@ -11,16 +11,15 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
-import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.Optimizer;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvFilters;
 import org.pudle.kernels.conv.ConvGeometry;
-import org.pudle.kernels.conv.ConvKernels;
 import org.pudle.kernels.conv.ConvUnfoldedIsta;
 import org.pudle.kernels.conv.CropSampler;
 import org.pudle.kernels.conv.GrayImage;
 import org.pudle.kernels.linalg.Blas;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.SparkSessions;
 import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.config.Config;
@@ -180,8 +179,9 @@ public final class DenoiseTrainJob {
     int kk = k * k;
     // the convolution backend is resolved on the executors before anything is written: kernels=cuda
     // without a device is a configuration error (exit 2); auto says what each executor chose
-    List<String> chosen = ConvKernels.mayUseCuda(params.backend())
-        ? KernelProbe.resolve(sc, params.backend(), partitions, "kernels", ConvKernels::describe)
+    KernelSpec kernels = KernelSpec.parse(params.backend());
+    List<String> chosen = kernels.mayUseCuda()
+        ? KernelProbe.resolve(sc, params.backend(), partitions, "kernels")
         : List.of();
     OutputDir out = OutputDir.open(params.output(), sc.hadoopConfiguration());
     console.printf(Locale.ROOT, "[denoise-train] %s: %d training images, %d filters %dx%d stride %d, T=%d alpha=%s "
@@ -221,11 +221,10 @@ public final class DenoiseTrainJob {
       out.write("initial-filters.npy", o -> DenoiseModel.writeFilters(o, prepared.initialFilters(), channels, k));
       CropSampler sampler = new CropSampler(params.crop(), params.noise(), params.seed());
       SparkCropOracle oracle = new SparkCropOracle(sc, train, n, k, params.stride(), channels, enc, params.gradient(),
-          sampler, params.batchSize(), params.seed(), params.gradientScale(), params.aggregateDepth(),
-          params.backend());
+          sampler, params.batchSize(), params.seed(), params.gradientScale(), params.aggregateDepth(), kernels);
       DictionaryTrainer trainer = new DictionaryTrainer(kk, channels, n, params.normalize(), null, Integer.MAX_VALUE);
-      // the trainer's encoder only supplies lambda to its lasso-loss column; the oracle has its own
-      EncoderParams carrier = EncoderParams.soft(enc.T(), enc.alpha(), enc.lambda());
+      // the lasso-loss column of the metrics: the encoder's lambda, no decay
+      DictionaryTrainer.Objective objective = new DictionaryTrainer.Objective(enc.lambda(), 1);
       List<DictionaryTrainer.Update> history = new ArrayList<>();
       List<TestPoint> tests = new ArrayList<>();
       Progress progress = new Progress(console, "denoise-train", updates, params.progressSeconds());
@@ -246,7 +245,7 @@ public final class DenoiseTrainJob {
       try (OutputDir.TextStream metrics = out.stream("metrics.csv")) {
         metrics.line(METRICS_HEADER);
         try {
-          trainer.run(w, updates, u -> carrier, oracle, Optimizer.adam(params.adam(), kk * channels), (rec, d) -> {
+          trainer.run(w, updates, u -> objective, oracle, Optimizer.adam(params.adam(), kk * channels), (rec, d) -> {
             history.add(rec);
             metrics.line(csvRow(rec, pixels));
             window[(rec.update() - 1) % window.length] = rec.loss();
@@ -281,7 +280,7 @@ public final class DenoiseTrainJob {
       if (test != null) {
         long te = System.nanoTime();
         scores = Evaluation.evaluate(sc, test, w, k, params.stride(), channels, enc, params.noise(),
-            params.testSeed(), params.backend());
+            params.testSeed(), kernels);
         DictionaryTrainer.Update last = history.isEmpty() ? null : history.get(history.size() - 1);
         TestPoint tp = new TestPoint(updates, last == null ? 0 : last.epoch(), Evaluation.meanPsnr(scores),
             Evaluation.meanNoisyPsnr(scores), scores.size(), (System.nanoTime() - te) * 1e-9);
@@ -308,7 +307,7 @@ public final class DenoiseTrainJob {
       DenoiseTrainParams params, int update, double epoch) {
     long te = System.nanoTime();
     List<Evaluation.Score> scores = Evaluation.evaluate(sc, test, d, params.k(), params.stride(), params.channels(),
-        params.encoder(), params.noise(), params.testSeed(), params.backend());
+        params.encoder(), params.noise(), params.testSeed(), KernelSpec.parse(params.backend()));
     return new TestPoint(update, epoch, Evaluation.meanPsnr(scores), Evaluation.meanNoisyPsnr(scores),
         scores.size(), (System.nanoTime() - te) * 1e-9);
   }

@@ -98,8 +98,8 @@ public record DenoiseTrainParams(String name, List<String> trainImages, int trai
   }
 
   /**
-   * The convolution backend as {@code ConvKernels} names it: {@code cpu}, {@code cuda}, {@code auto},
-   * with {@code :float} for FP32 on the device.
+   * The convolution backend as {@code KernelSpec.parse} reads it: {@code cpu}, {@code cuda},
+   * {@code auto}, with {@code :float} for FP32 on the device.
    */
   public String backend() {
     return kernels + (precision == Precision.FLOAT ? ":float" : "");

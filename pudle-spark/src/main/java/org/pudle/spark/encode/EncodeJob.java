@@ -22,12 +22,13 @@ import org.apache.spark.storage.StorageLevel;
 import org.pudle.kernels.DictionaryOperator;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.FistaLasso;
-import org.pudle.kernels.Kernels;
 import org.pudle.kernels.UnfoldedIsta;
 import org.pudle.kernels.linalg.Blas;
 import org.pudle.kernels.linalg.Norms;
+import org.pudle.kernels.pool.KernelPool;
 import org.pudle.spark.SparkSessions;
 import org.pudle.spark.agg.KernelProbe;
+import org.pudle.spark.agg.OperatorCache;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.EncodeParams;
 import org.pudle.spark.config.IstaStep;
@@ -162,21 +163,32 @@ public final class EncodeJob {
     return sb.toString();
   }
 
-  /** The rows of a partition's blocks. */
+  /**
+   * The rows of a partition's blocks: the unfolded encoder on a kernel of {@code backend} borrowed
+   * from the executor's pool for the partition, or FISTA.
+   */
   private static Iterator<Row> encode(Iterator<SampleBlock> blocks, Broadcast<double[]> bc, int m, int p,
       EncoderParams encoder, FistaLasso.Options lassoOptions, long scratchBytes, String backend) {
-    double[] d = bc.value();
-    double lambda = encoder.lambda();
-    UnfoldedIsta unfolded = lassoOptions != null ? null : Kernels.byName(backend).unfoldedIsta(
-        DictionaryOperator.of(d, m, p, encoder.alpha()), encoder, scratchBytes);
-    FistaLasso lasso = lassoOptions != null ? new FistaLasso(d, m, p, lambda, lassoOptions) : null;
+    if (lassoOptions != null) {
+      return encode(blocks, bc.value(), m, p, encoder.lambda(), null,
+          new FistaLasso(bc.value(), m, p, encoder.lambda(), lassoOptions));
+    }
+    DictionaryOperator op = OperatorCache.get(bc.id(), bc.value(), m, p, encoder.alpha());
+    try (KernelPool.Lease<UnfoldedIsta> lease = KernelPool.of(backend).unfoldedIsta(op, encoder, scratchBytes)) {
+      return encode(blocks, bc.value(), m, p, encoder.lambda(), lease.kernel(), null);
+    }
+  }
+
+  /** The rows of a partition's blocks by {@code unfolded} or, when it is null, by {@code lasso}. */
+  private static Iterator<Row> encode(Iterator<SampleBlock> blocks, double[] d, int m, int p, double lambda,
+      UnfoldedIsta unfolded, FistaLasso lasso) {
     BLAS blas = Blas.blas();
     List<Row> out = new ArrayList<>();
     while (blocks.hasNext()) {
       SampleBlock b = blocks.next();
       int cols = b.cols();
       double[] z;
-      if (lasso != null) {
+      if (unfolded == null) {
         z = lasso.solve(b.x(), 0, cols).z();
       } else {
         z = new double[p * cols];

@@ -15,6 +15,7 @@ import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.io.Npy;
 import org.pudle.kernels.linalg.Blas;
 import org.pudle.kernels.linalg.Norms;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.kernels.study.DepthGrid;
 import org.pudle.kernels.study.DepthStudySums;
 import org.pudle.kernels.study.DepthStudySums.Phase;
@@ -24,6 +25,7 @@ import org.pudle.kernels.study.StudyEstimates.Norm;
 import org.pudle.kernels.study.StudyEstimates.Row;
 import org.pudle.spark.SparkSessions;
 import org.pudle.spark.agg.DistributedPass;
+import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.agg.StudyAggregator;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.IstaStep;
@@ -139,9 +141,13 @@ public final class StudyJob {
     var model = data.model();
     double[] dTilde = model.dictionaryTilde();
     double[] d = studiedDictionary(params, sc.hadoopConfiguration());
-    OutputDir out = OutputDir.open(params.output(), sc.hadoopConfiguration());
     int partitions = params.execution().partitions() > 0 ? params.execution().partitions()
         : 4 * sc.defaultParallelism();
+    // the backend of the unfolded passes is resolved on the executors before anything is written:
+    // kernels=cuda without a device is a configuration error
+    String backend = params.execution().kernelsSpec();
+    List<String> kernels = backend.startsWith("cpu") ? List.of() : KernelProbe.resolve(sc, backend, partitions);
+    OutputDir out = OutputDir.open(params.output(), sc.hadoopConfiguration());
     DepthGrid grid = params.grid();
     console.printf(Locale.ROOT, "[study] %s: m=%d p=%d k=%d seed=%d, T=%d lambda=%s alpha=%s, D = %s%n",
         params.name(), m, p, data.k(), data.seed(), params.encoder().T(), params.encoder().lambda(),
@@ -152,6 +158,9 @@ public final class StudyJob {
         grid.size(), grid, grid.sum(), params.flopsPerSample(), 2.0 * p * p * params.encoder().T(),
         8.0 * p * p * grid.sum(), params.sweep(), partitions, params.groups(), Blas.description(), out);
 
+    if (!kernels.isEmpty()) {
+      console.printf(Locale.ROOT, "[study] kernels: %s%n", String.join("; ", kernels));
+    }
     DStar.Result dStar = DStar.obtain(sc, params, console);
     List<Pass> passes = new ArrayList<>();
     for (long n : params.sweep()) {
@@ -182,7 +191,8 @@ public final class StudyJob {
     try (TaskProgress listener = new TaskProgress(sc.sc(), progress, parts, n)) {
       agg = DistributedPass.aggregate(sc, blocks, d,
           bc -> new StudyAggregator(bc, star, m, p, params.encoder(), params.grid(), params.lasso(),
-              params.execution().scratchBytes(), n, params.groups(), params.jacobian(), data.seed()),
+              params.execution().scratchBytes(), KernelSpec.parse(params.execution().kernelsSpec()), n,
+              params.groups(), params.jacobian(), data.seed()),
           StudyAggregator::add, StudyAggregator::merge, params.execution().aggregateDepth());
     } finally {
       star.destroy();

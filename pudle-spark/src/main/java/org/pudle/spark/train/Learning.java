@@ -9,6 +9,7 @@ import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.Optimizer;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.config.ExecutionParams;
 import org.pudle.spark.config.MethodParams;
 import org.pudle.spark.config.TrainParams;
@@ -52,6 +53,11 @@ public final class Learning {
       return encoder.withDecay(Math.max(encoder.decay() - decayStep * (u / decayEvery), 1e-12));
     }
 
+    /** What the metrics of update {@code u} report: the config's lambda and the encoder's decay factor. */
+    public DictionaryTrainer.Objective objectiveAt(int u) {
+      return new DictionaryTrainer.Objective(encoder.lambda(), encoderAt(u).decay());
+    }
+
     /** A short description: the method with its gradient, threshold and schedule. */
     public String describe() {
       StringBuilder pudle = new StringBuilder("g_").append(gradient.key());
@@ -73,12 +79,13 @@ public final class Learning {
     int depth = s.execution().aggregateDepth();
     switch (s.method().method()) {
       case ALTMIN:
-        return new LassoGradientOracle(sc, blocks, m, p, s.method().lasso(), depth, n, s.batchSize(), seed);
+        return new LassoGradientOracle(sc, blocks, m, p, s.encoder().lambda(), s.method().lasso(), depth, n,
+            s.batchSize(), seed);
       case NOODL:
         return new NoodlOracle(sc, blocks, m, p, s.method().iht(), depth, n, s.batchSize(), seed);
       default:
-        return new SparkGradientOracle(sc, blocks, m, p, s.gradient(), s.execution().scratchBytes(), depth, n,
-            s.batchSize(), seed, s.execution().kernelsSpec());
+        return new SparkGradientOracle(sc, blocks, m, p, s.gradient(), s::encoderAt, s.execution().scratchBytes(),
+            depth, n, s.batchSize(), seed, KernelSpec.parse(s.execution().kernelsSpec()));
     }
   }
 
@@ -103,6 +110,6 @@ public final class Learning {
   public static void run(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, Setup s,
       double[] d, double[] reference, DictionaryTrainer.Listener listener) {
     DictionaryTrainer trainer = new DictionaryTrainer(m, p, n, s.normalize(), reference, s.metricsEvery());
-    trainer.run(d, s.updates(), s::encoderAt, oracle(sc, blocks, m, p, n, seed, s), optimizer(s, m * p), listener);
+    trainer.run(d, s.updates(), s::objectiveAt, oracle(sc, blocks, m, p, n, seed, s), optimizer(s, m * p), listener);
   }
 }

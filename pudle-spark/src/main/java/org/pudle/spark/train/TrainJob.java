@@ -265,7 +265,7 @@ public final class TrainJob {
           metrics.line(r);
         }
         try {
-          trainer.run(d, from, params.updates(), setup::encoderAt, oracle, optimizer, (rec, dict) -> {
+          trainer.run(d, from, params.updates(), setup::objectiveAt, oracle, optimizer, (rec, dict) -> {
             history.add(rec);
             String row = csvRow(rec);
             rows.add(row);

@@ -72,7 +72,9 @@ class DenoiseCommandLineTest {
     GrayImage noisy = Images.read(data.resolve("noisy/z.png").toString(), 0, new Configuration());
     GrayImage clean = Images.read(data.resolve("clean/z.png").toString(), 0, new Configuration());
     double[] expected = new double[noisy.samples().length];
-    new Denoiser(model.kernel("cpu")).denoise(noisy.toDoubles(), 21, 25, expected);
+    try (var kernel = model.kernel(org.pudle.kernels.pool.KernelSpec.CPU)) {
+      new Denoiser(kernel.kernel()).denoise(noisy.toDoubles(), 21, 25, expected);
+    }
     double psnr = ImageQuality.psnr(clean.toDoubles(), expected, expected.length, 1.0);
     String[] row = Files.readAllLines(out.resolve("psnr.csv")).get(1).split(",");
     assertEquals("z.png", row[0]);
