@@ -3,9 +3,9 @@ package org.pudle.kernels;
 import java.util.Arrays;
 
 /**
- * The layers of {@link UnfoldedIstaCpu} that run column by column on the supports of the codes
- * (docs/math.md#layers-on-the-supports): layers {@code from .. T-1} of a chunk, after the GEMM
- * layers, forward and backward. Exact: the same numbers as the GEMMs, to rounding.
+ * The forward pass of the layers of {@link UnfoldedIstaCpu} that run column by column on the
+ * supports of the codes (docs/math.md#layers-on-the-supports): layers {@code from .. T-1} of a
+ * chunk, after the GEMM layers. Exact: the same numbers as the GEMMs, to rounding.
  *
  * <h2>Forward: frames of layers</h2>
  * For one column, with {@code S_t} the support of {@code z_t}, a <em>full</em> layer computes every
@@ -22,13 +22,7 @@ import java.util.Arrays;
  * last, the order of OpenBLAS's GEMM kernels on most shapes, so both ways often agree to the bit;
  * a screened entry is computed exactly as the full layer would.
  *
- * <h2>Backward</h2>
- * {@code b_t = a_{t+1} .* 1{z_{t+1} != 0}} lives on {@code S_{t+1}}, and {@code a_t} is only read on
- * {@code S_t}; within a frame both are in A. A frame of several layers works on local copies of
- * {@code G[A, A]}, {@code P[A, A]} and {@code q[A]} and adds P and q back once; a single layer
- * updates {@code P[S_t, S_{t+1}]} and {@code a_t[S_t]} in place ({@code 4 |S_t| |S_{t+1}|} scalar
- * flops), or, when its supports are large, by whole columns of G and P ({@code 4 p |S_{t+1}|}
- * vectorized flops).
+ * <p>The backward pass of these layers is {@link SupportBackward}'s, from the stored frames.
  *
  * <h2>Storage</h2>
  * Per frame its first and end layer and its active set (int arrays sized by the chunk's shape), and
@@ -41,10 +35,6 @@ import java.util.Arrays;
 final class SupportPath {
   /** The active set takes the entries with {@code |v| > RHO th} besides the support. */
   static final double RHO = 0.5;
-  /** Frames of at least this many layers run the backward on local copies. */
-  static final int LOCAL_LAYERS = 3;
-  /** P is also kept by columns (for the vectorized backward) up to this p. */
-  static final int COLUMN_P_MAX = 1024;
   /** The unit roundoff of double. */
   private static final double EPS = 0x1.0p-53;
 
@@ -69,20 +59,12 @@ final class SupportPath {
   private double[] zRef;
   private double[] zCur;
   private double[] zNext;
-  private double[] zLow;
   private int[] tmpA;
 
   // frame-local scratch, maxActive each
   private double[][] gaa;
-  private double[][] paa;
   private double[] ccA;
-  private double[] aA;
-  private double[] aNext;
   private int[] pos;
-  private boolean[] touched;
-  /** The tail's share of {@code P = sum_t Z_t B_t^T} by columns ({@code pcols[j][i] = P[i, j]}); null above COLUMN_P_MAX. */
-  private double[][] pcols;
-  private boolean pDirty;
 
   // the frames of the last forward pass, sized by the chunk
   private int columns;
@@ -101,7 +83,6 @@ final class SupportPath {
   // counts, flushed to KernelStatistics once per call
   private long fullLayers;
   private long screenedLayers;
-  private long backwardLayers;
 
   SupportPath(int p) {
     this.p = p;
@@ -120,18 +101,12 @@ final class SupportPath {
     zRef = new double[p];
     zCur = new double[p];
     zNext = new double[p];
-    zLow = new double[p];
     tmpA = new int[p];
     int c = maxActive;
     gaa = new double[c][c];
-    paa = new double[c][c];
     ccA = new double[c];
-    aA = new double[c];
-    aNext = new double[c];
     pos = new int[c];
-    touched = new boolean[c];
-    pcols = p <= COLUMN_P_MAX ? new double[p][p] : null;
-    allocated += 8L * 10 * p + 4L * 3 * p + 16L * c * c + 8L * 3 * c + 5L * c + (pcols == null ? 0 : 8L * p * p);
+    allocated += 8L * 9 * p + 4L * 3 * p + 8L * c * c + 8L * c + 4L * c;
   }
 
   /** Points the path at a dictionary and encoder; drops the stored frames. */
@@ -166,8 +141,8 @@ final class SupportPath {
     int cb = Math.max(b, capColumns);
     int ct = Math.max(T, capLayers);
     long frameInts = 5L * ct * cb;
-    // every layer full with every entry active fits when T p is small; else about 4 (T + p) per column
-    long aInts = cb * Math.min((long) ct * p, 4L * (ct + p) + 2048);
+    // every layer full with every entry active fits when T p is small; else about 6 (T + p) per column
+    long aInts = cb * Math.min((long) ct * p, 6L * (ct + p) + 2048);
     long before = 4L * ((long) colFrame.length + frames.length + aIdx.length);
     colFrame = new int[cb + 1];
     frames = new int[(int) Math.min(Integer.MAX_VALUE - 8, frameInts)];
@@ -286,17 +261,20 @@ final class SupportPath {
         frames[5 * frame + 1] = t + 1;
         screenedLayers++;
       } else {
-        // a full layer opens a new frame
-        if (5 * (nFrames + 1) > frames.length || aTop + p > aIdx.length) {
+        // a full layer opens a new frame; a frame of one layer keeps just its two supports
+        if (5 * (nFrames + 1) > frames.length) {
+          return false;
+        }
+        if (frame >= 0 && frames[5 * frame + 1] == frames[5 * frame] + 1) {
+          compactLast(frame, zs, values);
+        }
+        n = fullLayer(k, th);
+        k = newSupport;
+        if (aTop + n > aIdx.length || (values && zTop + 2 * n > zEnd)) {
           return false;
         }
         frame = nFrames++;
         aOff = aTop;
-        n = fullLayer(k, th);
-        k = newSupport;
-        if (values && zTop + 2 * n > zEnd) {
-          return false;
-        }
         System.arraycopy(tmpA, 0, aIdx, aOff, n);
         aTop += n;
         int f = 5 * frame;
@@ -330,7 +308,42 @@ final class SupportPath {
         }
       }
     }
+    if (frame >= 0 && frames[5 * frame + 1] == frames[5 * frame] + 1) {
+      compactLast(frame, zs, values);
+    }
     return true;
+  }
+
+  /**
+   * Shrinks the active set of the last frame, of one layer, to the supports of its input and
+   * output codes (the only entries its backward reads); it is the last one stored, so its indices
+   * and codes move down in place.
+   */
+  private void compactLast(int frame, double[] zs, boolean values) {
+    int f = 5 * frame;
+    int aOff = frames[f + 2];
+    int n = frames[f + 3];
+    int zOff = frames[f + 4];
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+      double zIn = values ? zs[zOff + i] : zRef[i];
+      double zOut = values ? zs[zOff + n + i] : zCur[i];
+      if (zIn != 0 || zOut != 0) {
+        aIdx[aOff + kept] = aIdx[aOff + i];
+        if (values) {
+          acc[kept] = zIn;
+          zNext[kept] = zOut;
+        }
+        kept++;
+      }
+    }
+    frames[f + 3] = kept;
+    aTop = aOff + kept;
+    if (values) {
+      System.arraycopy(acc, 0, zs, zOff, kept);
+      System.arraycopy(zNext, 0, zs, zOff + kept, kept);
+      zTop = zOff + 2 * kept;
+    }
   }
 
   /** Moves the screened layer's output into zCur and returns it. */
@@ -376,25 +389,44 @@ final class SupportPath {
     for (q = 0; q < k; q++) {
       zfull[sIdx[q]] = sVal[q];
     }
+    // branch-free: every entry is written to the lists, which advance only when it belongs
     double level = RHO * th;
     double off = 0;
     int n = 0;
     int kk = 0;
-    for (int i = 0; i < p; i++) {
-      double v = cc[i] + a[i];
-      double av = Math.abs(v);
-      double z = soft ? (av - th > 0 ? Math.copySign(av - th, v) : 0.0) : (av >= th ? v : 0.0);
-      double old = zfull[i];
-      if (old != 0 || av > level) {
+    if (soft) {
+      for (int i = 0; i < p; i++) {
+        double v = cc[i] + a[i];
+        double av = Math.abs(v);
+        double d = av - th;
+        double z = d > 0 ? Math.copySign(d, v) : 0.0;
+        double old = zfull[i];
+        boolean act = old != 0 | av > level;
         tmpA[n] = i;
         zRef[n] = old;
-        zCur[n++] = z;
-      } else if (!(av <= off)) {
-        off = av;
-      }
-      if (z != 0) {
+        zCur[n] = z;
+        n += act ? 1 : 0;
+        off = Math.max(off, act ? 0.0 : av);
         nIdx[kk] = i;
-        nVal[kk++] = z;
+        nVal[kk] = z;
+        kk += d > 0 ? 1 : 0;
+      }
+    } else {
+      for (int i = 0; i < p; i++) {
+        double v = cc[i] + a[i];
+        double av = Math.abs(v);
+        boolean keep = av >= th;
+        double z = keep ? v : 0.0;
+        double old = zfull[i];
+        boolean act = old != 0 | av > level;
+        tmpA[n] = i;
+        zRef[n] = old;
+        zCur[n] = z;
+        n += act ? 1 : 0;
+        off = Math.max(off, act ? 0.0 : av);
+        nIdx[kk] = i;
+        nVal[kk] = z;
+        kk += keep ? 1 : 0;
       }
     }
     for (q = 0; q < k; q++) {
@@ -450,10 +482,9 @@ final class SupportPath {
       double av = Math.abs(v);
       double z = soft ? (av - th > 0 ? Math.copySign(av - th, v) : 0.0) : (av >= th ? v : 0.0);
       zNext[i] = z;
-      if (z != 0) {
-        nIdx[kk] = aIdx[aOff + i];
-        nVal[kk++] = z;
-      }
+      nIdx[kk] = aIdx[aOff + i];
+      nVal[kk] = z;
+      kk += z != 0 ? 1 : 0;
     }
     return kk;
   }
@@ -474,234 +505,48 @@ final class SupportPath {
     return columns == b && b > 0;
   }
 
-  /**
-   * The backward of layers {@code top-1 .. from} of every column, from {@code a = A_top} (p x b,
-   * read on the supports): adds {@code sum_t B_t} to {@code q} (p x b), keeps
-   * {@code sum_t Z_t B_t^T} for {@link #addP}, and leaves {@code A_from} on the support of
-   * {@code Z_from} in {@code a}.
-   *
-   * @param zs the dense codes the forward pass wrote (and, in a training chunk, its frames' codes)
-   * @param b  the chunk width, as in the forward pass
-   */
-  void backward(int top, int b, double[] zs, double[] a, double[] q) {
-    pDirty = true;
-    for (int col = 0; col < b; col++) {
-      backwardColumn(col, top, b, zs, a, q);
-    }
-    KernelStatistics.add(KernelStatistics.Counter.BACKWARD_SUPPORT, backwardLayers);
-    backwardLayers = 0;
+  // read access for SupportBackward
+
+  int p() {
+    return p;
   }
 
-  /**
-   * Adds the share of P that {@link #backward} accumulated by columns since the last call into
-   * {@code pm} (p x p column-major) and clears it.
-   */
-  void addP(double[] pm) {
-    if (!pDirty || pcols == null) {
-      pDirty = false;
-      return;
-    }
-    for (int j = 0; j < p; j++) {
-      double[] pc = pcols[j];
-      int o = j * p;
-      for (int i = 0; i < p; i++) {
-        pm[o + i] += pc[i];
-      }
-      Arrays.fill(pc, 0.0);
-    }
-    pDirty = false;
+  DictionaryOperator operator() {
+    return op;
   }
 
-  /** The pm array that {@link #backward} adds to in place (its direct and local modes). */
-  private double[] pmDirect;
-
-  /** Sets the p x p array the scalar modes of {@link #backward} add P to. */
-  void directP(double[] pm) {
-    this.pmDirect = pm;
+  /** The first frame of column col; {@code firstFrame(col + 1)} ends it. */
+  int firstFrame(int col) {
+    return colFrame[col];
   }
 
-  private void backwardColumn(int col, int top, int b, double[] zs, double[] a, double[] q) {
-    int ac = col * p;
-    int first = colFrame[col];
-    int f = colFrame[col + 1] - 1;
-    while (f >= first && frames[5 * f] >= top) {
-      f--;
-    }
-    for (; f >= first; f--) {
-      int s = frames[5 * f];
-      int hi = Math.min(frames[5 * f + 1], top);
-      int n = frames[5 * f + 3];
-      backwardLayers += hi - s;
-      if (hi - s >= LOCAL_LAYERS && n <= maxActive) {
-        backwardLocal(f, ac, hi, b, zs, a, q);
-      } else if (pcols == null || SupportCostModel.backwardDirect(n) <= SupportCostModel.backwardVectorized(p, n)) {
-        backwardDirect(f, ac, hi, b, zs, a, q);
-      } else {
-        backwardVectorized(f, ac, hi, b, zs, a, q);
-      }
-    }
+  /** The first layer s of frame f: its codes are z_s .. z_e. */
+  int frameStart(int f) {
+    return frames[5 * f];
   }
 
-  /** {@code z_t} of frame f and column offset ac on its active set, into dst. */
-  private void load(int f, int t, int ac, int b, double[] zs, double[] dst) {
-    int s = frames[5 * f];
-    int aOff = frames[5 * f + 2];
-    int n = frames[5 * f + 3];
-    int zOff = frames[5 * f + 4];
-    if (zOff >= 0) {
-      System.arraycopy(zs, zOff + (t - s) * n, dst, 0, n);
-    } else {
-      int o = (t - 1) * p * b + ac;
-      for (int i = 0; i < n; i++) {
-        dst[i] = zs[o + aIdx[aOff + i]];
-      }
-    }
+  /** The end layer e of frame f (its layers are s .. e-1). */
+  int frameEnd(int f) {
+    return frames[5 * f + 1];
   }
 
-  /** Layers {@code hi-1 .. s} of frame f on local copies of {@code G[A, A]}, {@code P[A, A]}, {@code q[A]}. */
-  private void backwardLocal(int f, int ac, int hi, int b, double[] zs, double[] a, double[] q) {
-    int s = frames[5 * f];
-    int aOff = frames[5 * f + 2];
-    int n = frames[5 * f + 3];
-    gather(aOff, n);
-    double[] av = aA;
-    double[] nextA = aNext;
-    double[] qa = ccA;
-    for (int i = 0; i < n; i++) {
-      av[i] = a[ac + aIdx[aOff + i]];
-      qa[i] = 0;
-      touched[i] = false;
-    }
-    double[] zHigh = zNext;
-    load(f, hi, ac, b, zs, zHigh);
-    for (int t = hi - 1; t >= s; t--) {
-      load(f, t, ac, b, zs, zLow);
-      int nb = 0;
-      for (int i = 0; i < n; i++) {
-        if (zHigh[i] != 0) {
-          qa[i] += av[i];
-          pos[nb++] = i;
-        }
-      }
-      Arrays.fill(nextA, 0, n, 0.0);
-      for (int r = 0; r < nb; r++) {
-        int j = pos[r];
-        double bj = av[j];
-        double[] gj = gaa[j];
-        double[] pj = paa[j];
-        if (!touched[j]) {
-          Arrays.fill(pj, 0, n, 0.0);
-          touched[j] = true;
-        }
-        for (int i = 0; i < n; i++) {
-          pj[i] = Math.fma(bj, zLow[i], pj[i]);
-          nextA[i] = Math.fma(bj, gj[i], nextA[i]);
-        }
-      }
-      double[] swap = av;
-      av = nextA;
-      nextA = swap;
-      System.arraycopy(zLow, 0, zHigh, 0, n);
-    }
-    double[] pm = pmDirect;
-    for (int j = 0; j < n; j++) {
-      int gj = aIdx[aOff + j];
-      q[ac + gj] += qa[j];
-      a[ac + gj] = av[j];
-      if (touched[j]) {
-        double[] pj = paa[j];
-        int o = gj * p;
-        for (int i = 0; i < n; i++) {
-          pm[o + aIdx[aOff + i]] += pj[i];
-        }
-      }
-    }
+  /** The offset of frame f's active set in {@link #activeSets()}. */
+  int frameActive(int f) {
+    return frames[5 * f + 2];
   }
 
-  /** Layers {@code hi-1 .. s} of frame f in place: {@code 4 |S_t| |S_{t+1}|} scalar flops each. */
-  private void backwardDirect(int f, int ac, int hi, int b, double[] zs, double[] a, double[] q) {
-    int s = frames[5 * f];
-    int aOff = frames[5 * f + 2];
-    int n = frames[5 * f + 3];
-    double[] pm = pmDirect;
-    double[] zHigh = zNext;
-    load(f, hi, ac, b, zs, zHigh);
-    for (int t = hi - 1; t >= s; t--) {
-      load(f, t, ac, b, zs, zLow);
-      int nb = 0;
-      int nz = 0;
-      for (int i = 0; i < n; i++) {
-        int gi = aIdx[aOff + i];
-        if (zHigh[i] != 0) {
-          double bi = a[ac + gi];
-          q[ac + gi] += bi;
-          nIdx[nb] = gi;
-          nVal[nb++] = bi;
-        }
-        double z = zLow[i];
-        if (z != 0) {
-          sIdx[nz] = gi;
-          sVal[nz] = z;
-          acc[nz++] = 0;
-        }
-      }
-      for (int r = 0; r < nb; r++) {
-        int j = nIdx[r];
-        double bj = nVal[r];
-        double[] gj = gcols[j];
-        int o = j * p;
-        for (int i = 0; i < nz; i++) {
-          int gi = sIdx[i];
-          acc[i] = Math.fma(bj, gj[gi], acc[i]);
-          pm[o + gi] = Math.fma(sVal[i], bj, pm[o + gi]);
-        }
-      }
-      for (int i = 0; i < nz; i++) {
-        a[ac + sIdx[i]] = acc[i];
-      }
-      System.arraycopy(zLow, 0, zHigh, 0, n);
-    }
+  /** The size of frame f's active set. */
+  int frameSize(int f) {
+    return frames[5 * f + 3];
   }
 
-  /**
-   * Layers {@code hi-1 .. s} of frame f by whole columns: {@code a_t = sum_j b_j G[:, j]} and
-   * {@code P[:, j] += b_j z_t}, {@code 4 p |S_{t+1}|} vectorized flops each.
-   */
-  private void backwardVectorized(int f, int ac, int hi, int b, double[] zs, double[] a, double[] q) {
-    int s = frames[5 * f];
-    int aOff = frames[5 * f + 2];
-    int n = frames[5 * f + 3];
-    double[] zHigh = zNext;
-    load(f, hi, ac, b, zs, zHigh);
-    for (int t = hi - 1; t >= s; t--) {
-      load(f, t, ac, b, zs, zLow);
-      int nb = 0;
-      for (int i = 0; i < n; i++) {
-        int gi = aIdx[aOff + i];
-        if (zHigh[i] != 0) {
-          double bi = a[ac + gi];
-          q[ac + gi] += bi;
-          nIdx[nb] = gi;
-          nVal[nb++] = bi;
-        }
-        zfull[gi] = zLow[i];
-      }
-      Arrays.fill(acc, 0.0);
-      for (int r = 0; r < nb; r++) {
-        double bj = nVal[r];
-        double[] gj = gcols[nIdx[r]];
-        double[] pj = pcols[nIdx[r]];
-        for (int i = 0; i < p; i++) {
-          acc[i] = Math.fma(bj, gj[i], acc[i]);
-          pj[i] = Math.fma(zfull[i], bj, pj[i]);
-        }
-      }
-      for (int i = 0; i < n; i++) {
-        int gi = aIdx[aOff + i];
-        a[ac + gi] = acc[gi];
-        zfull[gi] = 0;
-      }
-      System.arraycopy(zLow, 0, zHigh, 0, n);
-    }
+  /** The offset of z_s on the active set in the dense code array (then z_{s+1} ...), or -1: read the dense codes. */
+  int frameCodes(int f) {
+    return frames[5 * f + 4];
+  }
+
+  /** The active sets of all frames (global indices). */
+  int[] activeSets() {
+    return aIdx;
   }
 }

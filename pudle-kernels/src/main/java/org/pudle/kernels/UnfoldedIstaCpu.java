@@ -74,6 +74,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   private double[] r = new double[0];
   private double[] pm = new double[0];
   private final SupportPath support;
+  private final SupportBackward supportBackward;
   private int storedColumns;
   /** The density below which layers go on the supports; {@link UnfoldedIsta#COST_MODEL}: chosen per block. */
   private double sparseDensity = DEFAULT_SPARSE_DENSITY;
@@ -95,6 +96,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     this.m = op.m();
     this.p = op.p();
     this.support = new SupportPath(p);
+    this.supportBackward = new SupportBackward(support);
     retarget(op, params);
   }
 
@@ -142,7 +144,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
 
   @Override
   public long scratchBytesAllocated() {
-    return allocated + support.allocated();
+    return allocated + support.allocated() + supportBackward.allocated();
   }
 
   @Override
@@ -323,6 +325,9 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
       allocated += 8L * p * p;
     }
     support.ensure(b, T);
+    if (keep != Keep.LAST) {
+      supportBackward.ensure();
+    }
   }
 
   /** Whether the layers from one whose input codes have {@code nnz} non-zeros run on the supports. */
@@ -438,8 +443,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     int denseTop = depth - 1;
     if (tailFrom < depth) {
       // layers depth-1 .. tailFrom on the supports, the rest by GEMM
-      support.directP(pm);
-      support.backward(depth, b, zs, a, q);
+      supportBackward.backward(depth, b, zs, a, q, pm);
       denseTop = tailFrom - 1;
     }
     for (int t = denseTop; t >= 0; t--) {
@@ -460,9 +464,8 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     blas.dgemm("N", "T", m, p, b, params.alpha(), x, xOff, m, q, 0, p, 1.0, grad, 0, m);
   }
 
-  /** {@code grad -= alpha D (P + P^T)}, with the support path's share of P added first. */
+  /** {@code grad -= alpha D (P + P^T)}. */
   private void addDP(double[] grad) {
-    support.addP(pm);
     for (int j = 0; j < p; j++) {
       pm[j + j * p] *= 2;
       for (int i = j + 1; i < p; i++) {
