@@ -35,27 +35,18 @@ final class CudaProbe {
     p.step("libcuda.so.1 (JCuda driver binding) and device", driver.available(), driver.available()
         ? driver.description() : driver.description(), null);
 
-    boolean runtime;
-    Throwable runtimeFailure = null;
-    String runtimeText;
-    try {
-      int[] v = new int[1];
-      int status = org.bytedeco.cuda.global.cudart.cudaRuntimeGetVersion(v);
-      runtime = status == 0;
-      runtimeText = runtime ? "CUDA runtime " + CudaContext.version(v[0]) : "cudaRuntimeGetVersion returned " + status;
-    } catch (Throwable t) {
-      if (t instanceof VirtualMachineError && !(t instanceof OutOfMemoryError)) {
-        throw (VirtualMachineError) t;
-      }
-      runtime = false;
-      runtimeFailure = t;
-      runtimeText = "did not load";
-    }
-    p.step("libcudart.so.13 (JavaCPP libjnicudart.so)", runtime, runtimeText, runtimeFailure);
-
     Cublas.Availability cublas = Cublas.library();
-    p.step("libcublas.so.13 (JavaCPP libjnicublas.so)", cublas.available(), cublas.description(),
-        Cublas.loadFailure());
+    Throwable runtimeFailure = Cublas.runtimeFailure();
+    p.step("libcudart.so.13 (JavaCPP libjnicudart.so)", runtimeFailure == null && Cublas.runtimeVersion() > 0,
+        runtimeFailure != null ? Cublas.reasonOf(runtimeFailure) : Cublas.runtimeVersion() > 0
+            ? "CUDA runtime " + CudaContext.version(Cublas.runtimeVersion()) : "cudaRuntimeGetVersion failed",
+        runtimeFailure);
+    if (runtimeFailure == null) {
+      p.step("libcublas.so.13 (JavaCPP libjnicublas.so)", cublas.available(), cublas.description(),
+          Cublas.loadFailure());
+    } else {
+      p.step("libcublas.so.13 (JavaCPP libjnicublas.so)", false, "not tried: the CUDA runtime did not load", null);
+    }
 
     if (driver.available()) {
       CudaContext ctx = CudaContext.shared();

@@ -20,6 +20,7 @@ import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 
 /**
@@ -48,31 +49,48 @@ public final class Cublas {
   private static final class Library {
     static final String VERSION;
     static final int RUNTIME_VERSION;
+    static final Throwable RUNTIME_FAILURE;
     static final Throwable FAILURE;
 
     static {
       String version = null;
       int runtime = 0;
+      Throwable runtimeFailure = null;
       Throwable failure = null;
       try {
+        // the loader first: its error carries the dynamic linker's message
+        Loader.load(cudart.class);
         int[] v = new int[1];
         int status = cudart.cudaRuntimeGetVersion(v);
         runtime = status == 0 ? v[0] : -status;
-        int[] parts = new int[3];
-        for (int i = 0; i < 3; i++) {
-          check(cublasGetProperty(i, v), "cublasGetProperty(" + i + ")");
-          parts[i] = v[0];
-        }
-        version = parts[0] + "." + parts[1] + "." + parts[2];
       } catch (Throwable t) {
-        if (t instanceof VirtualMachineError && !(t instanceof OutOfMemoryError)) {
-          throw (VirtualMachineError) t;
+        runtimeFailure = rethrowFatal(t);
+      }
+      if (runtimeFailure == null) {
+        try {
+          Loader.load(org.bytedeco.cuda.global.cublas.class);
+          int[] v = new int[1];
+          int[] parts = new int[3];
+          for (int i = 0; i < 3; i++) {
+            check(cublasGetProperty(i, v), "cublasGetProperty(" + i + ")");
+            parts[i] = v[0];
+          }
+          version = parts[0] + "." + parts[1] + "." + parts[2];
+        } catch (Throwable t) {
+          failure = rethrowFatal(t);
         }
-        failure = t;
       }
       VERSION = version;
       RUNTIME_VERSION = runtime;
-      FAILURE = failure;
+      RUNTIME_FAILURE = runtimeFailure;
+      FAILURE = runtimeFailure != null ? runtimeFailure : failure;
+    }
+
+    private static Throwable rethrowFatal(Throwable t) {
+      if (t instanceof VirtualMachineError && !(t instanceof OutOfMemoryError)) {
+        throw (VirtualMachineError) t;
+      }
+      return t;
     }
   }
 
@@ -86,7 +104,13 @@ public final class Cublas {
             : "version unknown (cudaRuntimeGetVersion status " + -Library.RUNTIME_VERSION + ")"));
   }
 
-  /** The error that kept cuBLAS from loading, whole (for the probe), or null. */
+  /** The error that kept the CUDA runtime (libjnicudart.so, libcudart.so.13) from loading, or null. */
+  public static Throwable runtimeFailure() {
+    library();
+    return Library.RUNTIME_FAILURE;
+  }
+
+  /** The error that kept cuBLAS (or the runtime before it) from loading, whole (for the probe), or null. */
   public static Throwable loadFailure() {
     return Library.FAILURE;
   }
@@ -98,7 +122,7 @@ public final class Cublas {
 
   /** The CUDA runtime's version number ({@code 13000} for 13.0), or 0 when unknown. */
   public static int runtimeVersion() {
-    return Library.FAILURE == null ? Math.max(0, Library.RUNTIME_VERSION) : 0;
+    return Library.RUNTIME_FAILURE == null ? Math.max(0, Library.RUNTIME_VERSION) : 0;
   }
 
   /**
@@ -106,6 +130,10 @@ public final class Cublas {
    * {@code libjnicublas.so: libcublas.so.13: cannot open shared object file}) when there is one
    * in the chain, without the folder JavaCPP extracted the JNI library to.
    */
+  public static String reasonOf(Throwable t) {
+    return reason(t);
+  }
+
   static String reason(Throwable t) {
     String best = null;
     for (Throwable c = t; c != null; c = c.getCause()) {
