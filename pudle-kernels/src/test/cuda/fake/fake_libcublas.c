@@ -8,11 +8,14 @@
  * cublasGetMathMode / cublasGetAtomicsMode / cublasGetStream_v2 read them back.
  */
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
   void *stream;
   int math;
   int atomics;
+  void *workspace;
+  size_t workspace_bytes;
 } fake_handle;
 
 enum { OK = 0, NOT_INITIALIZED = 1, INVALID_VALUE = 7, MAPPING_ERROR = 11 };
@@ -36,6 +39,19 @@ int cublasDestroy_v2(fake_handle *h) {
 
 int cublasSetStream_v2(fake_handle *h, void *stream) {
   h->stream = stream;
+  h->workspace = NULL; /* as cuBLAS: setting the stream resets the workspace */
+  h->workspace_bytes = 0;
+  return OK;
+}
+
+/* The workspace is written over, as cuBLAS may: a wrong address or size shows. */
+int cublasSetWorkspace_v2(fake_handle *h, void *workspace, size_t bytes) {
+  if (bytes > 0 && workspace == NULL) {
+    return INVALID_VALUE;
+  }
+  h->workspace = workspace;
+  h->workspace_bytes = bytes;
+  memset(workspace, 0x7f, bytes);
   return OK;
 }
 

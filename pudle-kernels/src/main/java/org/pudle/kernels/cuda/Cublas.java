@@ -13,6 +13,7 @@ import static org.bytedeco.cuda.global.cublas.cublasGetProperty;
 import static org.bytedeco.cuda.global.cublas.cublasSetAtomicsMode;
 import static org.bytedeco.cuda.global.cublas.cublasSetMathMode;
 import static org.bytedeco.cuda.global.cublas.cublasSetStream_v2;
+import static org.bytedeco.cuda.global.cublas.cublasSetWorkspace_v2;
 import static org.bytedeco.cuda.global.cublas.cublasSgemm_v2;
 
 import org.bytedeco.cuda.cublas.cublasContext;
@@ -230,8 +231,9 @@ public final class Cublas {
    * queued on that stream, in order with the kernels launched there. Settings: the default math
    * mode ({@code CUBLAS_DEFAULT_MATH}: DGEMM on the FP64 tensor cores where the GPU has them, which
    * round as IEEE double; SGEMM in FP32, no TF32, no emulation) and atomics not allowed. One handle
-   * per stream, each stream used by one thread at a time: cuBLAS then gives bit-wise the same
-   * results on every run on the same GPU model and cuBLAS version. Scalars are passed from host
+   * per stream, each stream used by one thread at a time, each with its own workspace
+   * ({@link #setWorkspace}): cuBLAS then gives bit-wise the same results on every run on the same
+   * GPU model and cuBLAS version. Scalars are passed from host
    * memory. Used by one thread at a time.
    */
   static final class Handle implements AutoCloseable {
@@ -260,6 +262,15 @@ public final class Cublas {
         floats.close();
         throw e;
       }
+    }
+
+    /**
+     * Gives the handle {@code bytes} of device memory at {@code address} as its workspace, in place
+     * of the pool cuBLAS would otherwise allocate on its own (call after the stream is set, which
+     * resets the workspace). The memory must outlive the handle.
+     */
+    void setWorkspace(long address, long bytes) {
+      check(cublasSetWorkspace_v2(handle, new Address(address), bytes), "cublasSetWorkspace(" + bytes + " bytes)");
     }
 
     /** The handle's math mode ({@code CUBLAS_DEFAULT_MATH} = 0). */

@@ -40,7 +40,10 @@ public final class FakeCudaMain {
     }
     CUstream stream = new CUstream();
     check(cuStreamCreate(stream, 0), "cuStreamCreate");
+    CUdeviceptr workspace = new CUdeviceptr();
+    check(cuMemAlloc(workspace, CublasStreamBlas.WORKSPACE_BYTES), "cuMemAlloc(workspace)");
     try (Cublas.Handle h = new Cublas.Handle(NativeAddress.of(stream))) {
+      h.setWorkspace(NativeAddress.of(workspace), CublasStreamBlas.WORKSPACE_BYTES);
       say("math", h.mathMode());
       say("atomics", h.atomicsMode());
       for (boolean dbl : new boolean[] {true, false}) {
@@ -50,6 +53,7 @@ public final class FakeCudaMain {
       }
     } finally {
       cuStreamDestroy(stream);
+      cuMemFree(workspace);
     }
   }
 
