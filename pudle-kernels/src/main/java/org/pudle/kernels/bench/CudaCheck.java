@@ -103,12 +103,12 @@ public final class CudaCheck {
       + "[--gemm both|auto|own|cublas (both)] [--precisions double,float] [--size MxPxT (1000x1500x100)] "
       + "[--samples B (4096)] [--b1-samples B (65536)] [--reps R (5)] [--cpu-samples N (32)] "
       + "[--study-samples N (256)] [--time-limit SECONDS (" + DEFAULT_TIME_LIMIT + ")] [--no-bench] [--no-conv] "
-      + "[--no-study] [--no-cpu]";
+      + "[--no-study] [--no-cpu] [--quick]";
 
   /** The parsed arguments. */
   record Options(boolean probe, boolean requireCuda, Path out, String gemm, List<Precision> precisions, int m, int p,
       int T, int samples, int b1Samples, int reps, int cpuSamples, int studySamples, double timeLimit, boolean bench,
-      boolean conv, boolean study, boolean cpu) {
+      boolean conv, boolean study, boolean cpu, boolean quick) {
 
     static Options parse(String[] args) {
       Map<String, String> o = new LinkedHashMap<>();
@@ -121,6 +121,7 @@ public final class CudaCheck {
           case "--no-conv":
           case "--no-study":
           case "--no-cpu":
+          case "--quick":
           case "--help":
           case "-h":
             o.put(a.replaceFirst("^-+", ""), "true");
@@ -177,7 +178,7 @@ public final class CudaCheck {
           positive("b1-samples", o.getOrDefault("b1-samples", "65536")),
           positive("reps", o.getOrDefault("reps", "5")), positive("cpu-samples", o.getOrDefault("cpu-samples", "32")),
           positive("study-samples", o.getOrDefault("study-samples", "256")), limit, !o.containsKey("no-bench"),
-          !o.containsKey("no-conv"), !o.containsKey("no-study"), !o.containsKey("no-cpu"));
+          !o.containsKey("no-conv"), !o.containsKey("no-study"), !o.containsKey("no-cpu"), o.containsKey("quick"));
     }
 
     private static int positive(String key, String v) {
@@ -199,6 +200,14 @@ public final class CudaCheck {
 
   /** Runs the check (or the probe) with {@code args}, printing to {@code out}; returns the exit status. */
   public static int run(PrintStream out, String... args) {
+    return run(out, null, args);
+  }
+
+  /**
+   * Runs the check on {@code device} (null: the CUDA driver's device, probed) with {@code args};
+   * returns the exit status. The tests run every section on an emulated device this way.
+   */
+  public static int run(PrintStream out, CheckDevice device, String... args) {
     Options o;
     try {
       o = Options.parse(args);
@@ -210,7 +219,7 @@ public final class CudaCheck {
       out.println(USAGE);
       return 0;
     }
-    return o.probe() ? CudaProbe.run(out) : new CudaCheck.Run(o, out).run();
+    return o.probe() ? CudaProbe.run(out) : new CudaCheck.Run(o, out, device).run();
   }
 
   /** One GEMM provider and precision under test. */
@@ -239,12 +248,20 @@ public final class CudaCheck {
       return t;
     });
     private boolean sectionFailed;
-    private CudaContext ctx;
+    private CheckDevice ctx;
     private final List<GemmProvider> providers = new ArrayList<>();
+    /** The cuBLAS rate at 4096^3 per precision (GFLOP/s), once measured: the device's limit. */
+    private final Map<Precision, Double> limit = new java.util.concurrent.ConcurrentHashMap<>();
 
     Run(Options o, PrintStream out) {
+      this(o, out, null);
+    }
+
+    /** @param device the device to check, or null for the CUDA driver's (probed) */
+    Run(Options o, PrintStream out, CheckDevice device) {
       this.o = o;
       this.out = out;
+      this.ctx = device;
     }
 
     private void say(String format, Object... args) {
@@ -283,11 +300,9 @@ public final class CudaCheck {
       } catch (TimeoutException e) {
         table.fact(name, "timed out", "", "", "TIMEOUT", String.format(Locale.ROOT,
             "still running at the time limit of %.0f s; the table ends here", o.timeLimit()));
-        say("%s: still running at the time limit of %.0f s: writing the table and exiting", name, o.timeLimit());
+        say("%s: still running at the time limit of %.0f s: writing the table", name, o.timeLimit());
         sectionFailed = true;
-        finish();
-        out.flush();
-        System.exit(1);
+        throw new OutOfTime();
       } catch (ExecutionException e) {
         Throwable c = e.getCause();
         failure(name, name, "", "", c);
@@ -296,6 +311,18 @@ public final class CudaCheck {
         throw new IllegalStateException("interrupted", e);
       }
       write();
+    }
+
+    /**
+     * A section still running at the time limit: the table is written and the run ends (the
+     * section's thread, a daemon, is left behind: a device call cannot be interrupted; main exits).
+     */
+    private static final class OutOfTime extends RuntimeException {
+      private static final long serialVersionUID = 1L;
+
+      OutOfTime() {
+        super(null, null, false, false);
+      }
     }
 
     /** A failed part: a row with the exception's first line, and its stack on the console. */
@@ -318,6 +345,16 @@ public final class CudaCheck {
 
     int run() {
       try {
+        return sections();
+      } catch (OutOfTime e) {
+        return finish();
+      } finally {
+        worker.shutdownNow();
+      }
+    }
+
+    private int sections() {
+      try {
         Files.createDirectories(o.out());
       } catch (IOException e) {
         out.println("cuda-check: --out " + o.out() + ": cannot create the folder: " + e.getMessage());
@@ -326,7 +363,7 @@ public final class CudaCheck {
       say("pudle cuda-check: Java %s (%s), %d cores, output %s, time limit %.0f s", System.getProperty("java.version"),
           System.getProperty("java.vm.name"), Runtime.getRuntime().availableProcessors(), o.out().toAbsolutePath(),
           o.timeLimit());
-      CudaContext.Availability a = CudaContext.probe();
+      CudaContext.Availability a = ctx != null ? new CudaContext.Availability(true, ctx.name()) : CudaContext.probe();
       if (!a.available()) {
         table.fact("device", "CUDA", "", "", "none", a.description());
         say("no usable CUDA device: %s", a.description());
@@ -341,7 +378,9 @@ public final class CudaCheck {
           return 3;
         }
       } else {
-        ctx = CudaContext.shared();
+        if (ctx == null) {
+          ctx = CheckDevice.of(CudaContext.shared());
+        }
         section("device", this::device);
       }
       if (ctx != null) {
@@ -402,13 +441,14 @@ public final class CudaCheck {
       Cublas.Availability lib = Cublas.library();
       table.fact("device", "CUDA runtime", "", "", Cublas.runtimeVersion() > 0
           ? CudaContext.version(Cublas.runtimeVersion()) : "not loaded", "cudaRuntimeGetVersion (libcudart.so.13)");
-      Cublas.Availability here = ctx.cublasOnDevice();
-      table.fact("device", "cuBLAS", "", "", here.available() ? Cublas.version() : "not usable",
-          here.available() ? "libcublas.so.13, a handle in the primary context" : here.description());
-      say("cuBLAS: %s", lib.available() ? here.description() : lib.description());
+      Cublas.Availability here = ctx.cublas();
+      table.fact("device", "cuBLAS", "", "", here.available() ? (Cublas.version() != null ? Cublas.version() : "usable")
+          : "not usable",
+          here.description());
+      say("cuBLAS: %s", here.available() || !lib.available() ? here.description() : lib.description());
       GemmChoice auto = ctx.gemm(GemmProvider.AUTO);
       table.fact("device", "GEMM provider (cuda.gemm=auto)", auto.provider().toString(), "", auto.cublas()
-          ? "cuBLAS " + Cublas.version() : "own kernels", auto.reason());
+          ? "cuBLAS" : "own kernels", auto.reason());
       say("GEMM provider: %s", auto.reason());
       switch (o.gemm()) {
         case "both":
@@ -455,7 +495,8 @@ public final class CudaCheck {
     // ---- GEMM rates
 
     private void gemmRates() {
-      int[][] shapes = {{4096, 4096, 4096}, {o.p(), o.samples(), o.p()}};
+      int cube = o.quick() ? 128 : 4096;
+      int[][] shapes = {{cube, cube, cube}, {o.p(), o.samples(), o.p()}};
       for (GemmProvider g : providers) {
         for (Precision precision : o.precisions()) {
           for (int[] s : shapes) {
@@ -468,6 +509,9 @@ public final class CudaCheck {
                       ? (precision == Precision.DOUBLE ? "cuBLAS default math (FP64 tensor cores on sm_90)" : "cuBLAS, FP32 (no TF32)")
                       : "pudle_gemm kernels"));
               say("gemm %s %s %s: %.3e s, %.1f GFLOP/s", g, precision.label(), what, sec, gflops);
+              if (g == GemmProvider.CUBLAS && s == shapes[0]) {
+                limit.put(precision, gflops);
+              }
             } catch (RuntimeException e) {
               failure("gemm", s[0] + "x" + s[1] + "x" + s[2], g.toString(), precision.label(), e);
             }
@@ -538,7 +582,8 @@ public final class CudaCheck {
           double tol = tolerance(b.precision());
           double w = worst.get(b.label())[0];
           boolean pass = passed.get(b.label());
-          table.fact("agreement", "dense, every kind and variant, 3 shapes", b.gemm().toString(), b.precision().label(),
+          table.fact("agreement", "dense: every kind and variant on " + (o.quick() ? "1 shape" : "3 shapes"),
+              b.gemm().toString(), b.precision().label(),
               String.format(Locale.ROOT, "%.2e %s", w, pass ? "PASS" : "FAIL"),
               String.format(Locale.ROOT, "max relative difference to the CPU backend, required <= %.0e%s", tol,
                   b.precision() == Precision.FLOAT ? " (hard threshold reported only)" : ""));
@@ -560,7 +605,8 @@ public final class CudaCheck {
 
     private void denseAgreement(List<Backend> backends, Map<String, double[]> worst, Map<String, Boolean> passed) {
       // small, tile-edge and large shapes: {m, p, T, samples}
-      int[][] shapes = {{50, 100, 50, 300}, {130, 257, 20, 333}, {1000, 1500, 8, 96}};
+      int[][] shapes = o.quick() ? new int[][] {{20, 24, 4, 40}}
+          : new int[][] {{50, 100, 50, 300}, {130, 257, 20, 333}, {1000, 1500, 8, 96}};
       EncoderParams[] variants = {
         new EncoderParams(1, 0.2, 0.2, ThresholdKind.SOFT, 0, 1),
         new EncoderParams(1, 0.2, 0.2, ThresholdKind.SOFT, 0, 0.98),
@@ -612,10 +658,10 @@ public final class CudaCheck {
       double worst = 0;
       boolean passed = true;
       for (int v = 0; v < CONV_ENCODERS.length; v++) {
-        ConvEncoderParams e = CONV_ENCODERS[v];
+        ConvEncoderParams e = convEncoder(v);
         double err;
         try {
-          err = convCompare(b.kernels(), CONV_CROP, e, 40 + v, line -> say("conv agree %s %s", b.label(), line)).worst();
+          err = convCompare(b.kernels(), convGeometry(), e, 40 + v, o.quick() ? 45 : 321, o.quick() ? 61 : 481, line -> say("conv agree %s %s", b.label(), line)).worst();
         } catch (RuntimeException ex) {
           say("conv agree %s %s: FAILED with %s", b.label(), e.threshold(), ex);
           ex.printStackTrace(out);
@@ -625,9 +671,10 @@ public final class CudaCheck {
         passed &= err <= tol || !counts;
         worst = Math.max(worst, Double.isNaN(err) ? Double.POSITIVE_INFINITY : err);
       }
-      table.fact("agreement", "conv, both gradients and reconstruct", b.gemm().toString(), b.precision().label(),
+      table.fact("agreement", "conv: both gradients and reconstruct", b.gemm().toString(), b.precision().label(),
           String.format(Locale.ROOT, "%.2e %s", worst, passed ? "PASS" : "FAIL"),
-          String.format(Locale.ROOT, "129x129 crop and a 321x481 image, required <= %.0e", tol));
+          String.format(Locale.ROOT, "%dx%d crop and a %s image, required <= %.0e", convGeometry().height(),
+              convGeometry().width(), o.quick() ? "45x61" : "321x481", tol));
       synchronized (verdicts) {
         verdicts.add(new Verdict("conv " + b.label(), worst, tol, passed));
       }
@@ -657,8 +704,11 @@ public final class CudaCheck {
             double sec = median(times);
             int chunk = k instanceof UnfoldedIstaCuda u ? u.lastChunkColumns() : samples;
             double gflops = UnfoldedIsta.flops(kind, m, p, T, samples, chunk) / sec * 1e-9;
+            Double peak = limit.get(b.precision());
             table.add(new CheckTable.Row(section, kind + " " + shape, b.gemm().toString(), b.precision().label(), sec,
-                gflops, String.format(Locale.ROOT, "%.4f s/update", sec), "chunk " + chunk + " columns"));
+                gflops, String.format(Locale.ROOT, "%.4f s/update", sec), "chunk " + chunk + " columns" + (peak == null
+                    ? "" : String.format(Locale.ROOT, "; %.0f%% of cuBLAS %s %d^3", 100 * gflops / peak,
+                        b.precision() == Precision.DOUBLE ? "DGEMM" : "SGEMM", o.quick() ? 128 : 4096))));
             say("%s %-12s %-8s %s: %.4f s per update, %.1f GFLOP/s (chunk %d)", section, b.label(), kind, shape, sec,
                 gflops, chunk);
           }
@@ -692,8 +742,8 @@ public final class CudaCheck {
     // ---- conv
 
     private void conv() {
-      ConvGeometry g = CONV_CROP;
-      ConvEncoderParams e = CONV_ENCODERS[0];
+      ConvGeometry g = convGeometry();
+      ConvEncoderParams e = convEncoder(0);
       double[] w = ConvFilters.random(g.k(), g.channels(), 1);
       double[][] pair = convPair(g.height(), g.width(), 2);
       String shape = g.height() + "x" + g.width() + " crop, " + g.channels() + " filters " + g.k() + "x" + g.k()
@@ -728,13 +778,24 @@ public final class CudaCheck {
       }
     }
 
+    /** The paper's crop, or with {@code --quick} a 25 x 25 crop with 8 filters. */
+    private ConvGeometry convGeometry() {
+      return o.quick() ? new ConvGeometry(9, 4, 8, 25, 25) : CONV_CROP;
+    }
+
+    /** Encoder {@code v} of {@link #CONV_ENCODERS}, with T = 3 under {@code --quick}. */
+    private ConvEncoderParams convEncoder(int v) {
+      ConvEncoderParams e = CONV_ENCODERS[v];
+      return o.quick() ? new ConvEncoderParams(3, e.alpha(), e.lambda(), e.threshold(), e.htB()) : e;
+    }
+
     // ---- study
 
     private void study() {
       int m = 50;
       int p = 100;
       int k = 5;
-      int T = 200;
+      int T = o.quick() ? 20 : 200;
       int samples = o.studySamples();
       SyntheticModel model = new SyntheticModel(m, p, k, 1, SignMode.PER_SAMPLE, 0);
       double[] dTilde = model.dictionaryTilde();
@@ -745,7 +806,7 @@ public final class CudaCheck {
       model.generate(dTilde, 0, samples, x, 0, support, amp);
       double[] z = new double[p * samples];
       model.denseCodes(support, amp, samples, z, 0);
-      DepthGrid grid = DepthGrid.standard(T, 20, 10);
+      DepthGrid grid = o.quick() ? DepthGrid.standard(T, 5, 3) : DepthGrid.standard(T, 20, 10);
       EncoderParams enc = EncoderParams.soft(T, 0.2, 0.2);
       DictionaryOperator op = DictionaryOperator.of(d, m, p, enc.alpha());
       FistaLasso hat = new FistaLasso(d, m, p, 0.2, FistaLasso.Options.DEFAULT);
@@ -763,7 +824,7 @@ public final class CudaCheck {
       }
       double sec = median(wall) / samples;
       double flops = 2.0 * p * p * T + 8.0 * p * p * grid.sum();
-      String shape = "m=50 p=100 k=5 T=200, " + grid.size() + " depths, " + samples + " samples";
+      String shape = "m=50 p=100 k=5 T=" + T + ", " + grid.size() + " depths, " + samples + " samples";
       table.add(new CheckTable.Row("study", "study kernel " + shape, "cpu", "FP64", sec, flops / sec * 1e-9,
           String.format(Locale.ROOT, "%.3f ms/sample", sec * 1e3),
           "CPU backend, one thread: the study kernel has no CUDA path in this build"));
@@ -883,6 +944,12 @@ public final class CudaCheck {
    */
   public static ConvAgreement convCompare(CudaKernels cuda, ConvGeometry g, ConvEncoderParams e, long seed,
       java.util.function.Consumer<String> lines) {
+    return convCompare(cuda, g, e, seed, 321, 481, lines);
+  }
+
+  /** As {@link #convCompare(CudaKernels, ConvGeometry, ConvEncoderParams, long, java.util.function.Consumer)}, the image {@code h x wd}. */
+  static ConvAgreement convCompare(CudaKernels cuda, ConvGeometry g, ConvEncoderParams e, long seed, int h, int wd,
+      java.util.function.Consumer<String> lines) {
     double[] w = ConvFilters.random(g.k(), g.channels(), seed);
     double[][] p = convPair(g.height(), g.width(), seed + 1);
     ConvUnfoldedIsta cpu = new ConvUnfoldedIstaCpu(w, g.k(), g.stride(), g.channels(), e);
@@ -910,8 +977,6 @@ public final class CudaCheck {
       l1 = Math.max(l1, l1k);
       nnz = Math.max(nnz, Math.abs(nk));
     }
-    int h = 321;
-    int wd = 481;
     int hp = ConvGeometry.fittingSize(h, g.k(), g.stride());
     int wp = ConvGeometry.fittingSize(wd, g.k(), g.stride());
     double[][] img = convPair(hp, wp, seed + 2);

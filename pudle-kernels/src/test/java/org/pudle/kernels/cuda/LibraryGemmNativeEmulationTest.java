@@ -198,6 +198,6 @@ class LibraryGemmNativeEmulationTest {
       db.close();
       dc.close();
     }
-    assertTrue(ownGemmLaunched(), emulation.kernelsLaunched().toString());
+    assertTrue(emulation.kernelsLaunched().contains("pudle_gemm_nn_f64"), emulation.kernelsLaunched().toString());
   }
 }
