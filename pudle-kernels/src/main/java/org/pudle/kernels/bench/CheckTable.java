@@ -56,7 +56,7 @@ final class CheckTable {
   }
 
   static String number(double v) {
-    return Math.abs(v) >= 1e-3 || v == 0 ? String.format(Locale.ROOT, "%.4f", v) : String.format(Locale.ROOT, "%.3e", v);
+    return String.format(Locale.ROOT, Math.abs(v) >= 1e-3 || v == 0 ? "%.4f" : "%.3e", v);
   }
 
   /** The table, aligned, with a header line. */

@@ -170,7 +170,8 @@ public final class CudaCheck {
         limit = Double.NaN;
       }
       if (!(limit > 0)) {
-        throw new IllegalArgumentException("--time-limit: expected positive seconds, got '" + o.get("time-limit") + "'");
+        throw new IllegalArgumentException("--time-limit: expected positive seconds, got '" + o.get("time-limit")
+            + "'");
       }
       return new Options(o.containsKey("probe"), o.containsKey("require-cuda"),
           Path.of(o.getOrDefault("out", "check-results")), gemm, precisions, m, p, T,
@@ -284,8 +285,8 @@ public final class CudaCheck {
     void section(String name, Body body) {
       double left = o.timeLimit() - elapsed();
       if (left <= 0) {
-        table.fact(name, "skipped", "", "", "SKIPPED", String.format(Locale.ROOT, "the time limit of %.0f s was reached",
-            o.timeLimit()));
+        table.fact(name, "skipped", "", "", "SKIPPED",
+            String.format(Locale.ROOT, "the time limit of %.0f s was reached", o.timeLimit()));
         sectionFailed = true;
         say("%s: skipped, the time limit of %.0f s was reached", name, o.timeLimit());
         return;
@@ -372,8 +373,8 @@ public final class CudaCheck {
           write();
           out.println();
           table.print(out);
-          out.println("cuda-check: " + (a.description().startsWith("no CUDA driver") ? "" : "no CUDA driver or device: ")
-              + a.description());
+          String why = a.description().startsWith("no CUDA driver") ? "" : "no CUDA driver or device: ";
+          out.println("cuda-check: " + why + a.description());
           out.flush();
           return 3;
         }
@@ -434,8 +435,9 @@ public final class CudaCheck {
     // ---- device
 
     private void device() {
-      table.fact("device", "GPU", "", "", ctx.name(), String.format(Locale.ROOT, "%.1f GiB, %d SMs, compute capability %s",
-          ctx.totalBytes() / 1073741824.0, ctx.multiprocessors(), ctx.computeCapability()));
+      table.fact("device", "GPU", "", "", ctx.name(), String.format(Locale.ROOT,
+          "%.1f GiB, %d SMs, compute capability %s", ctx.totalBytes() / 1073741824.0, ctx.multiprocessors(),
+          ctx.computeCapability()));
       table.fact("device", "NVIDIA driver", "", "", nvidiaDriver(), "/proc/driver/nvidia/version");
       table.fact("device", "CUDA driver API", "", "", CudaContext.version(ctx.driverVersion()), "cuDriverGetVersion");
       Cublas.Availability lib = Cublas.library();
@@ -506,7 +508,8 @@ public final class CudaCheck {
               String what = (precision == Precision.DOUBLE ? "DGEMM " : "SGEMM ") + s[0] + "x" + s[1] + "x" + s[2];
               table.add(new CheckTable.Row("gemm", what, g.toString(), precision.label(), sec, gflops,
                   String.format(Locale.ROOT, "%.1f TFLOP/s", gflops * 1e-3), g == GemmProvider.CUBLAS
-                      ? (precision == Precision.DOUBLE ? "cuBLAS default math (FP64 tensor cores on sm_90)" : "cuBLAS, FP32 (no TF32)")
+                      ? (precision == Precision.DOUBLE ? "cuBLAS default math (FP64 tensor cores on sm_90)"
+                          : "cuBLAS, FP32 (no TF32)")
                       : "pudle_gemm kernels"));
               say("gemm %s %s %s: %.3e s, %.1f GFLOP/s", g, precision.label(), what, sec, gflops);
               if (g == GemmProvider.CUBLAS && s == shapes[0]) {
@@ -645,8 +648,8 @@ public final class CudaCheck {
               boolean pass = err <= tol;
               passed.put(label, passed.get(label) && (pass || !counts));
               worst.get(label)[0] = Math.max(worst.get(label)[0], Double.isNaN(err) ? Double.POSITIVE_INFINITY : err);
-              say("agree %-12s %-8s %-10s m=%-4d p=%-4d T=%-3d n=%-4d %s  %s", label, kind, names[v], pr.m(), pr.p(), e.T(),
-                  pr.n(), detail, pass ? "ok" : counts ? "FAIL" : "over (informational)");
+              say("agree %-12s %-8s %-10s m=%-4d p=%-4d T=%-3d n=%-4d %s  %s", label, kind, names[v], pr.m(), pr.p(),
+                  e.T(), pr.n(), detail, pass ? "ok" : counts ? "FAIL" : "over (informational)");
             }
           }
         }
@@ -661,7 +664,8 @@ public final class CudaCheck {
         ConvEncoderParams e = convEncoder(v);
         double err;
         try {
-          err = convCompare(b.kernels(), convGeometry(), e, 40 + v, o.quick() ? 45 : 321, o.quick() ? 61 : 481, line -> say("conv agree %s %s", b.label(), line)).worst();
+          err = convCompare(b.kernels(), convGeometry(), e, 40 + v, o.quick() ? 45 : 321, o.quick() ? 61 : 481,
+              line -> say("conv agree %s %s", b.label(), line)).worst();
         } catch (RuntimeException ex) {
           say("conv agree %s %s: FAILED with %s", b.label(), e.threshold(), ex);
           ex.printStackTrace(out);
@@ -947,8 +951,12 @@ public final class CudaCheck {
     return convCompare(cuda, g, e, seed, 321, 481, lines);
   }
 
-  /** As {@link #convCompare(CudaKernels, ConvGeometry, ConvEncoderParams, long, java.util.function.Consumer)}, the image {@code h x wd}. */
-  static ConvAgreement convCompare(CudaKernels cuda, ConvGeometry g, ConvEncoderParams e, long seed, int h, int wd,
+  /**
+   * As {@link #convCompare(CudaKernels, ConvGeometry, ConvEncoderParams, long, java.util.function.Consumer)},
+   * reconstructing an {@code h x wd} image.
+   */
+  public static ConvAgreement convCompare(CudaKernels cuda, ConvGeometry g, ConvEncoderParams e, long seed, int h,
+      int wd,
       java.util.function.Consumer<String> lines) {
     double[] w = ConvFilters.random(g.k(), g.channels(), seed);
     double[][] p = convPair(g.height(), g.width(), seed + 1);

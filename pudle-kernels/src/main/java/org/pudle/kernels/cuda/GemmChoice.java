@@ -33,7 +33,8 @@ public record GemmChoice(GemmProvider provider, String reason) {
         return new GemmChoice(GemmProvider.OWN, GemmProvider.KEY + "=own: the hand-written GEMM kernels");
       case CUBLAS:
         if (!cublas.available()) {
-          throw new IllegalArgumentException(GemmProvider.KEY + "=cublas: cuBLAS is not usable: " + cublas.description());
+          throw new IllegalArgumentException(GemmProvider.KEY + "=cublas: cuBLAS is not usable: "
+              + cublas.description());
         }
         return new GemmChoice(GemmProvider.CUBLAS, GemmProvider.KEY + "=cublas: " + cublas.description());
       case AUTO:

@@ -89,7 +89,8 @@ class CublasFakeLibraryTest {
     FakeCudaLibraries.Child probe = FakeCudaLibraries.run(withCublas, "org.pudle.kernels.bench.CudaCheck", "--probe");
     String out = probe.output();
     assertEquals(1, probe.status(), out);
-    assertTrue(out.contains("FAIL libcuda.so.1 (JCuda driver binding) and device: the CUDA driver found no device"), out);
+    assertTrue(out.contains("FAIL libcuda.so.1 (JCuda driver binding) and device: the CUDA driver found no device"),
+        out);
     assertTrue(out.contains("OK   libcudart.so.13 (JavaCPP libjnicudart.so): CUDA runtime 13.0"), out);
     assertTrue(out.contains("OK   libcublas.so.13 (JavaCPP libjnicublas.so): cuBLAS 13.1.0"), out);
 
