@@ -221,6 +221,7 @@ public final class OutputDir {
     private final Path tmp;
     private final Path target;
     private boolean closed;
+    private boolean committed;
 
     private TextStream(FSDataOutputStream out, Path tmp, Path target) {
       this.out = out;
@@ -249,6 +250,12 @@ public final class OutputDir {
       writer.close();
       closed = true;
       OutputDir.this.commit(tmp, target);
+      committed = true;
+    }
+
+    /** Whether {@link #commit} renamed the file into place. */
+    public boolean committed() {
+      return committed;
     }
 
     /** The temporary file, where a failed run's partial output remains. */
