@@ -85,14 +85,14 @@ final class CompareOutputs {
       DictionaryTrainer.Update last = r.updates().isEmpty() ? null : r.updates().get(r.updates().size() - 1);
       double[] min = r.minimum(s.initialError());
       sb.append(r.name()).append(',').append(r.method()).append(',').append(r.updates().size()).append(',')
-          .append(MetricsWriter.num(s.initialError())).append(',')
-          .append(last == null ? "" : MetricsWriter.num(last.errorSpectral())).append(',')
-          .append(last == null ? "" : MetricsWriter.num(last.errorFrobenius())).append(',')
-          .append(MetricsWriter.num(r.matchedError())).append(',')
-          .append(MetricsWriter.num(min[0])).append(',').append((int) min[1]).append(',')
-          .append(MetricsWriter.num(r.lateError())).append(',')
+          .append(num(s.initialError())).append(',')
+          .append(last == null ? "" : num(last.errorSpectral())).append(',')
+          .append(last == null ? "" : num(last.errorFrobenius())).append(',')
+          .append(num(r.matchedError())).append(',')
+          .append(num(min[0])).append(',').append((int) min[1]).append(',')
+          .append(num(r.lateError())).append(',')
           .append(r.firstAt(params.target()) < 0 ? "" : String.valueOf(r.firstAt(params.target()))).append(',')
-          .append(MetricsWriter.num(r.medianSeconds())).append(',').append(MetricsWriter.num(r.seconds())).append(',')
+          .append(num(r.medianSeconds())).append(',').append(num(r.seconds())).append(',')
           .append(r.failure() == null ? "" : '"' + r.failure().replace('"', '\'') + '"').append('\n');
     }
     return sb.toString();
@@ -110,8 +110,8 @@ final class CompareOutputs {
       double[] min = r.minimum(s.initialError());
       int first = r.firstAt(params.target());
       sb.append(String.format(Locale.ROOT, "[compare] %-14s %-7s %12.4e %12.4e %12.4e %7d %12.4e %10s %10.3f %9s%n",
-          r.name(), r.method(), last == null ? Double.NaN : last.errorSpectral(), r.matchedError(), min[0], (int) min[1],
-          r.lateError(),
+          r.name(), r.method(), last == null ? Double.NaN : last.errorSpectral(), r.matchedError(), min[0],
+          (int) min[1], r.lateError(),
           first < 0 ? "-" : String.valueOf(first), r.medianSeconds(), Progress.duration(r.seconds())));
       if (r.failure() != null) {
         sb.append("[compare]   ").append(r.name()).append(" failed at ").append(r.failure()).append('\n');
@@ -144,5 +144,9 @@ final class CompareOutputs {
       }
     }
     return sb.toString();
+  }
+
+  private static String num(double v) {
+    return MetricsWriter.num(v);
   }
 }
