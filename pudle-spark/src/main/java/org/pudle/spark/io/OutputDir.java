@@ -158,16 +158,6 @@ public final class OutputDir {
     }
   }
 
-  /** Whether {@code name} exists in the directory. */
-  public boolean exists(String name) throws IOException {
-    return fs.exists(path(name));
-  }
-
-  /** Opens {@code name} for reading. */
-  public java.io.InputStream open(String name) throws IOException {
-    return fs.open(path(name));
-  }
-
   /** Writes text atomically. */
   public void writeText(String name, String text) throws IOException {
     write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
