@@ -20,7 +20,8 @@ import java.util.Arrays;
  * <p>Scratch is sized by p alone. Not thread-safe.
  */
 final class SupportBackward {
-  private final SupportPath frames;
+  private final SupportPath path;
+  private final SupportFrames frames;
   private final int p;
   /** The largest U of a run. */
   private final int maxU;
@@ -46,9 +47,10 @@ final class SupportBackward {
   private long allocated;
   private long layers;
 
-  SupportBackward(SupportPath frames) {
-    this.frames = frames;
-    this.p = frames.p();
+  SupportBackward(SupportPath path) {
+    this.path = path;
+    this.frames = path.frames();
+    this.p = path.p();
     this.maxU = Math.max(1, Math.min(p, Math.max(64, p / 2)));
   }
 
@@ -94,8 +96,8 @@ final class SupportBackward {
    */
   void backward(int top, int b, double[] zs, double[] a, double[] q, double[] pm) {
     ensure();
-    if (frames.operator() != op) {
-      op = frames.operator();
+    if (path.operator() != op) {
+      op = path.operator();
       gcols = op.gColumns();
     }
     for (int col = 0; col < b; col++) {

@@ -67,15 +67,7 @@ final class SupportPath {
   private int[] pos;
 
   // the frames of the last forward pass, sized by the chunk
-  private int columns;
-  private int capColumns;
-  private int capLayers;
-  private int[] colFrame = new int[0];
-  /** Per frame: first layer s, end e (layers s..e-1), offset in aIdx, |A|, offset of its codes in zs (-1: dense). */
-  private int[] frames = new int[0];
-  private int nFrames;
-  private int[] aIdx = new int[0];
-  private int aTop;
+  private final SupportFrames st = new SupportFrames();
   private int zTop;
   private int zEnd;
   private long allocated;
@@ -117,17 +109,17 @@ final class SupportPath {
     }
     this.threshold = th;
     this.soft = kind == ThresholdKind.SOFT;
-    this.columns = 0;
+    st.nFrames = 0;
   }
 
   /** The bytes this path has allocated. */
   long allocated() {
-    return allocated;
+    return allocated + st.allocated();
   }
 
   /** Forgets the stored frames. */
   void clear() {
-    columns = 0;
+    st.nFrames = 0;
   }
 
   /** Makes room for the frames of a chunk of {@code b} columns and T layers. */
@@ -135,21 +127,7 @@ final class SupportPath {
     if (acc == null) {
       allocate();
     }
-    if (b <= capColumns && T <= capLayers) {
-      return;
-    }
-    int cb = Math.max(b, capColumns);
-    int ct = Math.max(T, capLayers);
-    long frameInts = 5L * ct * cb;
-    // every layer full with every entry active fits when T p is small; else about 6 (T + p) per column
-    long aInts = cb * Math.min((long) ct * p, 6L * (ct + p) + 2048);
-    long before = 4L * ((long) colFrame.length + frames.length + aIdx.length);
-    colFrame = new int[cb + 1];
-    frames = new int[(int) Math.min(Integer.MAX_VALUE - 8, frameInts)];
-    aIdx = new int[(int) Math.min(Integer.MAX_VALUE - 8, aInts)];
-    allocated += 4L * ((long) colFrame.length + frames.length + aIdx.length) - before;
-    capColumns = cb;
-    capLayers = ct;
+    st.ensure(b, T, p);
   }
 
   /**
@@ -171,25 +149,23 @@ final class SupportPath {
       gmax = op.maxAbs();
     }
     ensure(b, T);
-    nFrames = 0;
-    aTop = 0;
+    st.nFrames = 0;
+    st.aTop = 0;
     zTop = valuesOff;
     zEnd = valuesEnd;
-    columns = 0;
     for (int col = 0; col < b; col++) {
       if (!store) {
-        nFrames = 0;
-        aTop = 0;
+        st.nFrames = 0;
+        st.aTop = 0;
       }
-      colFrame[col] = nFrames;
+      st.colFrame[col] = st.nFrames;
       if (!forwardColumn(col, from, T, b, c, zs, inOff, outAll, lastOff, store && !outAll)) {
         fullLayers = 0;
         screenedLayers = 0;
         return false;
       }
     }
-    colFrame[b] = nFrames;
-    columns = store ? b : 0;
+    st.colFrame[b] = st.nFrames;
     KernelStatistics.add(KernelStatistics.Counter.FORWARD_SUPPORT, fullLayers);
     KernelStatistics.add(KernelStatistics.Counter.FORWARD_SCREENED, screenedLayers);
     fullLayers = 0;
@@ -197,10 +173,51 @@ final class SupportPath {
     return true;
   }
 
+  // the column being run and its open frame
+  private double ccMax;
+  private int frame;
+  private int openSize;
+  private int openOff;
+  private double offMax;
+  private double refNorm;
+  private boolean screenable;
+  private boolean gathered;
+
   private boolean forwardColumn(int col, int from, int T, int b, double[] c, double[] zs, int inOff, boolean outAll,
       int lastOff, boolean values) {
     int pc = col * p;
-    double ccMax = 0;
+    int k = loadColumn(pc, c, zs, inOff);
+    frame = -1;
+    openSize = 0;
+    openOff = 0;
+    screenable = false;
+    gathered = false;
+    for (int t = from; t < T; t++) {
+      double th = threshold.level(t);
+      k = screenable && screenBound() < th ? screenedStep(t, th, zs, values) : fullStep(t, k, th, zs, values);
+      if (k < 0) {
+        return false;
+      }
+      // the support of z_{t+1} (in nIdx/nVal) is the input of the next layer
+      System.arraycopy(nIdx, 0, sIdx, 0, k);
+      System.arraycopy(nVal, 0, sVal, 0, k);
+      if (outAll || t == T - 1) {
+        int o = (outAll ? t * p * b : lastOff) + pc;
+        Arrays.fill(zs, o, o + p, 0.0);
+        for (int q = 0; q < k; q++) {
+          zs[o + sIdx[q]] = sVal[q];
+        }
+      }
+    }
+    if (frame >= 0 && st.frames[5 * frame + 1] == st.frames[5 * frame] + 1) {
+      compactLast(frame, zs, values);
+    }
+    return true;
+  }
+
+  /** Reads column pc / p of C into cc (and its largest magnitude) and its input code's support; returns its size. */
+  private int loadColumn(int pc, double[] c, double[] zs, int inOff) {
+    ccMax = 0;
     for (int i = 0; i < p; i++) {
       double x = c[pc + i];
       cc[i] = x;
@@ -218,100 +235,86 @@ final class SupportPath {
         sVal[k++] = z;
       }
     }
-    // the open frame
-    int frame = -1;
-    int n = 0;
-    int aOff = 0;
-    double offMax = 0;
-    double refNorm = 0;
-    boolean screenable = false;
-    boolean gathered = false;
-    for (int t = from; t < T; t++) {
-      double th = threshold.level(t);
-      boolean screen = false;
-      if (screenable) {
-        double delta = 0;
-        double norm = 0;
-        for (int i = 0; i < n; i++) {
-          double z = zCur[i];
-          delta += Math.abs(z - zRef[i]);
-          norm += Math.abs(z);
-        }
-        double slack = 2 * (p + 4) * EPS * (2 * ccMax + gmax * (refNorm + norm));
-        double bound = (offMax + mu * delta + slack) * (1 + 1e-12);
-        screen = bound < th;
-      }
-      if (screen) {
-        if (!gathered) {
-          gather(aOff, n);
-          for (int i = 0; i < n; i++) {
-            ccA[i] = cc[aIdx[aOff + i]];
-          }
-          gathered = true;
-        }
-        if (values && zTop + n > zEnd) {
-          return false;
-        }
-        k = screenedLayer(aOff, n, th);
-        double[] swap = zNextSwap(n);
-        if (values) {
-          System.arraycopy(swap, 0, zs, zTop, n);
-          zTop += n;
-        }
-        frames[5 * frame + 1] = t + 1;
-        screenedLayers++;
-      } else {
-        // a full layer opens a new frame; a frame of one layer keeps just its two supports
-        if (5 * (nFrames + 1) > frames.length) {
-          return false;
-        }
-        if (frame >= 0 && frames[5 * frame + 1] == frames[5 * frame] + 1) {
-          compactLast(frame, zs, values);
-        }
-        n = fullLayer(k, th);
-        k = newSupport;
-        if (aTop + n > aIdx.length || (values && zTop + 2 * n > zEnd)) {
-          return false;
-        }
-        frame = nFrames++;
-        aOff = aTop;
-        System.arraycopy(tmpA, 0, aIdx, aOff, n);
-        aTop += n;
-        int f = 5 * frame;
-        frames[f] = t;
-        frames[f + 1] = t + 1;
-        frames[f + 2] = aOff;
-        frames[f + 3] = n;
-        frames[f + 4] = values ? zTop : -1;
-        if (values) {
-          System.arraycopy(zRef, 0, zs, zTop, n);
-          System.arraycopy(zCur, 0, zs, zTop + n, n);
-          zTop += 2 * n;
-        }
-        offMax = lastOffMax;
-        refNorm = 0;
-        for (int i = 0; i < n; i++) {
-          refNorm += Math.abs(zRef[i]);
-        }
-        screenable = n <= maxActive && Double.isFinite(offMax);
-        gathered = false;
-        fullLayers++;
-      }
-      // the support of z_{t+1} (in nIdx/nVal) is the input of the next layer
-      System.arraycopy(nIdx, 0, sIdx, 0, k);
-      System.arraycopy(nVal, 0, sVal, 0, k);
-      if (outAll || t == T - 1) {
-        int o = (outAll ? t * p * b : lastOff) + pc;
-        Arrays.fill(zs, o, o + p, 0.0);
-        for (int q = 0; q < k; q++) {
-          zs[o + sIdx[q]] = sVal[q];
-        }
-      }
+    return k;
+  }
+
+  /** The bound on |v| off the open frame's active set for the current code zCur (see the class comment). */
+  private double screenBound() {
+    double delta = 0;
+    double norm = 0;
+    for (int i = 0; i < openSize; i++) {
+      double z = zCur[i];
+      delta += Math.abs(z - zRef[i]);
+      norm += Math.abs(z);
     }
-    if (frame >= 0 && frames[5 * frame + 1] == frames[5 * frame] + 1) {
+    double slack = 2 * (p + 4) * EPS * (2 * ccMax + gmax * (refNorm + norm));
+    return (offMax + mu * delta + slack) * (1 + 1e-12);
+  }
+
+  /** Layer t screened in the open frame; returns the new support size, -1 when its codes do not fit. */
+  private int screenedStep(int t, double th, double[] zs, boolean values) {
+    int n = openSize;
+    if (!gathered) {
+      gather(openOff, n);
+      for (int i = 0; i < n; i++) {
+        ccA[i] = cc[st.aIdx[openOff + i]];
+      }
+      gathered = true;
+    }
+    if (values && zTop + n > zEnd) {
+      return -1;
+    }
+    int k = screenedLayer(openOff, n, th);
+    System.arraycopy(zNext, 0, zCur, 0, n);
+    if (values) {
+      System.arraycopy(zCur, 0, zs, zTop, n);
+      zTop += n;
+    }
+    st.frames[5 * frame + 1] = t + 1;
+    screenedLayers++;
+    return k;
+  }
+
+  /**
+   * Layer t full on the input support of size k, opening a new frame (a frame of one layer keeps
+   * just its two supports); returns the new support size, -1 when the frame does not fit.
+   */
+  private int fullStep(int t, int k, double th, double[] zs, boolean values) {
+    if (5 * (st.nFrames + 1) > st.frames.length) {
+      return -1;
+    }
+    if (frame >= 0 && st.frames[5 * frame + 1] == st.frames[5 * frame] + 1) {
       compactLast(frame, zs, values);
     }
-    return true;
+    int n = fullLayer(k, th);
+    if (st.aTop + n > st.aIdx.length || (values && zTop + 2 * n > zEnd)) {
+      return -1;
+    }
+    frame = st.nFrames++;
+    openOff = st.aTop;
+    openSize = n;
+    System.arraycopy(tmpA, 0, st.aIdx, openOff, n);
+    st.aTop += n;
+    int f = 5 * frame;
+    st.frames[f] = t;
+    st.frames[f + 1] = t + 1;
+    st.frames[f + 2] = openOff;
+    st.frames[f + 3] = n;
+    st.frames[f + 4] = values ? zTop : -1;
+    if (values) {
+      System.arraycopy(zRef, 0, zs, zTop, n);
+      System.arraycopy(zCur, 0, zs, zTop + n, n);
+      zTop += 2 * n;
+    }
+    offMax = lastOffMax;
+    refNorm = 0;
+    for (int i = 0; i < n; i++) {
+      refNorm += Math.abs(zRef[i]);
+    }
+    screenable = n <= maxActive && Double.isFinite(offMax);
+    gathered = false;
+    fullLayers++;
+    return newSupport;
   }
 
   /**
@@ -320,37 +323,12 @@ final class SupportPath {
    * and codes move down in place.
    */
   private void compactLast(int frame, double[] zs, boolean values) {
-    int f = 5 * frame;
-    int aOff = frames[f + 2];
-    int n = frames[f + 3];
-    int zOff = frames[f + 4];
-    int kept = 0;
-    for (int i = 0; i < n; i++) {
-      double zIn = values ? zs[zOff + i] : zRef[i];
-      double zOut = values ? zs[zOff + n + i] : zCur[i];
-      if (zIn != 0 || zOut != 0) {
-        aIdx[aOff + kept] = aIdx[aOff + i];
-        if (values) {
-          acc[kept] = zIn;
-          zNext[kept] = zOut;
-        }
-        kept++;
-      }
-    }
-    frames[f + 3] = kept;
-    aTop = aOff + kept;
+    int end = st.compactLast(frame, values ? zs : null, zRef, zCur, acc, zNext);
     if (values) {
-      System.arraycopy(acc, 0, zs, zOff, kept);
-      System.arraycopy(zNext, 0, zs, zOff + kept, kept);
-      zTop = zOff + 2 * kept;
+      zTop = end;
     }
   }
 
-  /** Moves the screened layer's output into zCur and returns it. */
-  private double[] zNextSwap(int n) {
-    System.arraycopy(zNext, 0, zCur, 0, n);
-    return zCur;
-  }
 
   /** The support size {@link #fullLayer} found. */
   private int newSupport;
@@ -482,7 +460,7 @@ final class SupportPath {
       double av = Math.abs(v);
       double z = soft ? (av - th > 0 ? Math.copySign(av - th, v) : 0.0) : (av >= th ? v : 0.0);
       zNext[i] = z;
-      nIdx[kk] = aIdx[aOff + i];
+      nIdx[kk] = st.aIdx[aOff + i];
       nVal[kk] = z;
       kk += z != 0 ? 1 : 0;
     }
@@ -492,17 +470,12 @@ final class SupportPath {
   /** Copies {@code G[A, A]} into {@code gaa} (column j of the copy is column {@code A_j} of G on A). */
   private void gather(int aOff, int n) {
     for (int j = 0; j < n; j++) {
-      double[] col = gcols[aIdx[aOff + j]];
+      double[] col = gcols[st.aIdx[aOff + j]];
       double[] dst = gaa[j];
       for (int i = 0; i < n; i++) {
-        dst[i] = col[aIdx[aOff + i]];
+        dst[i] = col[st.aIdx[aOff + i]];
       }
     }
-  }
-
-  /** Whether the frames of a forward pass of {@code b} columns are stored. */
-  boolean stored(int b) {
-    return columns == b && b > 0;
   }
 
   // read access for SupportBackward
@@ -515,38 +488,8 @@ final class SupportPath {
     return op;
   }
 
-  /** The first frame of column col; {@code firstFrame(col + 1)} ends it. */
-  int firstFrame(int col) {
-    return colFrame[col];
-  }
-
-  /** The first layer s of frame f: its codes are z_s .. z_e. */
-  int frameStart(int f) {
-    return frames[5 * f];
-  }
-
-  /** The end layer e of frame f (its layers are s .. e-1). */
-  int frameEnd(int f) {
-    return frames[5 * f + 1];
-  }
-
-  /** The offset of frame f's active set in {@link #activeSets()}. */
-  int frameActive(int f) {
-    return frames[5 * f + 2];
-  }
-
-  /** The size of frame f's active set. */
-  int frameSize(int f) {
-    return frames[5 * f + 3];
-  }
-
-  /** The offset of z_s on the active set in the dense code array (then z_{s+1} ...), or -1: read the dense codes. */
-  int frameCodes(int f) {
-    return frames[5 * f + 4];
-  }
-
-  /** The active sets of all frames (global indices). */
-  int[] activeSets() {
-    return aIdx;
+  /** The frames of the last stored forward pass. */
+  SupportFrames frames() {
+    return st;
   }
 }
