@@ -14,7 +14,10 @@ Cases (docs/performance.md):
          D0 = normalize(D_tilde + 1/log(m) B)
 
 Usage (through submit/ref-bench, which picks a python3 with torch):
-  submit/ref-bench [--case b1|m1000|all] [--repeats 3] [--threads 2] [--work DIR]
+  submit/ref-bench [--case b1|m1000|all] [--repeats 3] [--threads 2] [--work DIR] [--dense]
+
+--dense also runs pudle with kernel.layers = dense (every layer by GEMM), so that one run shows
+both ways of pudle beside PyTorch.
 
 Needs numpy and torch (Debian: apt-get install python3-torch python3-numpy).
 """
@@ -91,7 +94,7 @@ def torch_train(case, data, out, threads):
     np.save(out, d.detach().numpy())
 
 
-def pudle_config(case, data, out):
+def pudle_config(case, data, out, layers="auto"):
     c = CASES[case]
     return "\n".join([
         "input = " + os.path.join(data, "X.npy"),
@@ -101,7 +104,7 @@ def pudle_config(case, data, out):
         "lambda = %g" % LAMBDA, "alpha = %g" % ALPHA, "threshold = soft", "gradient = ae-ls",
         "updates = %d" % c["updates"], "batch.size = 0",
         "adam.lr = %g" % LR, "adam.eps = %g" % EPS, "normalize = normalize",
-        "kernels = cpu", "checkpoint.every = 0", "progress.seconds = 600",
+        "kernels = cpu", "kernel.layers = " + layers, "checkpoint.every = 0", "progress.seconds = 600",
         "output = " + out, ""])
 
 
@@ -137,19 +140,21 @@ def compare(args):
         data = os.path.join(work, "data")
         if not os.path.exists(os.path.join(data, "D0.npy")):
             generate(case, data)
-        conf = os.path.join(work, "pudle.properties")
-        times = {"pudle": [], "torch": []}
-        mem = {"pudle": [], "torch": []}
+        sides = ["pudle"] + (["pudle-dense"] if args.dense else []) + ["torch"]
+        times = {s: [] for s in sides}
+        mem = {s: [] for s in sides}
         diff = None
         for r in range(args.repeats):
-            out = os.path.join(work, "pudle-run")
-            shutil.rmtree(out, ignore_errors=True)
-            with open(conf, "w") as f:
-                f.write(pudle_config(case, data, out))
-            # alternate the order so that neither side always runs first
-            order = ["pudle", "torch"] if r % 2 == 0 else ["torch", "pudle"]
+            # alternate the order so that no side always runs first
+            order = sides if r % 2 == 0 else sides[::-1]
             for side in order:
-                if side == "pudle":
+                if side.startswith("pudle"):
+                    layers = "dense" if side == "pudle-dense" else "auto"
+                    out = os.path.join(work, "run-" + side)
+                    shutil.rmtree(out, ignore_errors=True)
+                    conf = os.path.join(work, side + ".properties")
+                    with open(conf, "w") as f:
+                        f.write(pudle_config(case, data, out, layers))
                     cmd = [pudle, "train", conf]
                 else:
                     cmd = [sys.executable, os.path.abspath(__file__), "torch-train", "--case", case, "--data", data,
@@ -157,16 +162,22 @@ def compare(args):
                 sec, mib = timed(cmd, env)
                 times[side].append(sec)
                 mem[side].append(mib)
-                print("%-6s run %d  %-5s %8.2f s  peak %7.0f MiB  (load %.2f)"
+                print("%-6s run %d  %-11s %8.2f s  peak %7.0f MiB  (load %.2f)"
                       % (case, r + 1, side, sec, mib, os.getloadavg()[0]), flush=True)
-            dp = np.load(os.path.join(out, "dictionary.npy"))
             dt = np.load(os.path.join(work, "torch-D.npy"))
-            diff = float(np.max(np.abs(dp - dt)))
+            for side in sides[:-1]:
+                dp = np.load(os.path.join(work, "run-" + side, "dictionary.npy"))
+                diff = max(diff or 0.0, float(np.max(np.abs(dp - dt))))
         ratio = median(times["pudle"]) / median(times["torch"])
         line = ("%-6s pudle %.2f s, PyTorch %.2f s (medians of %d): ratio %.3f; peak memory %.0f MiB vs %.0f MiB; "
-                "max |D_pudle - D_torch| = %.2e" % (case, median(times["pudle"]), median(times["torch"]), args.repeats,
+                "max |D_pudle - D_torch| = %.2e (each pudle run)" % (case, median(times["pudle"]), median(times["torch"]), args.repeats,
                                                     ratio, max(mem["pudle"]), max(mem["torch"]), diff))
         summary.append(line)
+        if args.dense:
+            summary.append("%-6s pudle with kernel.layers = dense %.2f s: ratio %.3f to PyTorch; the layers on the "
+                           "supports take %.3f of its time" % (case, median(times["pudle-dense"]),
+                                                               median(times["pudle-dense"]) / median(times["torch"]),
+                                                               median(times["pudle"]) / median(times["pudle-dense"])))
         if diff > 1e-10:
             summary.append("%-6s the dictionaries differ by more than 1e-10" % case)
     print()
@@ -184,6 +195,7 @@ def main():
     c.add_argument("--threads", type=int, default=2)
     c.add_argument("--work", default="runs/ref-bench")
     c.add_argument("--driver-memory", default="4g")
+    c.add_argument("--dense", action="store_true", help="also run pudle with kernel.layers = dense")
     t = sub.add_parser("torch-train", help="the PyTorch side alone")
     t.add_argument("--case", choices=list(CASES), required=True)
     t.add_argument("--data", required=True)

@@ -90,7 +90,8 @@ class KernelPoolTest {
     assertEquals(KernelSpec.CPU, KernelSpec.parse("cpu:double"));
     for (String bad : new String[] {"gpu", "cpu:float", "cuda:half", "", "cuda:float:x"}) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelSpec.parse(bad));
-      assertTrue(e.getMessage().contains("cpu") || e.getMessage().contains("double"), e.getMessage());
+      String msg = e.getMessage();
+      assertTrue(msg.contains("cpu") || msg.contains("double") || msg.contains("cuda.gemm"), msg);
     }
     assertTrue(assertThrows(IllegalArgumentException.class, () -> KernelSpec.parse("gpu")).getMessage()
         .contains("expected cpu, cuda or auto"));
@@ -113,6 +114,25 @@ class KernelPoolTest {
       assertInstanceOf(ConvUnfoldedIstaCpu.class, conv.kernel());
     }
     assertTrue(KernelPool.describe(KernelSpec.CPU).startsWith("cpu ("), KernelPool.describe(KernelSpec.CPU));
+  }
+
+  @Test
+  void kernelLayersDenseLendsKernelsThatRunEveryLayerByGemm() {
+    KernelPool dense = KernelPool.of("cpu:double:auto:dense");
+    assertNotSame(KernelPool.of("cpu"), dense, "one pool per layer placement");
+    assertSame(dense, KernelPool.of("CPU:double:auto:DENSE"));
+    double[] x = gaussian(M * 4, 5);
+    for (int round = 0; round < 2; round++) {
+      // the second lease reuses the first kernel
+      try (KernelPool.Lease<UnfoldedIsta> d = dense.unfoldedIsta(operator(1), ENC, 1 << 20)) {
+        UnfoldedIstaCpu gemm = (UnfoldedIstaCpu) d.kernel();
+        gemm.forwardAll(x, 0, 4);
+        assertEquals(ENC.T() + 1, gemm.sparseFromLayer(), "every layer by GEMM");
+        gemm.releaseStoredCodes();
+        // a forced density does not outlive the lease
+        gemm.setSparseDensity(1);
+      }
+    }
   }
 
   @Test
