@@ -125,16 +125,18 @@ public record KernelSpec(Backend backend, Precision precision, GemmProvider gemm
         backend = b;
       }
     }
+    String expected = "expected cpu, cuda or auto, optionally with :double or :float, then :auto, :cublas or :own "
+        + "(the GEMM provider), then :auto or :dense (kernel.layers)";
     if (parts.length > 4 || backend == null) {
-      throw new IllegalArgumentException("unknown kernel backend '" + text + "': expected cpu, cuda or auto, "
-          + "optionally with :double or :float, then :auto, :cublas or :own (the GEMM provider)");
+      throw new IllegalArgumentException("unknown kernel backend '" + text + "': " + expected);
     }
     Layers layers = Layers.AUTO;
     if (parts.length == 4) {
       try {
         layers = Layers.parse(parts[3]);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("unknown kernel backend '" + text + "': " + e.getMessage());
+        throw new IllegalArgumentException("unknown kernel backend '" + text + "': " + e.getMessage() + "; "
+            + expected);
       }
     }
     GemmProvider gemm = GemmProvider.AUTO;

@@ -90,8 +90,7 @@ class KernelPoolTest {
     assertEquals(KernelSpec.CPU, KernelSpec.parse("cpu:double"));
     for (String bad : new String[] {"gpu", "cpu:float", "cuda:half", "", "cuda:float:own:x"}) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelSpec.parse(bad));
-      String msg = e.getMessage();
-      assertTrue(msg.contains("cpu") || msg.contains("double") || msg.contains("cuda.gemm"), msg);
+      assertTrue(e.getMessage().contains("cpu") || e.getMessage().contains("double"), e.getMessage());
     }
     assertTrue(assertThrows(IllegalArgumentException.class, () -> KernelSpec.parse("cuda:float:x")).getMessage()
         .contains("expected auto, cublas or own"));
