@@ -6,8 +6,9 @@ import java.util.concurrent.atomic.LongAdder;
  * How the CPU kernels of this JVM ran their layers: per column of a block, by GEMM on the whole
  * block or by loops on the code's support (docs/math.md#layers-on-the-supports). The counts only
  * grow; take a {@link #snapshot()} before and after a piece of work and subtract
- * ({@link Counts#minus}). Benchmarks report the mix from them, and the tests check that every job
- * reaches the support path.
+ * ({@link Counts#minus}). Benchmarks report the mix from them, and the tests check that the
+ * kernels, the coders and training reach the support path (and that {@code kernel.layers = dense}
+ * keeps training off it).
  */
 public final class KernelStatistics {
   /** The kinds of work counted, each in columns times layers (or iterations). */
