@@ -33,7 +33,6 @@ import org.pudle.kernels.data.SyntheticModel;
 import org.pudle.kernels.io.Npy;
 import org.pudle.kernels.study.DepthStudySums;
 import org.pudle.spark.cli.PudleMain;
-import org.pudle.spark.config.CompareParams;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.ml.PudleDictionaryLearning;
@@ -77,9 +76,8 @@ class CudaJobsTest {
   private static TrainJob.Summary train(String text, Path out, ByteArrayOutputStream console) throws Exception {
     Config c = Config.fromString(text + "output = " + out + "\n");
     TrainParams params = TrainParams.from(c);
-    TrainJob.validate(c, params);
-    return TrainJob.run(SparkTestSupport.sc(), params, c.values(),
-        new PrintStream(console, true, StandardCharsets.UTF_8));
+    return TrainJob.run(SparkTestSupport.sc(), TrainJob.prepare(c, params), c.values(),
+        new PrintStream(console, true, StandardCharsets.UTF_8), false);
   }
 
   @Test
@@ -107,9 +105,9 @@ class CudaJobsTest {
     for (int i = 0; i < 2; i++) {
       Config c = Config.fromString(TRAIN + runs + "kernels = " + backends[i] + "\noutput = " + dir.resolve(backends[i])
           + "\n");
-      CompareParams params = CompareJob.params(c);
-      s[i] = i == 0 ? cuda.onDevice("compare", () -> CompareJob.run(SparkTestSupport.sc(), params, c.values(), QUIET))
-          : CompareJob.run(SparkTestSupport.sc(), params, c.values(), QUIET);
+      CompareJob.Prepared prepared = CompareJob.prepare(c);
+      s[i] = i == 0 ? cuda.onDevice("compare", () -> CompareJob.run(SparkTestSupport.sc(), prepared, c.values(),
+          QUIET)) : CompareJob.run(SparkTestSupport.sc(), prepared, c.values(), QUIET);
     }
     for (int r = 0; r < 2; r++) {
       CompareJob.RunResult gpu = s[0].runs().get(r);

@@ -36,9 +36,8 @@ class TrainFromFilesTest {
   static TrainJob.Summary train(String text, Path out, boolean resume) throws IOException {
     Config c = Config.fromString(text + "\noutput = " + out + "\n");
     TrainParams params = TrainParams.from(c);
-    TrainJob.validate(c, params);
     PrintStream console = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-    return TrainJob.run(SparkTestSupport.sc(), params, c.values(), console, resume);
+    return TrainJob.run(SparkTestSupport.sc(), TrainJob.prepare(c, params), c.values(), console, resume);
   }
 
   static double[] readNpy(Path p) throws IOException {

@@ -4,7 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +95,7 @@ public final class CudaKernels implements Kernels, AutoCloseable {
     }
   }
 
-  private static final Map<Precision, CudaKernels> SHARED = new EnumMap<>(Precision.class);
+  private static final Map<String, CudaKernels> SHARED = new HashMap<>();
 
   /** Whether CUDA works in this JVM, and what it found or why not (probed once). */
   public static CudaContext.Availability availability() {
@@ -107,15 +107,28 @@ public final class CudaKernels implements Kernels, AutoCloseable {
    *
    * @throws IllegalArgumentException when there is no usable CUDA driver or device, saying why
    */
-  public static synchronized CudaKernels shared(Precision precision) {
-    CudaKernels k = SHARED.get(precision);
+  public static CudaKernels shared(Precision precision) {
+    return shared(precision, GemmProvider.fromSystemProperty());
+  }
+
+  /**
+   * The JVM's CUDA backend in {@code precision} with its GEMMs from {@code gemm}, on the shared
+   * context.
+   *
+   * @throws IllegalArgumentException when there is no usable CUDA driver or device, or for
+   *     {@code cublas} when cuBLAS is not usable, saying why
+   */
+  public static synchronized CudaKernels shared(Precision precision, GemmProvider gemm) {
+    String key = precision + ":" + gemm;
+    CudaKernels k = SHARED.get(key);
     if (k == null) {
       CudaContext.Availability a = CudaContext.probe();
       if (!a.available()) {
         throw new IllegalArgumentException("kernels=cuda: " + a.description());
       }
-      k = on(CudaContext.shared(), precision);
-      SHARED.put(precision, k);
+      CudaContext ctx = CudaContext.shared();
+      k = new CudaKernels(ctx.devices(gemm), precision, memoryFraction());
+      SHARED.put(key, k);
     }
     return k;
   }

@@ -19,6 +19,7 @@ import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvUnfoldedIsta;
 import org.pudle.kernels.cuda.CudaContext;
 import org.pudle.kernels.cuda.CudaKernels;
+import org.pudle.kernels.cuda.GemmProvider;
 import org.pudle.kernels.cuda.Precision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,13 +116,13 @@ public final class KernelPool {
         k = CpuKernels.INSTANCE;
         break;
       case CUDA:
-        k = cuda(spec.precision());
+        k = cuda(spec.precision(), spec.gemm());
         break;
       default: {
         CudaContext.Availability a = cudaOverride != null ? new CudaContext.Availability(true, "installed")
             : CudaKernels.availability();
         if (a.available()) {
-          k = cuda(spec.precision());
+          k = cuda(spec.precision(), spec.gemm());
           LOG.info("kernels=auto: using CUDA, {}", k.name());
         } else {
           k = CpuKernels.INSTANCE;
@@ -137,7 +138,7 @@ public final class KernelPool {
   }
 
   /** The JVM's CUDA backend in {@code precision} (or the installed one). */
-  private static Kernels cuda(Precision precision) {
+  private static Kernels cuda(Precision precision, GemmProvider gemm) {
     if (cudaOverride != null) {
       return cudaOverride.apply(precision);
     }
@@ -145,7 +146,8 @@ public final class KernelPool {
     if (!a.available()) {
       throw new IllegalArgumentException("kernels=cuda: " + a.description() + ", so there is no usable CUDA device");
     }
-    return CudaKernels.shared(precision);
+    // cuda.gemm = auto leaves the choice to the JVM's -Dpudle.cuda.gemm (auto when unset)
+    return CudaKernels.shared(precision, gemm == GemmProvider.AUTO ? GemmProvider.fromSystemProperty() : gemm);
   }
 
   /**

@@ -3,20 +3,26 @@ package org.pudle.kernels.pool;
 import java.io.Serializable;
 import java.util.Locale;
 
+import org.pudle.kernels.cuda.GemmProvider;
 import org.pudle.kernels.cuda.Precision;
 
 /**
  * The one vocabulary of kernel backends, for every job and for the dense and the convolutional
  * kernels alike: a backend name, {@code auto} (CUDA where a driver and a device are present, else
  * the CPU), {@code cpu} or {@code cuda}, and the precision of the CUDA backend, {@code double}
- * (the default) or {@code float}. Written {@code name} or {@code name:precision}, for example
- * {@code cuda:float}; {@link #toString()} gives that form. Only the spec travels with a task: it is
- * resolved where the work runs, by {@link KernelPool#of(KernelSpec)}.
+ * (the default) or {@code float}, and who multiplies the CUDA backend's dense matrices
+ * ({@link GemmProvider}: {@code auto}, {@code cublas} or {@code own}). Written {@code name},
+ * {@code name:precision} or {@code name:precision:gemm}, for example {@code cuda:float} or
+ * {@code cuda:double:own}; {@link #toString()} gives that form (the provider only when it is not
+ * {@code auto}). Only the spec travels with a task: it is resolved where the work runs, by
+ * {@link KernelPool#of(KernelSpec)}.
  *
  * @param backend   which backend
  * @param precision the CUDA backend's precision; the CPU backend computes in double
+ * @param gemm      the CUDA backend's GEMM provider (config key {@code cuda.gemm}); {@code auto} also
+ *                  follows the JVM's {@code -Dpudle.cuda.gemm}
  */
-public record KernelSpec(Backend backend, Precision precision) implements Serializable {
+public record KernelSpec(Backend backend, Precision precision, GemmProvider gemm) implements Serializable {
 
   /** The backend names. */
   public enum Backend {
@@ -42,18 +48,23 @@ public record KernelSpec(Backend backend, Precision precision) implements Serial
    * @throws IllegalArgumentException for a null part, or {@code cpu} with {@code float}
    */
   public KernelSpec {
-    if (backend == null || precision == null) {
-      throw new IllegalArgumentException("kernel backend: expected a backend and a precision, got " + backend + ", "
-          + precision);
+    if (backend == null || precision == null || gemm == null) {
+      throw new IllegalArgumentException("kernel backend: expected a backend, a precision and a GEMM provider, got "
+          + backend + ", " + precision + ", " + gemm);
     }
     if (backend == Backend.CPU && precision != Precision.DOUBLE) {
       throw new IllegalArgumentException("kernels=cpu computes in double; kernel.precision=float needs cuda or auto");
     }
   }
 
+  /** A spec whose CUDA GEMMs are chosen by {@code cuda.gemm = auto}. */
+  public KernelSpec(Backend backend, Precision precision) {
+    this(backend, precision, GemmProvider.AUTO);
+  }
+
   /**
    * Parses {@code auto}, {@code cpu} or {@code cuda} (any case), optionally followed by
-   * {@code :double} or {@code :float}.
+   * {@code :double} or {@code :float}, and then by {@code :auto}, {@code :cublas} or {@code :own}.
    *
    * @throws IllegalArgumentException naming what was wrong and what is expected
    */
@@ -68,12 +79,20 @@ public record KernelSpec(Backend backend, Precision precision) implements Serial
         backend = b;
       }
     }
-    if (parts.length > 2 || backend == null) {
+    if (parts.length > 3 || backend == null) {
       throw new IllegalArgumentException("unknown kernel backend '" + text + "': expected cpu, cuda or auto, "
           + "optionally with :double or :float");
     }
+    GemmProvider gemm = GemmProvider.AUTO;
+    if (parts.length == 3) {
+      try {
+        gemm = GemmProvider.parse(parts[2], GemmProvider.KEY);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("kernel backend '" + text + "': " + e.getMessage());
+      }
+    }
     Precision precision = Precision.DOUBLE;
-    if (parts.length == 2) {
+    if (parts.length >= 2) {
       try {
         precision = Precision.parse(parts[1]);
       } catch (IllegalArgumentException e) {
@@ -84,7 +103,7 @@ public record KernelSpec(Backend backend, Precision precision) implements Serial
             + "float needs cuda or auto");
       }
     }
-    return new KernelSpec(backend, precision);
+    return new KernelSpec(backend, precision, gemm);
   }
 
   /** Whether this spec may run on CUDA: {@code cuda} or {@code auto}. */
@@ -92,9 +111,12 @@ public record KernelSpec(Backend backend, Precision precision) implements Serial
     return backend != Backend.CPU;
   }
 
-  /** {@code backend:precision}, for example {@code auto:double}: what {@link #parse} reads back. */
+  /**
+   * {@code backend:precision}, for example {@code auto:double}, with {@code :gemm} when the
+   * provider is not {@code auto}: what {@link #parse} reads back.
+   */
   @Override
   public String toString() {
-    return backend.key() + ":" + precision;
+    return backend.key() + ":" + precision + (gemm == GemmProvider.AUTO ? "" : ":" + gemm);
   }
 }

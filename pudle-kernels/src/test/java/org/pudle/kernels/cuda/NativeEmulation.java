@@ -118,6 +118,11 @@ public final class NativeEmulation implements CudaKernels.DeviceFactory, AutoClo
     return new CudaDevice(new Stream(), precision);
   }
 
+  /** A new stream of this device, for a {@link CudaDevice} a test puts together itself. */
+  KernelDriver stream() {
+    return new Stream();
+  }
+
   @Override
   public String describe() {
     return "g++ emulation of pudle_kernels.cu, " + capacity + " bytes";

@@ -11,6 +11,7 @@ import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
 import org.pudle.kernels.ThresholdKind;
 import org.pudle.kernels.UnfoldedIstaCpu;
+import org.pudle.kernels.bench.CudaCheck;
 
 /**
  * The dense {@link UnfoldedIstaCuda} through {@link CudaDevice} on the g++ emulation of

@@ -50,8 +50,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     Config c = Config.load(config, overrides);
     TrainParams params = TrainParams.from(c);
-    TrainJob.validate(c, params);
-    TrainJob.run(params, c.values(), System.out, resume);
+    TrainJob.run(TrainJob.prepare(c, params), c.values(), System.out, resume);
     return 0;
   }
 }

@@ -247,11 +247,6 @@ public final class FileSource implements SampleSource {
     return problems;
   }
 
-  /** The number of input files. */
-  public int fileCount() {
-    return fileCount;
-  }
-
   public InputParams params() {
     return params;
   }

@@ -21,7 +21,7 @@ import org.pudle.kernels.conv.ConvUnfoldedIsta;
 import org.pudle.kernels.io.Npy;
 import org.pudle.kernels.pool.KernelPool;
 import org.pudle.kernels.pool.KernelSpec;
-import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.RunOutputs;
 
 /**
  * A trained convolutional denoiser: the filter bank and the encoder it was trained with. On disk, a
@@ -65,9 +65,9 @@ public record DenoiseModel(int k, int stride, int channels, ConvEncoderParams en
   }
 
   /** Writes {@code filters.npy} and {@code model.properties} atomically into {@code out}. */
-  public void write(OutputDir out) throws IOException {
-    out.write(FILTERS, o -> writeFilters(o, filters, channels, k));
-    out.writeText(PROPERTIES, propertiesText());
+  public void write(RunOutputs out) throws IOException {
+    out.file(FILTERS, o -> writeFilters(o, filters, channels, k));
+    out.text(PROPERTIES, propertiesText());
   }
 
   /** Writes a filter bank as a float64 {@code (channels, k, k)} C-order array. */

@@ -36,7 +36,7 @@ import org.pudle.spark.data.FileSource;
 import org.pudle.spark.data.InputException;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.io.DictionaryFiles;
-import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.RunOutputs;
 import org.pudle.spark.io.Storage;
 import org.pudle.spark.train.Progress;
 
@@ -131,25 +131,27 @@ public final class EncodeJob {
           .add("code", SQLDataTypes.VectorType(), false)
           .add("loss", DataTypes.DoubleType, false)
           .add("kkt", DataTypes.DoubleType, false);
-      OutputDir out = OutputDir.open(params.output(), sc.hadoopConfiguration());
-      out.writeDirectory("codes.parquet", path -> spark.createDataFrame(rows, schema).write().parquet(path));
-      double tol = params.lasso().tolerance();
-      double[] stats = rows.map(r -> new double[] {1, ((org.apache.spark.ml.linalg.Vector) r.get(1)).numNonzeros(),
-          r.getDouble(2), r.getDouble(3), r.getDouble(3) > tol ? 1 : 0}).reduce((a, b) -> new double[] {a[0] + b[0],
-          a[1] + b[1], a[2] + b[2], Math.max(a[3], b[3]), a[4] + b[4]});
-      Summary s = new Summary((long) stats[0], m, p, stats[1] / stats[0], stats[2] / stats[0], stats[3],
-          params.fista() ? (long) stats[4] : 0, (System.nanoTime() - start) * 1e-9);
-      String text = summaryText(s, params, out, source);
-      out.writeText("summary.txt", text);
-      console.print(text);
-      return s;
+      try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration())) {
+        out.directory("codes.parquet", path -> spark.createDataFrame(rows, schema).write().parquet(path));
+        double tol = params.lasso().tolerance();
+        double[] stats = rows.map(r -> new double[] {1, ((org.apache.spark.ml.linalg.Vector) r.get(1)).numNonzeros(),
+            r.getDouble(2), r.getDouble(3), r.getDouble(3) > tol ? 1 : 0}).reduce((a, b) -> new double[] {a[0] + b[0],
+            a[1] + b[1], a[2] + b[2], Math.max(a[3], b[3]), a[4] + b[4]});
+        Summary s = new Summary((long) stats[0], m, p, stats[1] / stats[0], stats[2] / stats[0], stats[3],
+            params.fista() ? (long) stats[4] : 0, (System.nanoTime() - start) * 1e-9);
+        String text = summaryText(s, params, out, source);
+        out.text("summary.txt", text);
+        out.finish();
+        console.print(text);
+        return s;
+      }
     } finally {
       rows.unpersist(false);
       bc.destroy();
     }
   }
 
-  private static String summaryText(Summary s, EncodeParams params, OutputDir out, FileSource source) {
+  private static String summaryText(Summary s, EncodeParams params, RunOutputs out, FileSource source) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "[encode] data: %s%n", source.describe()));
     sb.append(String.format(Locale.ROOT, "[encode] %d codes of size %d (%s) in %s: mean non-zeros %.4f, mean "

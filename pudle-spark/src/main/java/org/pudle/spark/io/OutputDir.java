@@ -158,16 +158,6 @@ public final class OutputDir {
     }
   }
 
-  /** Whether {@code name} exists in the directory. */
-  public boolean exists(String name) throws IOException {
-    return fs.exists(path(name));
-  }
-
-  /** Opens {@code name} for reading. */
-  public java.io.InputStream open(String name) throws IOException {
-    return fs.open(path(name));
-  }
-
   /** Writes text atomically. */
   public void writeText(String name, String text) throws IOException {
     write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
@@ -221,6 +211,7 @@ public final class OutputDir {
     private final Path tmp;
     private final Path target;
     private boolean closed;
+    private boolean committed;
 
     private TextStream(FSDataOutputStream out, Path tmp, Path target) {
       this.out = out;
@@ -249,6 +240,12 @@ public final class OutputDir {
       writer.close();
       closed = true;
       OutputDir.this.commit(tmp, target);
+      committed = true;
+    }
+
+    /** Whether {@link #commit} renamed the file into place. */
+    public boolean committed() {
+      return committed;
     }
 
     /** The temporary file, where a failed run's partial output remains. */

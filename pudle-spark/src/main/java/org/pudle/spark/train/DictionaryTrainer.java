@@ -51,6 +51,14 @@ public final class DictionaryTrainer {
   /** Receives every update, with the dictionary after it (do not modify). */
   public interface Listener {
     void onUpdate(Update update, double[] dictionary);
+
+    /** This listener, then {@code next}. */
+    default Listener andThen(Listener next) {
+      return (update, dictionary) -> {
+        onUpdate(update, dictionary);
+        next.onUpdate(update, dictionary);
+      };
+    }
   }
 
   private final int m;
