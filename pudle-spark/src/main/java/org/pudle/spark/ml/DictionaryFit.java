@@ -14,7 +14,6 @@ import org.apache.spark.storage.StorageLevel;
 import org.pudle.kernels.Adam;
 import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.GradientKind;
-import org.pudle.kernels.Optimizer;
 import org.pudle.kernels.UnfoldedIsta;
 import org.pudle.kernels.cuda.Precision;
 import org.pudle.kernels.linalg.Norms;
@@ -26,7 +25,6 @@ import org.pudle.spark.config.Method;
 import org.pudle.spark.config.MethodParams;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.train.DictionaryTrainer;
-import org.pudle.spark.train.GradientOracle;
 import org.pudle.spark.train.InitialDictionary;
 import org.pudle.spark.train.Learning;
 import org.slf4j.Logger;
@@ -147,18 +145,13 @@ final class DictionaryFit {
 
     void train(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, double[] d,
         boolean positive) {
-      DictionaryTrainer trainer = new DictionaryTrainer(m, p, n, setup.normalize(), null, setup.metricsEvery());
-      GradientOracle oracle = Learning.oracle(sc, blocks, m, p, n, seed, setup);
-      Optimizer step = Learning.optimizer(setup, m * p);
-      Optimizer optimizer = positive ? (theta, grad) -> {
-        step.step(theta, grad);
-        clampNegatives(theta);
-      } : step;
+      Learning learning = new Learning(sc, blocks, m, p, n, seed, setup, null);
       DictionaryTrainer.Start start = DictionaryTrainer.Start.FRESH;
       long seen = 0;
       for (int u = 0; u < setup.updates(); u++) {
         try {
-          trainer.run(d, start, u + 1, setup::objectiveAt, oracle, optimizer, (rec, dict) -> history.add(rec));
+          learning.run(d, start, u + 1, positive ? DictionaryFit::clampNegatives : null,
+              (rec, dict) -> history.add(rec));
         } catch (ArithmeticException e) {
           if (positive && e.getMessage() != null && e.getMessage().contains("cannot be normalized")) {
             throw new IllegalStateException("PudleDictionaryLearning " + uid + ": update " + (u + 1) + ": "

@@ -58,10 +58,6 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
 
   // ---- setters: the param's validator checks the value and says what it expects
 
-  private static String choice(String value) {
-    return value == null ? null : ParamCheck.canonical(value);
-  }
-
   public PudleDictionaryLearning setInputCol(String value) {
     return (PudleDictionaryLearning) set(inputCol(), value);
   }
@@ -83,15 +79,15 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
   }
 
   public PudleDictionaryLearning setHandleInvalid(String value) {
-    return (PudleDictionaryLearning) set(handleInvalid(), choice(value));
+    return (PudleDictionaryLearning) set(handleInvalid(), value);
   }
 
   public PudleDictionaryLearning setNormalize(String value) {
-    return (PudleDictionaryLearning) set(normalize(), choice(value));
+    return (PudleDictionaryLearning) set(normalize(), value);
   }
 
   public PudleDictionaryLearning setCoding(String value) {
-    return (PudleDictionaryLearning) set(coding(), choice(value));
+    return (PudleDictionaryLearning) set(coding(), value);
   }
 
   public PudleDictionaryLearning setNumLayers(int value) {
@@ -107,7 +103,7 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
   }
 
   public PudleDictionaryLearning setThreshold(String value) {
-    return (PudleDictionaryLearning) set(threshold(), choice(value));
+    return (PudleDictionaryLearning) set(threshold(), value);
   }
 
   public PudleDictionaryLearning setHardThreshold(double value) {
@@ -155,11 +151,11 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
   }
 
   public PudleDictionaryLearning setKernels(String value) {
-    return (PudleDictionaryLearning) set(kernels(), choice(value));
+    return (PudleDictionaryLearning) set(kernels(), value);
   }
 
   public PudleDictionaryLearning setKernelPrecision(String value) {
-    return (PudleDictionaryLearning) set(kernelPrecision(), choice(value));
+    return (PudleDictionaryLearning) set(kernelPrecision(), value);
   }
 
   public PudleDictionaryLearning setNumAtoms(int value) {
@@ -167,11 +163,11 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
   }
 
   public PudleDictionaryLearning setMethod(String value) {
-    return (PudleDictionaryLearning) set(method(), choice(value));
+    return (PudleDictionaryLearning) set(method(), value);
   }
 
   public PudleDictionaryLearning setGradient(String value) {
-    return (PudleDictionaryLearning) set(gradient(), choice(value));
+    return (PudleDictionaryLearning) set(gradient(), value);
   }
 
   public PudleDictionaryLearning setMaxIter(int value) {
@@ -203,7 +199,7 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
   }
 
   public PudleDictionaryLearning setConstraint(String value) {
-    return (PudleDictionaryLearning) set(constraint(), choice(value));
+    return (PudleDictionaryLearning) set(constraint(), value);
   }
 
   public PudleDictionaryLearning setPositiveDictionary(boolean value) {
@@ -231,7 +227,7 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
   }
 
   public PudleDictionaryLearning setInit(String value) {
-    return (PudleDictionaryLearning) set(init(), choice(value));
+    return (PudleDictionaryLearning) set(init(), value);
   }
 
   public PudleDictionaryLearning setInitialDictionary(Matrix value) {

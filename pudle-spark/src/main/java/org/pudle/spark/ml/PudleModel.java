@@ -124,10 +124,6 @@ public final class PudleModel extends Model<PudleModel> implements PudleParams, 
 
   // ---- setters of the columns and of the coding; the training params are kept as fitted
 
-  private static String choice(String value) {
-    return value == null ? null : ParamCheck.canonical(value);
-  }
-
   public PudleModel setInputCol(String value) {
     return (PudleModel) set(inputCol(), value);
   }
@@ -149,11 +145,11 @@ public final class PudleModel extends Model<PudleModel> implements PudleParams, 
   }
 
   public PudleModel setHandleInvalid(String value) {
-    return (PudleModel) set(handleInvalid(), choice(value));
+    return (PudleModel) set(handleInvalid(), value);
   }
 
   public PudleModel setCoding(String value) {
-    return (PudleModel) set(coding(), choice(value));
+    return (PudleModel) set(coding(), value);
   }
 
   public PudleModel setNumLayers(int value) {
@@ -169,7 +165,7 @@ public final class PudleModel extends Model<PudleModel> implements PudleParams, 
   }
 
   public PudleModel setThreshold(String value) {
-    return (PudleModel) set(threshold(), choice(value));
+    return (PudleModel) set(threshold(), value);
   }
 
   public PudleModel setHardThreshold(double value) {
@@ -217,11 +213,11 @@ public final class PudleModel extends Model<PudleModel> implements PudleParams, 
   }
 
   public PudleModel setKernels(String value) {
-    return (PudleModel) set(kernels(), choice(value));
+    return (PudleModel) set(kernels(), value);
   }
 
   public PudleModel setKernelPrecision(String value) {
-    return (PudleModel) set(kernelPrecision(), choice(value));
+    return (PudleModel) set(kernelPrecision(), value);
   }
 
   // ---- Transformer

@@ -57,59 +57,65 @@ final class PudleParamSet implements Serializable {
   private final Identifiable owner;
   private Section section;
 
-  final Param<String> inputCol;
-  final Param<String> outputCol;
-  final Param<String> reconstructionCol;
-  final Param<String> reconstructionErrorCol;
-  final Param<String> idCol;
-  final Param<String> handleInvalid;
-  final Param<String> normalize;
+  Param<String> inputCol;
+  Param<String> outputCol;
+  Param<String> reconstructionCol;
+  Param<String> reconstructionErrorCol;
+  Param<String> idCol;
+  Param<String> handleInvalid;
+  Param<String> normalize;
 
-  final Param<String> coding;
-  final IntParam numLayers;
-  final DoubleParam alpha;
-  final DoubleParam lambda;
-  final Param<String> threshold;
-  final DoubleParam hardThreshold;
-  final DoubleParam lambdaDecay;
-  final DoubleParam lassoTol;
-  final IntParam lassoMaxIter;
-  final DoubleParam noodlC;
-  final DoubleParam noodlEtaX;
-  final DoubleParam noodlTau;
-  final DoubleParam noodlTol;
-  final IntParam noodlMaxIter;
-  final IntParam maxNonZeros;
-  final BooleanParam positiveCodes;
-  final Param<String> kernels;
-  final Param<String> kernelPrecision;
+  Param<String> coding;
+  IntParam numLayers;
+  DoubleParam alpha;
+  DoubleParam lambda;
+  Param<String> threshold;
+  DoubleParam hardThreshold;
+  DoubleParam lambdaDecay;
+  DoubleParam lassoTol;
+  IntParam lassoMaxIter;
+  DoubleParam noodlC;
+  DoubleParam noodlEtaX;
+  DoubleParam noodlTau;
+  DoubleParam noodlTol;
+  IntParam noodlMaxIter;
+  IntParam maxNonZeros;
+  BooleanParam positiveCodes;
+  Param<String> kernels;
+  Param<String> kernelPrecision;
 
-  final IntParam numAtoms;
-  final Param<String> method;
-  final Param<String> gradient;
-  final IntParam maxIter;
-  final DoubleParam tol;
-  final LongParam batchSize;
-  final DoubleParam stepSize;
-  final DoubleParam adamBeta1;
-  final DoubleParam adamBeta2;
-  final DoubleParam adamEps;
-  final Param<String> constraint;
-  final BooleanParam positiveDictionary;
-  final DoubleParam decayStep;
-  final IntParam decayEvery;
-  final DoubleParam altminEta;
-  final DoubleParam noodlEta;
-  final LongParam seed;
-  final Param<String> init;
-  final Param<Matrix> initialDictionary;
-  final IntParam blockSize;
-  final IntParam aggregationDepth;
+  IntParam numAtoms;
+  Param<String> method;
+  Param<String> gradient;
+  IntParam maxIter;
+  DoubleParam tol;
+  LongParam batchSize;
+  DoubleParam stepSize;
+  DoubleParam adamBeta1;
+  DoubleParam adamBeta2;
+  DoubleParam adamEps;
+  Param<String> constraint;
+  BooleanParam positiveDictionary;
+  DoubleParam decayStep;
+  IntParam decayEvery;
+  DoubleParam altminEta;
+  DoubleParam noodlEta;
+  LongParam seed;
+  Param<String> init;
+  Param<Matrix> initialDictionary;
+  IntParam blockSize;
+  IntParam aggregationDepth;
 
   PudleParamSet(Identifiable owner) {
     this.owner = owner;
     this.who = owner.getClass().getSimpleName();
+    columnParams();
+    codingParams();
+    trainingParams();
+  }
 
+  /** The columns, and what to do with invalid rows. */
+  private void columnParams() {
     section = Section.COLUMNS;
     inputCol = add(new Param<>(owner, "inputCol", "the samples x: a vector column, or an array of double or float, "
         + "every row of one length m", ParamCheck.columnName(who, "inputCol")));
@@ -131,7 +137,10 @@ final class PudleParamSet implements Serializable {
         + "(the config key input.normalize): none, center (subtract the sample's mean), unit (l2 norm 1) or "
         + "center-unit; a model keeps the one it was trained with", ParamCheck.choice(who, "normalize",
         NORMALIZATIONS)));
+  }
 
+  /** How a sample is coded. */
+  private void codingParams() {
     section = Section.CODING;
     coding = add(new Param<>(owner, "coding", "how transform codes a sample: encoder (z_T of the unfolded ISTA "
         + "encoder: numLayers, alpha, lambda, threshold, hardThreshold, lambdaDecay), lasso (FISTA to lassoTol), iht "
@@ -139,33 +148,32 @@ final class PudleParamSet implements Serializable {
         + "auto (the training method's: encoder for pudle, lasso for altmin, iht for noodl)",
         ParamCheck.choice(who, "coding", CODINGS)));
     numLayers = add(new IntParam(owner, "numLayers", "T: the unfolded ISTA layers of the encoder",
-        ParamCheck.atLeast(who, "numLayers", 1, "at least 1 layer (T)")));
+        mirror("numLayers", ParamCheck.atLeast(1), "at least 1 layer (T)")));
     alpha = add(new DoubleParam(owner, "alpha", "the ISTA step; fit checks alpha < 2 / sigma_max(D0)^2 on the "
-        + "initial dictionary", ParamCheck.positive(who, "alpha", "a positive ISTA step")));
+        + "initial dictionary", mirror("alpha", ParamCheck.positive(), "a positive ISTA step")));
     lambda = add(new DoubleParam(owner, "lambda", "the lasso weight lambda",
-        ParamCheck.positive(who, "lambda", "a positive lasso weight")));
+        mirror("lambda", ParamCheck.positive(), "a positive lasso weight")));
     threshold = add(new Param<>(owner, "threshold", "the encoder's proximal step: soft (sign(v) max(|v| - alpha "
-        + "lambda_t, 0)) or hard (v 1{|v| >= b_t})", ParamCheck.choice(who, "threshold", THRESHOLDS)));
+        + "lambda_t, 0)) or hard (v 1{|v| >= b_t})", mirror("threshold", THRESHOLDS)));
     hardThreshold = add(new DoubleParam(owner, "hardThreshold", "b of the hard threshold",
-        ParamCheck.positive(who, "hardThreshold", "a positive b")));
+        mirror("hardThreshold", ParamCheck.positive(), "a positive b")));
     lambdaDecay = add(new DoubleParam(owner, "lambdaDecay", "beta of lambda_t = lambda beta^t and b_t = b beta^t "
         + "across the layers (1: no decay); a fitted model holds the value of the last update",
-        ParamCheck.range(who, "lambdaDecay", 0, false, 1, true, "beta in (0, 1]")));
+        mirror("lambdaDecay", ParamCheck.range(0, false, 1, true), "beta in (0, 1]")));
     lassoTol = add(new DoubleParam(owner, "lassoTol", "the KKT residual the lasso codes reach (method altmin, "
-        + "coding lasso)", ParamCheck.positive(who, "lassoTol", "a positive KKT residual")));
+        + "coding lasso)", mirror("lassoTol")));
     lassoMaxIter = add(new IntParam(owner, "lassoMaxIter", "the FISTA iteration cap of the lasso codes",
-        ParamCheck.atLeast(who, "lassoMaxIter", 1, "a positive count")));
+        mirror("lassoMaxIter")));
     noodlC = add(new DoubleParam(owner, "noodlC", "iht: C, a lower bound on the code magnitudes; the IHT starts "
-        + "from HT_{C/2}(D^T x)", ParamCheck.range(who, "noodlC", 0, true, Double.MAX_VALUE, true,
-        "a non-negative bound")));
+        + "from HT_{C/2}(D^T x)", mirror("noodlC")));
     noodlEtaX = add(new DoubleParam(owner, "noodlEtaX", "iht: the IHT step eta_x; fit checks it against the initial "
-        + "dictionary as alpha", ParamCheck.positive(who, "noodlEtaX", "a positive IHT step")));
+        + "dictionary as alpha", mirror("noodlEtaX")));
     noodlTau = add(new DoubleParam(owner, "noodlTau", "iht: the IHT threshold tau",
-        ParamCheck.positive(who, "noodlTau", "a positive IHT threshold")));
+        mirror("noodlTau")));
     noodlTol = add(new DoubleParam(owner, "noodlTol", "iht: a code stops when its relative change is at most this",
-        ParamCheck.positive(who, "noodlTol", "a positive relative change")));
+        mirror("noodlTol")));
     noodlMaxIter = add(new IntParam(owner, "noodlMaxIter", "iht: the IHT iteration cap",
-        ParamCheck.atLeast(who, "noodlMaxIter", 0, "a non-negative count")));
+        mirror("noodlMaxIter")));
     maxNonZeros = add(new IntParam(owner, "maxNonZeros", "omp: K, the most non-zeros of a code (capped at min(m, p))",
         ParamCheck.atLeast(who, "maxNonZeros", 1, "at least 1 non-zero")));
     positiveCodes = add(new BooleanParam(owner, "positiveCodes", "non-negative codes: the non-negative lasso "
@@ -173,58 +181,75 @@ final class PudleParamSet implements Serializable {
         + "(coding encoder, method pudle) and omp have none"));
     kernels = add(new Param<>(owner, "kernels", "the kernel backend of the unfolded encoder (pudle's gradients and "
         + "coding encoder), as the config key kernels: auto (CUDA where an executor has a driver and a device, else "
-        + "the CPU), cpu or cuda", ParamCheck.choice(who, "kernels", KERNELS)));
+        + "the CPU), cpu or cuda", mirror("kernels", KERNELS)));
     kernelPrecision = add(new Param<>(owner, "kernelPrecision", "the CUDA backend's precision: double or float",
-        ParamCheck.choice(who, "kernelPrecision", PRECISIONS)));
+        mirror("kernelPrecision", PRECISIONS)));
+  }
 
+  /** How the dictionary is learned. */
+  private void trainingParams() {
     section = Section.TRAINING;
     numAtoms = add(new IntParam(owner, "numAtoms", "p: the number of atoms (the columns of D, the length of the "
-        + "codes)", ParamCheck.atLeast(who, "numAtoms", 1, "at least 1 atom")));
+        + "codes)", mirror("numAtoms")));
     method = add(new Param<>(owner, "method", "pudle (Algorithm 2: backpropagation through the unfolded encoder, "
         + "Adam), altmin (Algorithm 1: exact lasso codes, D <- D - altminEta g_hat) or noodl (IHT codes, D <- D + "
-        + "noodlEta mean (x - D z) sign(z)^T)", ParamCheck.choice(who, "method", METHODS)));
+        + "noodlEta mean (x - D z) sign(z)^T)", mirror("method", METHODS)));
     gradient = add(new Param<>(owner, "gradient", "pudle: the gradient, dec, ae-ls or ae-lasso",
-        ParamCheck.choice(who, "gradient", GRADIENTS)));
+        mirror("gradient", GRADIENTS)));
     maxIter = add(new IntParam(owner, "maxIter", "the number of dictionary updates (epochs when full batch)",
-        ParamCheck.atLeast(who, "maxIter", 0, "a non-negative number of updates")));
+        mirror("maxIter")));
     tol = add(new DoubleParam(owner, "tol", "stop before maxIter once the objective (the summary's objectiveHistory) "
         + "changes by at most tol relative to the update before; 0: run every update",
         ParamCheck.range(who, "tol", 0, true, Double.MAX_VALUE, true, "a non-negative relative change")));
     batchSize = add(new LongParam(owner, "batchSize", "samples per update; 0: every sample (full batch)",
-        ParamCheck.atLeast(who, "batchSize", 0, "0 (full batch) or a positive number of samples")));
+        mirror("batchSize")));
     stepSize = add(new DoubleParam(owner, "stepSize", "pudle: Adam's learning rate",
-        ParamCheck.positive(who, "stepSize", "a positive Adam learning rate")));
+        mirror("stepSize", ParamCheck.positive(), "a positive Adam learning rate")));
     adamBeta1 = add(new DoubleParam(owner, "adamBeta1", "pudle: Adam's beta1",
-        ParamCheck.range(who, "adamBeta1", 0, true, 1, false, "a value in [0, 1)")));
+        mirror("adamBeta1", ParamCheck.range(0, true, 1, false), "a value in [0, 1)")));
     adamBeta2 = add(new DoubleParam(owner, "adamBeta2", "pudle: Adam's beta2",
-        ParamCheck.range(who, "adamBeta2", 0, true, 1, false, "a value in [0, 1)")));
+        mirror("adamBeta2", ParamCheck.range(0, true, 1, false), "a value in [0, 1)")));
     adamEps = add(new DoubleParam(owner, "adamEps", "pudle: Adam's epsilon",
-        ParamCheck.range(who, "adamEps", 0, true, Double.MAX_VALUE, true, "a non-negative epsilon")));
+        mirror("adamEps", ParamCheck.range(0, true, Double.MAX_VALUE, true), "a non-negative epsilon")));
     constraint = add(new Param<>(owner, "constraint", "after each update: normalize (unit columns), project (D_j / "
-        + "max(||D_j||, 1)) or none", ParamCheck.choice(who, "constraint", CONSTRAINTS)));
+        + "max(||D_j||, 1)) or none", mirror("constraint", CONSTRAINTS)));
     positiveDictionary = add(new BooleanParam(owner, "positiveDictionary", "keep D >= 0: the negative entries are set "
         + "to 0 after each update's step, before the column constraint (a projected step, for every method); the "
         + "initial dictionary is projected alike"));
     decayStep = add(new DoubleParam(owner, "decayStep", "pudle: lambdaDecay is lowered by this every decayEvery "
-        + "updates (paper B.2: 0.005 every 100)", ParamCheck.range(who, "decayStep", 0, true, 1, false,
-        "a step in [0, 1)")));
+        + "updates (paper B.2: 0.005 every 100)", mirror("decayStep")));
     decayEvery = add(new IntParam(owner, "decayEvery", "pudle: updates between decay steps",
-        ParamCheck.atLeast(who, "decayEvery", 1, "a positive number of updates")));
+        mirror("decayEvery")));
     altminEta = add(new DoubleParam(owner, "altminEta", "altmin: the gradient-descent step eta",
-        ParamCheck.positive(who, "altminEta", "a positive step")));
+        mirror("altminEta")));
     noodlEta = add(new DoubleParam(owner, "noodlEta", "noodl: the dictionary step eta_A",
-        ParamCheck.positive(who, "noodlEta", "a positive step")));
+        mirror("noodlEta")));
     seed = add(new LongParam(owner, "seed", "the seed of the mini-batches and of the initial dictionary",
-        ParamCheck.any(who, "seed")));
+        mirror("seed")));
     init = add(new Param<>(owner, "init", "the initial dictionary when initialDictionary is not set: samples "
         + "(numAtoms samples picked by the seed, scaled to unit norm) or gaussian (N(0, 1) entries, unit columns)",
         ParamCheck.choice(who, "init", INITS)));
     initialDictionary = add(new Param<>(owner, "initialDictionary", "the initial dictionary, m x numAtoms, used as "
         + "given; overrides init", ParamCheck.finiteMatrix(who, "initialDictionary")));
     blockSize = add(new IntParam(owner, "blockSize", "samples per block handed to the kernels",
-        ParamCheck.atLeast(who, "blockSize", 1, "a positive number of samples")));
+        mirror("blockSize")));
     aggregationDepth = add(new IntParam(owner, "aggregationDepth", "the depth of the treeAggregate of the sums",
-        ParamCheck.atLeast(who, "aggregationDepth", 1, "a depth of at least 1")));
+        mirror("aggregationDepth")));
+  }
+
+  /** The registry's check of the config key that {@code param} mirrors. */
+  private <T> ParamCheck<T> mirror(String param) {
+    return ParamCheck.mirror(who, param, List.of(), null, null);
+  }
+
+  /** The registry's check of a choice's config key; {@code choices} are its values, for the documentation. */
+  private <T> ParamCheck<T> mirror(String param, List<String> choices) {
+    return ParamCheck.mirror(who, param, choices, null, null);
+  }
+
+  /** The registry's check, then {@code extra}: what the registry leaves to the kernels' constructors. */
+  private <T> ParamCheck<T> mirror(String param, ParamCheck.Test extra, String what) {
+    return ParamCheck.mirror(who, param, List.of(), extra, what);
   }
 
   private <P extends Param<?>> P add(P p) {

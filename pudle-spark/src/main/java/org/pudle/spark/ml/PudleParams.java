@@ -17,8 +17,10 @@ import org.apache.spark.ml.param.Params;
  *
  * <p>A param's validator rejects a bad value wherever it comes from (a setter, a
  * {@code ParamMap}, a loaded model's metadata) with a message that names the param and what it
- * expects. Choices (such as {@code gradient}) are accepted in any case and read back in lower
- * case by their getters.
+ * expects; a param that mirrors a config key of {@code pudle train} is checked by the key's own
+ * parser and check in the settings registry. Choices (such as {@code gradient}) are accepted in any
+ * case (and in the aliases of their config key) and read back by their getters in lower case, as
+ * the config key writes them.
  */
 public sealed interface PudleParams extends Params permits PudleDictionaryLearning, PudleModel {
 
@@ -236,17 +238,17 @@ public sealed interface PudleParams extends Params permits PudleDictionaryLearni
 
   /** error, skip or keep. */
   default String getHandleInvalid() {
-    return ParamCheck.canonical(getOrDefault(handleInvalid()));
+    return ParamCheck.canonical(handleInvalid(), getOrDefault(handleInvalid()));
   }
 
   /** none, center, unit or center-unit. */
   default String getNormalize() {
-    return ParamCheck.canonical(getOrDefault(normalize()));
+    return ParamCheck.canonical(normalize(), getOrDefault(normalize()));
   }
 
   /** auto, encoder, lasso, iht or omp. */
   default String getCoding() {
-    return ParamCheck.canonical(getOrDefault(coding()));
+    return ParamCheck.canonical(coding(), getOrDefault(coding()));
   }
 
   /** T, the encoder's layers. */
@@ -266,7 +268,7 @@ public sealed interface PudleParams extends Params permits PudleDictionaryLearni
 
   /** soft or hard. */
   default String getThreshold() {
-    return ParamCheck.canonical(getOrDefault(threshold()));
+    return ParamCheck.canonical(threshold(), getOrDefault(threshold()));
   }
 
   /** b of the hard threshold. */
@@ -326,12 +328,12 @@ public sealed interface PudleParams extends Params permits PudleDictionaryLearni
 
   /** auto, cpu or cuda. */
   default String getKernels() {
-    return ParamCheck.canonical(getOrDefault(kernels()));
+    return ParamCheck.canonical(kernels(), getOrDefault(kernels()));
   }
 
   /** double or float. */
   default String getKernelPrecision() {
-    return ParamCheck.canonical(getOrDefault(kernelPrecision()));
+    return ParamCheck.canonical(kernelPrecision(), getOrDefault(kernelPrecision()));
   }
 
   /** p, the number of atoms. */
@@ -341,12 +343,12 @@ public sealed interface PudleParams extends Params permits PudleDictionaryLearni
 
   /** pudle, altmin or noodl. */
   default String getMethod() {
-    return ParamCheck.canonical(getOrDefault(method()));
+    return ParamCheck.canonical(method(), getOrDefault(method()));
   }
 
   /** dec, ae-ls or ae-lasso. */
   default String getGradient() {
-    return ParamCheck.canonical(getOrDefault(gradient()));
+    return ParamCheck.canonical(gradient(), getOrDefault(gradient()));
   }
 
   /** The number of updates. */
@@ -386,7 +388,7 @@ public sealed interface PudleParams extends Params permits PudleDictionaryLearni
 
   /** normalize, project or none. */
   default String getConstraint() {
-    return ParamCheck.canonical(getOrDefault(constraint()));
+    return ParamCheck.canonical(constraint(), getOrDefault(constraint()));
   }
 
   /** Whether D is kept non-negative. */
@@ -421,7 +423,7 @@ public sealed interface PudleParams extends Params permits PudleDictionaryLearni
 
   /** samples or gaussian. */
   default String getInit() {
-    return ParamCheck.canonical(getOrDefault(init()));
+    return ParamCheck.canonical(init(), getOrDefault(init()));
   }
 
   /** The initial dictionary, or null when it is not set. */

@@ -403,14 +403,14 @@ class PudleEstimatorTest {
     PudleDictionaryLearning e = new PudleDictionaryLearning();
     // a param's validator rejects the value when it is set
     assertMessage(IllegalArgumentException.class, () -> e.setNumLayers(0), "numLayers", "at least 1");
-    assertMessage(IllegalArgumentException.class, () -> e.setThreshold("medium"), "threshold", "soft, hard");
-    assertMessage(IllegalArgumentException.class, () -> e.setMethod("ksvd"), "method", "pudle, altmin, noodl");
+    assertMessage(IllegalArgumentException.class, () -> e.setThreshold("medium"), "threshold", "soft or hard");
+    assertMessage(IllegalArgumentException.class, () -> e.setMethod("ksvd"), "method", "pudle, altmin or noodl");
     assertMessage(IllegalArgumentException.class, () -> e.setLambdaDecay(1.5), "lambdaDecay", "(0, 1]");
     assertMessage(IllegalArgumentException.class, () -> e.setStepSize(Double.NaN), "stepSize", "positive");
     assertMessage(IllegalArgumentException.class, () -> e.setBatchSize(-1), "batchSize", "0 (full batch)");
-    assertMessage(IllegalArgumentException.class, () -> e.setKernels("tpu"), "kernels", "auto, cpu, cuda");
+    assertMessage(IllegalArgumentException.class, () -> e.setKernels("tpu"), "kernels", "auto, cpu or cuda");
     assertMessage(IllegalArgumentException.class, () -> e.setKernelPrecision("half"), "kernelPrecision",
-        "double, float");
+        "double or float");
     assertMessage(IllegalArgumentException.class, () -> e.setInputCol(null), "param inputCol", "got null");
     assertMessage(IllegalArgumentException.class, () -> e.setOutputCol(""), "param outputCol", "not empty");
     assertMessage(IllegalArgumentException.class, () -> e.setHandleInvalid("drop"), "handleInvalid",

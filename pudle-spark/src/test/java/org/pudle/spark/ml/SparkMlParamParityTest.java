@@ -91,16 +91,13 @@ class SparkMlParamParityTest {
           new DenseMatrix(1, 2, new double[] {0, Double.NaN}), new DenseMatrix(0, 0, new double[0]), null);
     }
     List<Object> values = new ArrayList<>(Arrays.asList("", " ", "bogus", "x", null));
-    ParamCheck<?> check = PudleParamSet.checkOf(p);
-    for (List<String> choices : List.of(PudleParamSet.HANDLE_INVALID, PudleParamSet.NORMALIZATIONS,
-        PudleParamSet.CODINGS, PudleParamSet.THRESHOLDS, PudleParamSet.KERNELS, PudleParamSet.PRECISIONS,
-        PudleParamSet.METHODS, PudleParamSet.GRADIENTS, PudleParamSet.CONSTRAINTS, PudleParamSet.INITS)) {
-      if (check.expected().startsWith("one of " + String.join(", ", choices) + " ")) {
-        for (String c : choices) {
-          values.add(c);
-          values.add(c.toUpperCase(Locale.ROOT));
-        }
-      }
+    for (String c : PudleParamSet.checkOf(p).choices()) {
+      values.add(c);
+      values.add(c.toUpperCase(Locale.ROOT));
+    }
+    if (p.name().equals("gradient") || p.name().equals("kernelPrecision")) {
+      // the config key's aliases
+      values.addAll(List.of("ae_lasso", "FP32"));
     }
     return values;
   }
@@ -214,8 +211,28 @@ class SparkMlParamParityTest {
     assertEquals("ae-ls", b.getGradient());
     String msg = assertThrows(IllegalArgumentException.class, () -> ParamMap.empty().put(a.gradient(), "sgd"))
         .getMessage();
-    assertTrue(msg.contains("PudleDictionaryLearning param gradient: expected one of dec, ae-ls, ae-lasso")
-        && msg.contains("got 'sgd'"), msg);
+    assertEquals("PudleDictionaryLearning param gradient: expected dec, ae-ls or ae-lasso (as the config key "
+        + "gradient), got 'sgd'", msg);
+    // the registry's aliases, read back as the config key writes them
+    assertEquals("ae-lasso", new PudleDictionaryLearning().setGradient("AE_LASSO").getGradient());
+    assertEquals("float", new PudleModel(new DenseMatrix(1, 1, new double[] {1})).setKernelPrecision("fp32")
+        .getKernelPrecision());
+    // the registry's check and the param's own condition, each in its words
+    assertEquals("PudleDictionaryLearning param numAtoms: expected a positive number of atoms (as the config key p), "
+        + "got 0", assertThrows(IllegalArgumentException.class, () -> new PudleDictionaryLearning().setNumAtoms(0))
+        .getMessage());
+    assertEquals("PudleDictionaryLearning param numLayers: expected at least 1 layer (T), got 0",
+        assertThrows(IllegalArgumentException.class, () -> new PudleDictionaryLearning().setNumLayers(0))
+        .getMessage());
+    // every choice lists its values; every param that mirrors a config key is checked by the registry
+    for (Param<?> p : a.pudleParams().all()) {
+      ParamCheck<?> check = PudleParamSet.checkOf(p);
+      if (p.getClass() == Param.class && !p.name().endsWith("Col") && !p.name().equals("initialDictionary")) {
+        assertTrue(!check.choices().isEmpty(), p.name() + " lists its choices");
+      }
+      boolean mirrored = org.pudle.spark.config.SparkMlParams.settingOf(p.name()) != null;
+      assertEquals(mirrored, check != null && check.expected().startsWith("what the config key "), p.name());
+    }
   }
 
   /** A value for every param other than its default (and valid), to see it survive save and load. */
