@@ -21,6 +21,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
+import org.pudle.kernels.EncoderParams;
 import org.pudle.spark.data.SampleNormalization;
 
 /**
@@ -60,6 +61,33 @@ public final class PudleModel extends Model<PudleModel> implements PudleParams, 
 
   public PudleModel(Matrix dictionary) {
     this(Identifiable$.MODULE$.randomUID("pudleModel"), dictionary);
+  }
+
+  /**
+   * A model of {@code dictionary} that codes with the unfolded ISTA encoder {@code encoder}
+   * ({@code coding = encoder}; {@code numLayers}, {@code alpha}, {@code lambda}, {@code threshold},
+   * {@code hardThreshold} and {@code lambdaDecay} from it): the public way for a writer of models
+   * other than {@link PudleDictionaryLearning#fit} ({@code pudle train}, say) to make one, then
+   * {@link #setSummary} (optional) and {@code write().save(path)}. The other params keep their
+   * defaults; {@code set(model.method(), "noodl")} records a training setting.
+   *
+   * @param dictionary m x p, the atoms as columns
+   */
+  public static PudleModel ofEncoder(String uid, Matrix dictionary, EncoderParams encoder) {
+    PudleModel model = new PudleModel(uid, dictionary);
+    model.set(model.coding(), "encoder");
+    model.set(model.numLayers(), encoder.T());
+    model.set(model.alpha(), encoder.alpha());
+    model.set(model.lambda(), encoder.lambda());
+    model.set(model.threshold(), encoder.threshold().toString());
+    model.set(model.hardThreshold(), encoder.htB());
+    model.set(model.lambdaDecay(), encoder.decay());
+    return model;
+  }
+
+  /** The unfolded encoder of the params ({@code numLayers}, {@code alpha}, ..., {@code lambdaDecay}). */
+  public EncoderParams encoder() {
+    return CodingParams.encoder(this, getLambdaDecay());
   }
 
   @Override

@@ -360,6 +360,35 @@ class PudleEstimatorTest {
         .setCoding("omp").transform(samples()), "coding omp has no non-negative variant");
   }
 
+  /**
+   * A model made from a dictionary and an encoder (as {@code pudle train} would write one) codes
+   * with that encoder, and after save and load still does, with the same params.
+   */
+  @Test
+  void aModelFromADictionaryAndAnEncoderSavesAndLoads(@TempDir Path dir) throws IOException {
+    double[] d = d0();
+    EncoderParams enc = new EncoderParams(12, 0.15, 0.1, ThresholdKind.HARD, 0.05, 0.98);
+    PudleModel model = PudleModel.ofEncoder("pudleModel_train", new DenseMatrix(M, P, d), enc).setInputCol("x");
+    assertEquals(enc, model.encoder());
+    assertEquals("encoder", model.getCoding());
+    assertFalse(model.hasSummary());
+    model.write().save(dir.resolve("model").toString());
+    PudleModel back = PudleModel.load(dir.resolve("model").toString());
+    assertEquals("pudleModel_train", back.uid());
+    assertEquals(enc, back.encoder());
+    assertEquals("hard", back.getThreshold());
+    assertFalse(back.hasSummary());
+    double[] expected = new double[P * N];
+    new UnfoldedIstaCpu(DictionaryOperator.of(d, M, P, enc.alpha()), enc).encode(x(), 0, N, expected, 0);
+    for (Row r : back.transform(samples()).select("id", "codes").collectAsList()) {
+      int i = (int) r.getLong(0);
+      Vector z = (Vector) r.get(1);
+      for (int j = 0; j < P; j++) {
+        assertEquals(expected[i * P + j], z.apply(j), 1e-12, "row " + i + ", atom " + j);
+      }
+    }
+  }
+
   /** A model from a matrix has no summary; a fitted one keeps it through copy; the dictionary exports as .npy. */
   @Test
   void summaryAndDictionaryExport(@TempDir Path dir) throws IOException {
