@@ -29,7 +29,7 @@ final class CudaProbe {
     Probe p = new Probe(out);
     p.line("pudle cuda-check --probe: Java %s, %s %s, LD_LIBRARY_PATH=%s", System.getProperty("java.version"),
         System.getProperty("os.name"), System.getProperty("os.arch"), System.getenv("LD_LIBRARY_PATH"));
-    p.line("NVIDIA driver (/proc/driver/nvidia/version): %s", CudaCheck.Run.nvidiaDriver());
+    p.line("NVIDIA driver (/proc/driver/nvidia/version): %s", DeviceSections.nvidiaDriver());
 
     CudaContext.Availability driver = CudaContext.probe();
     p.step("libcuda.so.1 (JCuda driver binding) and device", driver.available(), driver.available()
@@ -158,7 +158,7 @@ final class CudaProbe {
           dev.gemm(ta, tb, M, N, K, 1.0, da.at(0), lda, db.at(0), ldb, beta, beta != 0 ? dcin.at(0) : null, M,
               dc.at(0), M, epi, level, ws.at(0));
           dev.download(dc.at(0), got, 0, got.length);
-          worst = Math.max(worst, CudaCheck.maxRelative(got, want));
+          worst = Math.max(worst, Agreement.maxRelative(got, want));
         }
       } finally {
         da.close();

@@ -81,7 +81,7 @@ public record KernelSpec(Backend backend, Precision precision, GemmProvider gemm
     }
     if (parts.length > 3 || backend == null) {
       throw new IllegalArgumentException("unknown kernel backend '" + text + "': expected cpu, cuda or auto, "
-          + "optionally with :double or :float");
+          + "optionally with :double or :float, then :auto, :cublas or :own (the GEMM provider)");
     }
     GemmProvider gemm = GemmProvider.AUTO;
     if (parts.length == 3) {

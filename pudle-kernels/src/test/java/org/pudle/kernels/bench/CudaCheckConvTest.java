@@ -24,11 +24,11 @@ class CudaCheckConvTest {
     ConvEncoderParams e = new ConvEncoderParams(3, 0.1, 0.1, ConvThreshold.SOFT_NONNEG, 0);
     try (CudaKernels fp64 = new CudaKernels(new EmulatedGpu(256L << 20), Precision.DOUBLE, 0.9);
         CudaKernels fp32 = new CudaKernels(new EmulatedGpu(256L << 20), Precision.FLOAT, 0.9)) {
-      CudaCheck.ConvAgreement d = CudaCheck.convCompare(fp64, g, e, 1, null);
-      assertTrue(d.worst() <= CudaCheck.FP64_TOLERANCE, d.toString());
+      Agreement.ConvAgreement d = Agreement.convCompare(fp64, g, e, 1, null);
+      assertTrue(d.worst() <= Agreement.FP64_TOLERANCE, d.toString());
       assertEquals(0.0, d.nnzDifference());
-      CudaCheck.ConvAgreement f = CudaCheck.convCompare(fp32, g, e, 1, null);
-      assertTrue(f.worst() > 1e-9 && f.worst() <= CudaCheck.FP32_TOLERANCE, f.toString());
+      Agreement.ConvAgreement f = Agreement.convCompare(fp32, g, e, 1, null);
+      assertTrue(f.worst() > 1e-9 && f.worst() <= Agreement.FP32_TOLERANCE, f.toString());
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.pudle.kernels.bench.Agreement;
 import org.pudle.kernels.bench.CudaCheck;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvGeometry;
@@ -33,10 +34,10 @@ class ConvUnfoldedIstaCudaGpuTest {
   @Test
   void fp64AgreesWithTheCpuBackend() {
     CudaKernels cuda = CudaKernels.shared(Precision.DOUBLE);
-    for (ConvGeometry g : new ConvGeometry[] {new ConvGeometry(9, 4, 64, 33, 33), CudaCheck.CONV_CROP}) {
+    for (ConvGeometry g : new ConvGeometry[] {new ConvGeometry(9, 4, 64, 33, 33), Agreement.CONV_CROP}) {
       for (ConvEncoderParams e : ENCODERS) {
-        CudaCheck.ConvAgreement r = CudaCheck.convCompare(cuda, g, e, 3, System.out::println);
-        assertTrue(r.worst() <= CudaCheck.FP64_TOLERANCE, g + " " + e + ": " + r);
+        Agreement.ConvAgreement r = Agreement.convCompare(cuda, g, e, 3, System.out::println);
+        assertTrue(r.worst() <= Agreement.FP64_TOLERANCE, g + " " + e + ": " + r);
       }
     }
   }
@@ -45,8 +46,8 @@ class ConvUnfoldedIstaCudaGpuTest {
   void fp32AgreesToSinglePrecisionRounding() {
     CudaKernels cuda = CudaKernels.shared(Precision.FLOAT);
     for (ConvEncoderParams e : new ConvEncoderParams[] {ENCODERS[0], ENCODERS[1]}) {
-      CudaCheck.ConvAgreement r = CudaCheck.convCompare(cuda, CudaCheck.CONV_CROP, e, 4, System.out::println);
-      assertTrue(r.worst() <= CudaCheck.FP32_TOLERANCE, e + ": " + r);
+      Agreement.ConvAgreement r = Agreement.convCompare(cuda, Agreement.CONV_CROP, e, 4, System.out::println);
+      assertTrue(r.worst() <= Agreement.FP32_TOLERANCE, e + ": " + r);
     }
   }
 

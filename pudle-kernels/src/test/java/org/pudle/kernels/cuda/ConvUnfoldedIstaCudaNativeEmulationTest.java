@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
-import org.pudle.kernels.bench.CudaCheck;
+import org.pudle.kernels.bench.Agreement;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvFilters;
 import org.pudle.kernels.conv.ConvGeometry;
@@ -62,7 +62,7 @@ class ConvUnfoldedIstaCudaNativeEmulationTest {
 
   /** {@code max |a - b| / max |b|}, NaN when a has one. */
   static double maxRelative(double[] a, double[] b) {
-    return CudaCheck.maxRelative(a, b);
+    return Agreement.maxRelative(a, b);
   }
 
   /** A smooth clean image in [0, 1] with texture, and its noisy version (noise 25/255). */

@@ -18,7 +18,8 @@ import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
 import org.pudle.kernels.ThresholdKind;
 import org.pudle.kernels.UnfoldedIstaCpu;
-import org.pudle.kernels.bench.CudaCheck;
+import org.pudle.kernels.bench.Agreement;
+import org.pudle.kernels.bench.Problem;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvGeometry;
 import org.pudle.kernels.conv.ConvThreshold;
@@ -86,7 +87,7 @@ class LibraryGemmNativeEmulationTest {
     int m = 20;
     int p = 24;
     int n = 520;
-    CudaCheck.Problem pr = CudaCheck.Problem.of(m, p, n, 5);
+    Problem pr = Problem.of(m, p, n, 5);
     long before = libraryCalls();
     try (CudaKernels fp64 = new CudaKernels(withLibrary(), Precision.DOUBLE, 0.9);
         CudaKernels fp32 = new CudaKernels(withLibrary(), Precision.FLOAT, 0.9)) {
@@ -98,16 +99,16 @@ class LibraryGemmNativeEmulationTest {
           new UnfoldedIstaCpu(op, e).accumulate(kind, pr.x(), 0, n, cpu);
           GradientSums gpu = new GradientSums(m, p);
           fp64.unfoldedIsta(op, e, 0).accumulate(kind, pr.x(), 0, n, gpu);
-          double rel = CudaCheck.maxRelative(gpu.gradientBuffer(), cpu.gradientBuffer());
-          assertTrue(rel <= CudaCheck.FP64_TOLERANCE, kind + " " + e + ": " + rel);
+          double rel = Agreement.maxRelative(gpu.gradientBuffer(), cpu.gradientBuffer());
+          assertTrue(rel <= Agreement.FP64_TOLERANCE, kind + " " + e + ": " + rel);
           assertEquals(cpu.meanLoss(), gpu.meanLoss(), 1e-12 * cpu.meanLoss());
           assertEquals(cpu.meanL1(), gpu.meanL1(), 1e-12 * cpu.meanL1());
           assertEquals(cpu.meanNonZeros(), gpu.meanNonZeros(), 0.0);
           if (e.threshold() == ThresholdKind.SOFT) {
             GradientSums single = new GradientSums(m, p);
             fp32.unfoldedIsta(op, e, 0).accumulate(kind, pr.x(), 0, n, single);
-            double r32 = CudaCheck.maxRelative(single.gradientBuffer(), cpu.gradientBuffer());
-            assertTrue(r32 > 0 && r32 <= CudaCheck.FP32_TOLERANCE, "FP32 " + kind + ": " + r32);
+            double r32 = Agreement.maxRelative(single.gradientBuffer(), cpu.gradientBuffer());
+            assertTrue(r32 > 0 && r32 <= Agreement.FP32_TOLERANCE, "FP32 " + kind + ": " + r32);
           }
         }
       }
@@ -125,13 +126,13 @@ class LibraryGemmNativeEmulationTest {
         CudaKernels fp32 = new CudaKernels(withLibrary(), Precision.FLOAT, 0.9)) {
       for (ConvEncoderParams e : new ConvEncoderParams[] {new ConvEncoderParams(3, 0.1, 0.1, ConvThreshold.SOFT_NONNEG,
           0), new ConvEncoderParams(3, 0.1, 0.1, ConvThreshold.HARD, 0.05)}) {
-        CudaCheck.ConvAgreement d = CudaCheck.convCompare(fp64, g, e, 1, 45, 61, null);
-        assertTrue(d.worst() <= CudaCheck.FP64_TOLERANCE, e + ": " + d);
+        Agreement.ConvAgreement d = Agreement.convCompare(fp64, g, e, 1, 45, 61, null);
+        assertTrue(d.worst() <= Agreement.FP64_TOLERANCE, e + ": " + d);
         assertEquals(0.0, d.nnzDifference(), e.toString());
       }
-      CudaCheck.ConvAgreement f = CudaCheck.convCompare(fp32, g,
+      Agreement.ConvAgreement f = Agreement.convCompare(fp32, g,
           new ConvEncoderParams(3, 0.1, 0.1, ConvThreshold.SOFT_NONNEG, 0), 1, 45, 61, null);
-      assertTrue(f.worst() > 1e-9 && f.worst() <= CudaCheck.FP32_TOLERANCE, f.toString());
+      assertTrue(f.worst() > 1e-9 && f.worst() <= Agreement.FP32_TOLERANCE, f.toString());
     }
     assertFalse(ownGemmLaunched(), "an own GEMM kernel ran: " + emulation.kernelsLaunched());
     // the forward layer's separate Cin (alpha W^T y + ...) is copied into C before the library's product

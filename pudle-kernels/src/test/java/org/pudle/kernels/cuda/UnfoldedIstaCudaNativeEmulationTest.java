@@ -11,7 +11,8 @@ import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
 import org.pudle.kernels.ThresholdKind;
 import org.pudle.kernels.UnfoldedIstaCpu;
-import org.pudle.kernels.bench.CudaCheck;
+import org.pudle.kernels.bench.Agreement;
+import org.pudle.kernels.bench.Problem;
 
 /**
  * The dense {@link UnfoldedIstaCuda} through {@link CudaDevice} on the g++ emulation of
@@ -29,7 +30,7 @@ class UnfoldedIstaCudaNativeEmulationTest {
     int p = 24;
     int n = 520;
     assertEquals(2, CudaDevice.splitSlices(m, p, n));
-    CudaCheck.Problem pr = CudaCheck.Problem.of(m, p, n, 5);
+    Problem pr = Problem.of(m, p, n, 5);
     try (NativeEmulation emulation = NativeEmulation.start(1L << 30);
         CudaKernels fp64 = new CudaKernels(emulation, Precision.DOUBLE, 0.9);
         CudaKernels fp32 = new CudaKernels(emulation, Precision.FLOAT, 0.9)) {
@@ -41,16 +42,16 @@ class UnfoldedIstaCudaNativeEmulationTest {
           new UnfoldedIstaCpu(op, e).accumulate(kind, pr.x(), 0, n, cpu);
           GradientSums gpu = new GradientSums(m, p);
           fp64.unfoldedIsta(op, e, 0).accumulate(kind, pr.x(), 0, n, gpu);
-          double rel = CudaCheck.maxRelative(gpu.gradientBuffer(), cpu.gradientBuffer());
+          double rel = Agreement.maxRelative(gpu.gradientBuffer(), cpu.gradientBuffer());
           System.out.printf("emulated dense CUDA vs CPU %s %s FP64: %.2e%n", kind, e.threshold(), rel);
-          assertTrue(rel <= CudaCheck.FP64_TOLERANCE, kind + " " + e + ": " + rel);
+          assertTrue(rel <= Agreement.FP64_TOLERANCE, kind + " " + e + ": " + rel);
           assertEquals(cpu.meanLoss(), gpu.meanLoss(), 1e-12 * cpu.meanLoss());
           assertEquals(cpu.meanNonZeros(), gpu.meanNonZeros(), 0.0);
           if (e.threshold() == ThresholdKind.SOFT && kind == GradientKind.AE_LS) {
             GradientSums single = new GradientSums(m, p);
             fp32.unfoldedIsta(op, e, 0).accumulate(kind, pr.x(), 0, n, single);
-            double r32 = CudaCheck.maxRelative(single.gradientBuffer(), cpu.gradientBuffer());
-            assertTrue(r32 > 0 && r32 <= CudaCheck.FP32_TOLERANCE, "FP32: " + r32);
+            double r32 = Agreement.maxRelative(single.gradientBuffer(), cpu.gradientBuffer());
+            assertTrue(r32 > 0 && r32 <= Agreement.FP32_TOLERANCE, "FP32: " + r32);
           }
         }
       }
@@ -66,7 +67,7 @@ class UnfoldedIstaCudaNativeEmulationTest {
     int m = 12;
     int p = 20;
     int n = 24;
-    CudaCheck.Problem pr = CudaCheck.Problem.of(m, p, n, 3);
+    Problem pr = Problem.of(m, p, n, 3);
     EncoderParams e = new EncoderParams(5, 0.2, 0.2, ThresholdKind.SOFT, 0, 0.9);
     DictionaryOperator op = DictionaryOperator.of(pr.d(), m, p, e.alpha());
     try (NativeEmulation emulation = NativeEmulation.start(1L << 30);
@@ -76,8 +77,8 @@ class UnfoldedIstaCudaNativeEmulationTest {
       org.pudle.kernels.UnfoldedIsta gpu = fp64.unfoldedIsta(op, e, 0);
       double[] zc = cpu.forwardAll(pr.x(), 0, n).array().clone();
       double[] zg = gpu.forwardAll(pr.x(), 0, n).array();
-      assertTrue(CudaCheck.maxRelative(java.util.Arrays.copyOf(zg, e.T() * p * n), java.util.Arrays.copyOf(zc,
-          e.T() * p * n)) <= CudaCheck.FP64_TOLERANCE, "stored codes");
+      assertTrue(Agreement.maxRelative(java.util.Arrays.copyOf(zg, e.T() * p * n), java.util.Arrays.copyOf(zc,
+          e.T() * p * n)) <= Agreement.FP64_TOLERANCE, "stored codes");
       long before = emulation.launches();
       for (int t : new int[] {2, 5}) {
         for (GradientKind kind : GradientKind.values()) {
@@ -85,8 +86,8 @@ class UnfoldedIstaCudaNativeEmulationTest {
           cpu.accumulateFromDepth(kind, t, pr.x(), 0, n, c);
           GradientSums g = new GradientSums(m, p);
           gpu.accumulateFromDepth(kind, t, pr.x(), 0, n, g);
-          double rel = CudaCheck.maxRelative(g.gradientBuffer(), c.gradientBuffer());
-          assertTrue(rel <= CudaCheck.FP64_TOLERANCE, kind + " t=" + t + ": " + rel);
+          double rel = Agreement.maxRelative(g.gradientBuffer(), c.gradientBuffer());
+          assertTrue(rel <= Agreement.FP64_TOLERANCE, kind + " t=" + t + ": " + rel);
           assertEquals(c.meanLoss(), g.meanLoss(), 1e-12 * c.meanLoss());
           assertEquals(c.meanNonZeros(), g.meanNonZeros(), 0.0);
         }

@@ -88,10 +88,12 @@ class KernelPoolTest {
     assertEquals("cuda:float", KernelSpec.parse("CUDA:float").toString());
     assertEquals("auto:double", KernelSpec.AUTO.toString());
     assertEquals(KernelSpec.CPU, KernelSpec.parse("cpu:double"));
-    for (String bad : new String[] {"gpu", "cpu:float", "cuda:half", "", "cuda:float:x"}) {
+    for (String bad : new String[] {"gpu", "cpu:float", "cuda:half", "", "cuda:float:own:x"}) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelSpec.parse(bad));
       assertTrue(e.getMessage().contains("cpu") || e.getMessage().contains("double"), e.getMessage());
     }
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> KernelSpec.parse("cuda:float:x")).getMessage()
+        .contains("expected auto, cublas or own"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> KernelSpec.parse("gpu")).getMessage()
         .contains("expected cpu, cuda or auto"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
