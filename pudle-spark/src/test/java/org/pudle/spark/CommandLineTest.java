@@ -38,10 +38,18 @@ class CommandLineTest {
     return new Run(status, err.toString());
   }
 
+  /** A config of a few keys with {@code body} (a key = value line) in place of the line with its key. */
   private static Path config(Path dir, String body) throws IOException {
     Path c = dir.resolve("bad.properties");
-    Files.writeString(c, "m = 20\np = 30\nk = 3\nn = 100\nT = 5\nupdates = 2\noutput = " + dir.resolve("out") + "\n"
-        + body + "\n");
+    String key = body.substring(0, body.indexOf('=')).strip();
+    StringBuilder sb = new StringBuilder();
+    for (String line : List.of("m = 20", "p = 30", "k = 3", "n = 100", "T = 5", "updates = 2",
+        "output = " + dir.resolve("out"))) {
+      if (!line.startsWith(key + " ")) {
+        sb.append(line).append('\n');
+      }
+    }
+    Files.writeString(c, sb + body + "\n");
     return c;
   }
 

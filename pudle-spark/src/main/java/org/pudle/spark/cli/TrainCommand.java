@@ -35,8 +35,12 @@ final class TrainCommand implements Callable<Integer> {
   boolean keys;
 
   @Option(names = "--resume", description = "continue from the checkpoint in the output directory (same settings; "
-      + "updates may grow)")
+      + "updates may grow); refused when the input files changed since the checkpoint")
   boolean resume;
+
+  @Option(names = "--resume-changed-input", description = "--resume even when the input files changed since the "
+      + "checkpoint (another path, length, modification time or, for an input of at most 16 MiB, contents)")
+  boolean resumeChangedInput;
 
   @Override
   public Integer call() throws Exception {
@@ -51,7 +55,7 @@ final class TrainCommand implements Callable<Integer> {
     Config c = Config.load(config, overrides);
     TrainParams params = TrainParams.from(c);
     TrainJob.validate(c, params);
-    TrainJob.run(params, c.values(), System.out, resume);
+    TrainJob.run(params, c.values(), System.out, resume || resumeChangedInput, resumeChangedInput);
     return 0;
   }
 }

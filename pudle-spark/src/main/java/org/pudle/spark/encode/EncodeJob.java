@@ -88,7 +88,8 @@ public final class EncodeJob {
       throw new InputException(params.input().path() + ": the samples have m = " + source.m() + " values, the "
           + "dictionary " + params.dictionary() + " has " + m + " rows");
     }
-    int partitions = params.execution().partitions() > 0 ? params.execution().partitions() : sc.defaultParallelism();
+    int partitions = params.execution().partitions() > 0 ? params.execution().partitions()
+        : source.defaultPartitions(sc);
     console.printf(Locale.ROOT, "[encode] %s: %s; dictionary %s (%d x %d); %s%n", params.name(), source.describe(),
         params.dictionary(), m, p, params.fista()
             ? "FISTA to KKT " + params.lasso().tolerance() + ", lambda=" + params.encoder().lambda()

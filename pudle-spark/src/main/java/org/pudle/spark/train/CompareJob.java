@@ -167,8 +167,8 @@ public final class CompareJob {
     try {
       long t0 = System.nanoTime();
       long counted = blocks.map(SampleBlock::cols).reduce(Integer::sum);
-      console.printf(Locale.ROOT, "[compare] generated and cached %d samples in %s; ||D0 - D~||_2/||D~||_2 = %.4e%n",
-          counted, Progress.duration((System.nanoTime() - t0) * 1e-9), initialError);
+      console.printf(Locale.ROOT, "[compare] generated %d samples in %s; %s; ||D0 - D~||_2/||D~||_2 = %.4e%n",
+          counted, Progress.duration((System.nanoTime() - t0) * 1e-9), CacheReport.of(sc, blocks), initialError);
       try (OutputDir.TextStream metrics = out.stream("metrics.csv")) {
         metrics.line("run," + TrainJob.METRICS_HEADER);
         for (CompareParams.Run r : params.runs()) {
@@ -330,7 +330,8 @@ public final class CompareJob {
   /** The shared settings in effect, then the comparison's keys: usable as a compare config. */
   static String runProperties(CompareParams params, Map<String, String> given) {
     StringBuilder sb = new StringBuilder("# pudle compare: the settings in effect; usable as a config\n");
-    sb.append(TrainJob.runProperties(params.base(), given).replaceFirst("^# pudle train[^\n]*\n", ""));
+    var data = params.base().data();
+    sb.append(TrainJob.runProperties(params.base(), given, data.m(), data.p(), data.n()).replaceFirst("^# pudle train[^\n]*\n", ""));
     sb.append("\n# the runs\n");
     List<String> names = params.runs().stream().map(CompareParams.Run::name).toList();
     sb.append("compare = ").append(String.join(", ", names)).append('\n');

@@ -29,6 +29,7 @@ import org.pudle.spark.config.Method;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.data.FileSource;
 import org.pudle.spark.data.InputException;
+import org.pudle.spark.data.InputFingerprint;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.data.SampleSource;
 import org.pudle.spark.data.SyntheticSource;
@@ -84,8 +85,19 @@ public final class TrainJob {
    */
   public static Summary run(TrainParams params, Map<String, String> given, PrintStream console, boolean resume)
       throws IOException {
+    return run(params, given, console, resume, false);
+  }
+
+  /**
+   * Runs in its own (or spark-submit's) SparkSession.
+   *
+   * @param resume             continue from the checkpoint in the output directory
+   * @param resumeChangedInput resume even when the input files changed since the checkpoint
+   */
+  public static Summary run(TrainParams params, Map<String, String> given, PrintStream console, boolean resume,
+      boolean resumeChangedInput) throws IOException {
     try (SparkSessions.Handle spark = SparkSessions.open("pudle train " + params.name())) {
-      return run(spark.context(), params, given, console, resume);
+      return run(spark.context(), params, given, console, resume, resumeChangedInput);
     }
   }
 
@@ -102,6 +114,19 @@ public final class TrainJob {
    */
   public static Summary run(JavaSparkContext sc, TrainParams params, Map<String, String> given, PrintStream console,
       boolean resume) throws IOException {
+    return run(sc, params, given, console, resume, false);
+  }
+
+  /**
+   * Runs on an existing context.
+   *
+   * @param resume             continue from the checkpoint in the output directory
+   * @param resumeChangedInput resume even when the input files changed since the checkpoint (the
+   *                           {@code --resume-changed-input} option); otherwise a changed input
+   *                           is refused
+   */
+  public static Summary run(JavaSparkContext sc, TrainParams params, Map<String, String> given, PrintStream console,
+      boolean resume, boolean resumeChangedInput) throws IOException {
     long start = System.nanoTime();
     Configuration hadoop = sc.hadoopConfiguration();
     var data = params.data();
@@ -143,16 +168,20 @@ public final class TrainJob {
       reference = ref.columnMajor();
     }
     long batch = params.batchSizeFor(n);
-    int partitions = params.execution().partitions() > 0 ? params.execution().partitions() : sc.defaultParallelism();
+    int partitions = params.execution().partitions() > 0 ? params.execution().partitions()
+        : source.defaultPartitions(sc);
     String settings = settings(params, m, p, n, batch);
     // the backend is resolved on the executors before anything is written: kernels=cuda without a
     // device is a configuration error (exit 2)
     String backend = params.execution().kernelsSpec();
     List<String> kernels = backend.startsWith("cpu") ? List.of() : KernelProbe.resolve(sc, backend, partitions);
 
+    String fingerprint = source instanceof FileSource files ? files.fingerprint() : "";
     Checkpoint checkpoint = null;
     if (resume) {
-      checkpoint = readCheckpoint(params.output(), hadoop, settings);
+      // the input first: a changed input also changes n, which the settings hold
+      checkpoint = readCheckpoint(params.output(), hadoop, settings, ck -> checkInput(ck, fingerprint, params,
+          resumeChangedInput, console), resumeChangedInput ? List.of("data.n", "batch") : List.of());
       if (checkpoint.update() > params.updates()) {
         throw new ConfigException("--resume: the checkpoint in " + params.output() + " is after update "
             + checkpoint.update() + ", beyond updates = " + params.updates() + " (config key 'updates')");
@@ -181,8 +210,8 @@ public final class TrainJob {
     try {
       long t0 = System.nanoTime();
       long counted = blocks.map(SampleBlock::cols).reduce(Integer::sum);
-      console.printf(Locale.ROOT, "[train] %s and cached %d samples in %s%n",
-          params.input() == null ? "generated" : "read", counted, Progress.duration((System.nanoTime() - t0) * 1e-9));
+      console.printf(Locale.ROOT, "[train] %s %d samples in %s; %s%n", params.input() == null ? "generated" : "read",
+          counted, Progress.duration((System.nanoTime() - t0) * 1e-9), CacheReport.of(sc, blocks));
 
       double[] d0;
       if (checkpoint != null) {
@@ -192,6 +221,9 @@ public final class TrainJob {
       } else if (ds.init() == null && params.input() == null) {
         d0 = data.model().initialDictionary(dTilde, data.tauB());
       } else if (DictionarySources.RANDOM.equals(ds.init()) || (ds.init() == null && n < p)) {
+        if (ds.init() == null) {
+          console.printf(Locale.ROOT, "[train] init = random: the input has n = %d samples, fewer than p = %d%n", n, p);
+        }
         d0 = InitialDictionary.random(m, p, data.seed());
       } else {
         if (n < p) {
@@ -250,7 +282,7 @@ public final class TrainJob {
             metrics.line(row);
             seen[0] += rec.samples();
             if (every > 0 && (rec.update() % every == 0 || rec.update() == params.updates())) {
-              Checkpoint ck = new Checkpoint(settings, rec.update(), seen[0], rec.elapsed(), m, pp, dict, dStart,
+              Checkpoint ck = new Checkpoint(settings, fingerprint, rec.update(), seen[0], rec.elapsed(), m, pp, dict, dStart,
                   optimizerState(optimizer, m * pp), rows);
               try {
                 out.write(Checkpoint.FILE, ck::write);
@@ -274,7 +306,7 @@ public final class TrainJob {
       Summary summary = new Summary(d, d0, initialError[0], initialError[1], finalErr[0], finalErr[1], finalLoss,
           history, seconds);
       String inputLine = "[train] data: " + source.describe() + "\n";
-      writeOutputs(sc, out, params, given, summary, dTilde, reference != null, m, p, inputLine);
+      writeOutputs(sc, out, params, given, summary, dTilde, reference != null, m, p, n, inputLine);
       console.print(inputLine + summaryText(params, summary, out));
       return summary;
     } finally {
@@ -282,8 +314,32 @@ public final class TrainJob {
     }
   }
 
+  /**
+   * Refuses to resume on input files that changed since the checkpoint (another path, length,
+   * modification time or, for a small input, contents) unless told to.
+   */
+  private static void checkInput(Checkpoint ck, String now, TrainParams params, boolean changedOk,
+      PrintStream console) {
+    if (ck.input() == null) {
+      console.println("[train] the checkpoint predates input fingerprints: resuming without checking the input");
+      return;
+    }
+    List<String> changes = InputFingerprint.differences(ck.input(), now);
+    if (changes.isEmpty()) {
+      return;
+    }
+    String what = "the input " + (params.input() == null ? "" : params.input().path() + " ") + "changed since the "
+        + "checkpoint in " + params.output() + " was written: " + String.join("; ", changes);
+    if (!changedOk) {
+      throw new InputException("--resume: " + what + "; the run would continue on other data (--resume-changed-input "
+          + "resumes anyway)");
+    }
+    console.println("[train] --resume-changed-input: " + what);
+  }
+
   /** Reads the checkpoint of a run to resume and checks that it belongs to these settings. */
-  private static Checkpoint readCheckpoint(String output, Configuration hadoop, String settings) throws IOException {
+  private static Checkpoint readCheckpoint(String output, Configuration hadoop, String settings,
+      java.util.function.Consumer<Checkpoint> inputCheck, List<String> mayDiffer) throws IOException {
     OutputDir out = OutputDir.open(output, hadoop);
     if (!out.exists(Checkpoint.FILE)) {
       throw new ConfigException("--resume: no checkpoint in " + out + " (config key 'output'); a run writes one every "
@@ -293,7 +349,13 @@ public final class TrainJob {
     try (InputStream in = out.open(Checkpoint.FILE)) {
       ck = Checkpoint.read(in, out.path(Checkpoint.FILE).toString());
     }
-    List<String> diff = ck.differences(settings);
+    inputCheck.accept(ck);
+    List<String> diff = new ArrayList<>();
+    for (String d : ck.differences(settings)) {
+      if (!mayDiffer.contains(d.substring(0, d.indexOf(':')))) {
+        diff.add(d);
+      }
+    }
     if (!diff.isEmpty()) {
       throw new ConfigException("--resume: the checkpoint in " + out + " was written with other settings: "
           + String.join("; ", diff) + " (only updates, output, the progress, metrics and checkpoint intervals and "
@@ -310,7 +372,7 @@ public final class TrainJob {
   static String settings(TrainParams params, int m, int p, long n, long batch) {
     Map<String, String> eff = effective(params);
     for (String k : List.of("updates", "output", "metrics.every", "progress.seconds", "checkpoint.every", "partitions",
-        "block.size", "aggregate.depth", "kernel.scratch.mb")) {
+        "block.size", "aggregate.depth", "kernel.scratch.mb", "input.split.mb")) {
       eff.remove(k);
     }
     eff.put("data.m", String.valueOf(m));
@@ -341,7 +403,7 @@ public final class TrainJob {
   }
 
   private static void writeOutputs(JavaSparkContext sc, OutputDir out, TrainParams params, Map<String, String> given,
-      Summary s, double[] dTilde, boolean withError, int m, int p, String inputLine) throws IOException {
+      Summary s, double[] dTilde, boolean withError, int m, int p, long n, String inputLine) throws IOException {
     out.write("dictionary.npy", o -> Npy.writeColumnMajor(o, s.dictionary(), m, p));
     out.write("dictionary.csv", o -> Matrices.writeCsv(o, s.dictionary(), m, p));
     DictionaryFiles.writeParquet(sc, out, "dictionary.parquet", s.dictionary(), m, p);
@@ -356,7 +418,7 @@ public final class TrainJob {
       out.write("learning-curve.png", o -> Plots.logY(o, "pudle train: " + params.name() + " (" + what + ")",
           "update", withError ? "||D - D~||_2 / ||D~||_2" : "loss", curves(s, withError), 900, 560));
     }
-    out.writeText("run.properties", runProperties(params, given));
+    out.writeText("run.properties", runProperties(params, given, m, p, n));
     out.writeText("summary.txt", inputLine + summaryText(params, s, out));
   }
 
@@ -429,13 +491,35 @@ public final class TrainJob {
     return new LinkedHashMap<>(p.settings());
   }
 
-  /** Every setting in effect: the given values, then the resolved parameters. */
-  static String runProperties(TrainParams p, Map<String, String> given) {
-    Map<String, String> eff = effective(p);
-    var d = p.data();
+  /**
+   * Every setting in effect: the given values, then the rest, with what the run resolved from its
+   * data: for input files, m (from the data), p (from an init file), the initial dictionary
+   * ({@code init = samples}, or {@code random} when the input has fewer samples than atoms) and
+   * {@code reference = none}.
+   */
+  static String runProperties(TrainParams params, Map<String, String> given, int m, int p, long n) {
+    Map<String, String> eff = effective(params);
+    var d = params.data();
+    DictionarySources ds = params.dictionaries();
     StringBuilder sb = new StringBuilder("# pudle train: the settings in effect; usable as a config\n");
-    if (p.input() == null) {
+    if (params.input() == null) {
       sb.append("# init.tau resolves to ").append(d.tauB()).append('\n');
+      if (ds.init() == null) {
+        sb.append("# init: D0 of the synthetic model (no init key)\n");
+      }
+    } else {
+      eff.put("m", String.valueOf(m));
+      eff.put("p", String.valueOf(p));
+      if (ds.init() == null) {
+        eff.put("init", n < p ? DictionarySources.RANDOM : DictionarySources.SAMPLES);
+        if (n < p) {
+          sb.append("# init resolves to random: n = ").append(n).append(" samples, fewer than p = ").append(p)
+              .append('\n');
+        }
+      }
+      if (ds.reference() == null) {
+        eff.put("reference", DictionarySources.NONE);
+      }
     }
     return Config.settingsText(sb.toString(), eff, given);
   }
