@@ -263,7 +263,8 @@ class ClusterIT {
   void submittedToStandaloneReadsHdfsAndEqualsLocalMode() throws Exception {
     Submitted cluster = submit(config("cluster", UPDATES), true);
     finish(cluster, "the cluster run");
-    assertTrue(cluster.log().contains("[train] read and cached " + N + " samples"), cluster.log());
+    assertTrue(cluster.log().contains("[train] read " + N + " samples in ") && cluster.log().contains("; cached in "
+        + "memory ("), cluster.log());
     Submitted local = submit(config("local", UPDATES), false);
     finish(local, "the local run");
     clusterDictionary = readNpy("/runs/cluster/dictionary.npy");
@@ -301,5 +302,59 @@ class ClusterIT {
     report("executor " + victim.get().pid() + " killed after update " + at + " of " + UPDATES
         + ": relative difference to the undisturbed run " + diff);
     assertTrue(diff <= 1e-12, "executor killed at update " + at + ": relative difference " + diff);
+  }
+
+  /**
+   * Splits on HDFS: a .npy in C order and in Fortran order and a CSV, cut into 2 KB splits (HDFS
+   * seeks, and positioned reads per column), read in this JVM from hdfs://, give the samples of the
+   * files read whole; the fingerprint a checkpoint records follows a file rewritten on HDFS with
+   * other bytes of the same length.
+   */
+  @Test
+  @Order(3)
+  void splitsAndFingerprintsOnHdfs() throws Exception {
+    int n = 600;
+    int m = 7;
+    double[][] x = org.pudle.spark.data.TestFiles.samples(n, m, 21);
+    double[] rowMajor = new double[n * m];
+    double[] columnMajor = new double[n * m];
+    StringBuilder csv = new StringBuilder("# a comment\n");
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < m; j++) {
+        rowMajor[i * m + j] = x[i][j];
+        columnMajor[i + j * n] = x[i][j];
+        csv.append(j > 0 ? "," : "").append(x[i][j]);
+      }
+      csv.append(i % 2 == 0 ? "\r\n" : "\n");
+    }
+    writeNpy("/split/c.npy", rowMajor, n, m, false);
+    writeNpy("/split/f.npy", columnMajor, n, m, true);
+    try (OutputStream o = hdfs.create(new org.apache.hadoop.fs.Path("/split/x.csv"))) {
+      o.write(csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    var sc = SparkTestSupport.sc();
+    for (String name : List.of("c.npy", "f.npy", "x.csv")) {
+      String path = hdfsUri + "/split/" + name;
+      for (String split : List.of("128", "0.001953125")) {
+        org.pudle.spark.data.FileSource src = org.pudle.spark.data.FileSource.open(sc,
+            org.pudle.spark.config.InputSettings.from(org.pudle.spark.config.Config.fromString("input = " + path
+                + "\ninput.split.mb = " + split + "\n")));
+        assertTrue(split.equals("128") ? src.splitCount() == 1 : src.splitCount() > 5, name + ": " + src.splitCount());
+        double[][] got = org.pudle.spark.data.TestFiles.collect(src.blocks(sc, 3, 50), n);
+        for (int i = 0; i < n; i++) {
+          assertTrue(java.util.Arrays.equals(x[i], got[i]), name + " split " + split + ": sample " + i);
+        }
+      }
+    }
+    String input = hdfsUri + "/split/c.npy";
+    var params = org.pudle.spark.config.InputSettings.from(org.pudle.spark.config.Config.fromString("input = " + input
+        + "\n"));
+    String before = org.pudle.spark.data.FileSource.open(sc, params).fingerprint();
+    rowMajor[5] += 1;
+    writeNpy("/split/c.npy", rowMajor, n, m, false);
+    String after = org.pudle.spark.data.FileSource.open(sc, params).fingerprint();
+    List<String> changes = org.pudle.spark.data.InputFingerprint.differences(before, after);
+    assertEquals(List.of("the contents differ (same files and lengths, another SHA-256)"), changes);
+    assertEquals(List.of(), org.pudle.spark.data.InputFingerprint.differences(after, after));
   }
 }

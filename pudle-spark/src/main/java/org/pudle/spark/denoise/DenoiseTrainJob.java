@@ -29,6 +29,7 @@ import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.io.Matrices;
 import org.pudle.spark.io.OutputDir;
 import org.pudle.spark.plot.Plots;
+import org.pudle.spark.train.CacheReport;
 import org.pudle.spark.train.DictionaryTrainer;
 import org.pudle.spark.train.Progress;
 
@@ -214,8 +215,9 @@ public final class DenoiseTrainJob {
       if (test != null) {
         materialize(test);
       }
-      console.printf(Locale.ROOT, "[denoise-train] read and cached %d training%s images in %s%n", n,
-          test == null ? "" : " and " + prepared.test().size() + " test", Progress.duration((System.nanoTime() - t0) * 1e-9));
+      console.printf(Locale.ROOT, "[denoise-train] read %d training%s images in %s; the training images %s%n", n,
+          test == null ? "" : " and " + prepared.test().size() + " test", Progress.duration((System.nanoTime() - t0) * 1e-9),
+          CacheReport.of(sc, train));
 
       double[] w = prepared.initialFilters().clone();
       out.write("initial-filters.npy", o -> DenoiseModel.writeFilters(o, prepared.initialFilters(), channels, k));
