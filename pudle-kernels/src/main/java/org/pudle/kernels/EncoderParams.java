@@ -61,11 +61,6 @@ public record EncoderParams(int T, double alpha, double lambda, ThresholdKind th
     return new EncoderParams(T, alpha, lambda, threshold, htB, newDecay);
   }
 
-  /** {@code lambda_t = lambda * decay^t}. */
-  public double lambdaAt(int t) {
-    return lambda * Math.pow(decay, t);
-  }
-
   /** The proximal operator of every layer. */
   public Threshold newThreshold() {
     double[] levels = new double[T];

@@ -126,11 +126,6 @@ public final class FistaLasso {
     return d;
   }
 
-  /** {@code L = sigma_max(D)^2}, the Lipschitz constant of the smooth part. */
-  public double lipschitz() {
-    return lipschitz;
-  }
-
   /**
    * Solves the lasso for the {@code cols} columns of {@code x} starting at {@code xOff}.
    *

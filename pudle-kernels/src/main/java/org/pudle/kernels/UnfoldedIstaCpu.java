@@ -24,7 +24,7 @@ import dev.ludovic.netlib.blas.BLAS;
  * {@link #chunkColumns(GradientKind)} columns so that the scratch of one instance stays within its
  * budget: {@code 8 [(T + 3) p b + m b + p^2]} bytes for ae gradients and {@code 8 (4 p b + m b)}
  * for g_dec and encoding, with {@code b} the chunk width (at least one column, whatever the
- * budget). Scratch is reused while chunks fit.
+ * budget). Scratch is reused while chunks fit, also after {@link #retarget}.
  */
 public final class UnfoldedIstaCpu implements UnfoldedIsta {
   /**
@@ -32,19 +32,20 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
    * backpropagates a layer column by column on the codes' supports instead of by GEMM: a layer then
    * costs about {@code 4 |S_t| |S_{t+1}|} flops per sample instead of {@code 4 p^2}.
    */
-  public static final double DEFAULT_SPARSE_DENSITY = 0.25;
+  public static final double DEFAULT_SPARSE_DENSITY = UnfoldedIsta.DEFAULT_SPARSE_DENSITY;
 
   /** The default scratch budget of one instance. */
-  public static final long DEFAULT_SCRATCH_BYTES = 256L << 20;
+  public static final long DEFAULT_SCRATCH_BYTES = UnfoldedIsta.DEFAULT_SCRATCH_BYTES;
 
   private final BLAS blas = Blas.blas();
-  private final DictionaryOperator op;
-  private final EncoderParams params;
-  private final Threshold threshold;
   private final long scratchBytes;
   private final int m;
   private final int p;
-  private final int T;
+  private DictionaryOperator op;
+  private EncoderParams params;
+  private Threshold threshold;
+  private int T;
+  private long allocated;
 
   private double[] zs = new double[0];
   private double[] c = new double[0];
@@ -69,20 +70,13 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
    * @param scratchBytes the scratch budget of this instance
    */
   public UnfoldedIstaCpu(DictionaryOperator op, EncoderParams params, long scratchBytes) {
-    if (op.alpha() != params.alpha()) {
-      throw new IllegalArgumentException(
-          "alpha: the operator was built for " + op.alpha() + ", the encoder uses " + params.alpha());
-    }
     if (scratchBytes < 1) {
       throw new IllegalArgumentException("scratch budget: expected a positive byte count, got " + scratchBytes);
     }
-    this.op = op;
-    this.params = params;
-    this.threshold = params.newThreshold();
     this.scratchBytes = scratchBytes;
     this.m = op.m();
     this.p = op.p();
-    this.T = params.T();
+    retarget(op, params);
   }
 
   public UnfoldedIstaCpu(DictionaryOperator op, EncoderParams params) {
@@ -102,6 +96,37 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   @Override
   public EncoderParams params() {
     return params;
+  }
+
+  @Override
+  public DictionaryOperator operator() {
+    return op;
+  }
+
+  @Override
+  public void retarget(DictionaryOperator newOp, EncoderParams newParams) {
+    UnfoldedIsta.checkTarget(newOp, newParams, m, p);
+    storedColumns = 0;
+    sparseFrom = Integer.MAX_VALUE;
+    if (newOp == op && newParams.equals(params)) {
+      return;
+    }
+    this.op = newOp;
+    if (!newParams.equals(params)) {
+      this.params = newParams;
+      this.threshold = newParams.newThreshold();
+      this.T = newParams.T();
+    }
+  }
+
+  @Override
+  public long scratchBytesAllocated() {
+    return allocated;
+  }
+
+  @Override
+  public int maxStoredColumns() {
+    return chunkColumns(GradientKind.AE_LS);
   }
 
   /** The widest chunk that keeps the scratch of {@code kind} within the budget (at least 1). */
@@ -148,16 +173,10 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   }
 
   /**
-   * Runs the T layers on one chunk of {@code b} columns and keeps every code
-   * {@code Z_1 .. Z_T}, so that {@link #accumulateFromDepth} can then serve any depth
-   * {@code t <= T} without another forward pass (the per-t read-outs of the gradient studies).
-   * The codes stay valid until the next call on this instance.
-   *
-   * @param x not modified
-   * @param b at least 1 and at most {@link #chunkColumns(GradientKind) chunkColumns(AE_LS)}
-   * @return the stored codes: {@code Z_t} is p x b column-major at {@code codes.offset(t)} of
-   *         {@code codes.array()} (shared scratch: read, do not modify)
+   * {@inheritDoc} On the CPU the chunk may have up to {@link #chunkColumns(GradientKind)
+   * chunkColumns(AE_LS)} columns, and the codes are the scratch itself.
    */
+  @Override
   public StoredCodes forwardAll(double[] x, int xOff, int b) {
     checkBlock(x, xOff, b);
     int most = chunkColumns(GradientKind.AE_LS);
@@ -178,11 +197,9 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
    * layer on GEMMs, 1 makes every layer sparse. Both ways give the same sums to rounding. Applies
    * from the next {@link #forwardAll}; {@link #accumulate} (the trainer's path) always uses GEMMs.
    */
+  @Override
   public void setSparseDensity(double density) {
-    if (!(density >= 0 && density <= 1)) {
-      throw new IllegalArgumentException("sparse density: expected a fraction in [0, 1], got " + density);
-    }
-    this.sparseDensity = density;
+    this.sparseDensity = UnfoldedIsta.checkSparseDensity(density);
   }
 
   /** The first layer whose backward runs per column in the last forwardAll (T + 1 when none). */
@@ -220,9 +237,11 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     }
     if (supIdx.length < total) {
       supIdx = new int[(int) total];
+      allocated += 4 * total;
     }
     if (supStart.length < layers * b + 1) {
       supStart = new int[layers * b + 1];
+      allocated += 4L * (layers * b + 1);
     }
     int n = 0;
     for (int s = from; s <= T; s++) {
@@ -241,6 +260,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     if (colB.length < p) {
       colB = new double[p];
       colA = new double[p];
+      allocated += 16L * p;
     }
     sparseFrom = from;
   }
@@ -291,15 +311,11 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   }
 
   /**
-   * Adds to {@code sums} the gradient of {@code kind} of the network truncated at depth
-   * {@code t} (the encoder {@code z_t} with layers {@code 0 .. t-1}, decoder {@code D z_t}) over the
-   * chunk of the last {@link #forwardAll}: the same sums, to rounding, that {@link #accumulate}
-   * gives with {@code T = t}. The backward pass starts from the stored {@code Z_t} and costs
-   * about {@code 4 p^2 b t} flops for the ae gradients, {@code 4 m p b} for g_dec.
-   *
-   * @param x    the same columns that were given to {@link #forwardAll}; not modified
-   * @param sums modified
+   * {@inheritDoc} The backward pass starts from the stored {@code Z_t} and costs about
+   * {@code 4 p^2 b t} flops for the ae gradients, {@code 4 m p b} for g_dec; the layers below the
+   * sparse density run on the codes' supports.
    */
+  @Override
   public void accumulateFromDepth(GradientKind kind, int t, double[] x, int xOff, int b, GradientSums sums) {
     if (b != storedColumns || b == 0) {
       throw new IllegalStateException("accumulateFromDepth: forwardAll stored " + storedColumns + " columns, asked for " + b);
@@ -314,16 +330,10 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     backward(kind, x, xOff, b, true, t, sums.gradientBuffer(), sums);
   }
 
-  /**
-   * The codes {@code Z_1 .. Z_T} of the last {@link #forwardAll}, p x b each, column-major.
-   *
-   * @param array the scratch that holds them (read-only for callers)
-   */
-  public record StoredCodes(double[] array, int p, int b) {
-    /** The offset of {@code Z_t} in {@link #array()}, {@code 1 <= t <= T}. */
-    public int offset(int t) {
-      return (t - 1) * p * b;
-    }
+  @Override
+  public void releaseStoredCodes() {
+    storedColumns = 0;
+    sparseFrom = Integer.MAX_VALUE;
   }
 
   @Override
@@ -361,17 +371,21 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     int layers = keepAll ? T : 2;
     if (zs.length < layers * pb) {
       zs = new double[layers * pb];
+      allocated += 8L * layers * pb;
     }
     if (c.length < pb) {
       c = new double[pb];
       v = new double[pb];
       bt = new double[pb];
+      allocated += 24L * pb;
     }
     if (r.length < m * b) {
       r = new double[m * b];
+      allocated += 8L * m * b;
     }
     if (keepAll && pm.length < p * p) {
       pm = new double[p * p];
+      allocated += 8L * p * p;
     }
   }
 

@@ -244,6 +244,129 @@ abstract class UnfoldedIstaContract {
     assertEquals(copy.meanLoss(), tail.meanLoss(), 0.0);
   }
 
+  /** The per-depth read-outs: the backward pass from a stored depth t equals the kernel with T = t. */
+  @ParameterizedTest(name = "{0} with {1}")
+  @MethodSource("variants")
+  void everyStoredDepthEqualsTheKernelTruncatedThere(GradientKind kind, EncoderParams e) {
+    EncoderParams deep = e.withT(9);
+    for (int b : new int[] {1, 2, 4, 7}) {
+      TestData.Problem pr = TestData.problem(M, P, 3, b, 300 + b);
+      DictionaryOperator op = DictionaryOperator.of(pr.d(), M, P, e.alpha());
+      UnfoldedIsta all = create(op, deep);
+      // chunks of what fits (on a small device, fewer than b columns), as the study does
+      int width = all.maxStoredColumns();
+      assertTrue(width >= 1);
+      GradientSums[] depth = new GradientSums[deep.T() + 1];
+      for (int t = 1; t <= deep.T(); t++) {
+        depth[t] = new GradientSums(M, P);
+      }
+      for (int j = 0; j < b; j += width) {
+        int w = Math.min(width, b - j);
+        all.forwardAll(pr.x(), j * M, w);
+        for (int t = 1; t <= deep.T(); t++) {
+          all.accumulateFromDepth(kind, t, pr.x(), j * M, w, depth[t]);
+        }
+      }
+      // a device backend holds the stored codes until this: the kernels below need the room
+      all.releaseStoredCodes();
+      for (int t = 1; t <= deep.T(); t++) {
+        GradientSums fromDepth = depth[t];
+        GradientSums trainer = new GradientSums(M, P);
+        create(op, deep.withT(t)).accumulate(kind, pr.x(), 0, b, trainer);
+        double rel = TestData.relativeDifference(fromDepth.gradientBuffer(), trainer.gradientBuffer());
+        assertTrue(rel <= tolerance(), kind + " t=" + t + " b=" + b + ": relative difference " + rel);
+        assertEquals(trainer.meanLoss(), fromDepth.meanLoss(), tolerance() * 10 * trainer.meanLoss());
+        assertEquals(trainer.meanL1(), fromDepth.meanL1(), tolerance() * 10 * trainer.meanL1());
+        assertEquals(trainer.count(), fromDepth.count());
+        if (doublePrecision()) {
+          assertEquals(trainer.meanNonZeros(), fromDepth.meanNonZeros(), 0.0);
+        }
+      }
+    }
+  }
+
+  @Test
+  void storedCodesAreTheEncodersCodesAtEachDepth() {
+    EncoderParams e = EncoderParams.soft(6, 0.2, 0.2);
+    TestData.Problem pr = TestData.problem(M, P, 3, 5, 17);
+    DictionaryOperator op = DictionaryOperator.of(pr.d(), M, P, e.alpha());
+    UnfoldedIsta.StoredCodes codes = create(op, e).forwardAll(pr.x(), 0, pr.n());
+    assertEquals(P, codes.p());
+    assertEquals(pr.n(), codes.b());
+    for (int t = 1; t <= e.T(); t++) {
+      double[] z = new double[P * pr.n()];
+      create(op, e.withT(t)).encode(pr.x(), 0, pr.n(), z, 0);
+      for (int q = 0; q < z.length; q++) {
+        assertEquals(z[q], codes.array()[codes.offset(t) + q], 0.0, "t=" + t);
+      }
+    }
+  }
+
+  @Test
+  void readOutsNeedAMatchingForwardPass() {
+    EncoderParams e = EncoderParams.soft(4, 0.2, 0.2);
+    TestData.Problem pr = TestData.problem(M, P, 3, 5, 17);
+    UnfoldedIsta k = create(DictionaryOperator.of(pr.d(), M, P, e.alpha()), e);
+    GradientSums s = new GradientSums(M, P);
+    assertThrows(IllegalStateException.class, () -> k.accumulateFromDepth(GradientKind.DEC, 2, pr.x(), 0, 5, s));
+    k.forwardAll(pr.x(), 0, 5);
+    assertThrows(IllegalStateException.class, () -> k.accumulateFromDepth(GradientKind.DEC, 2, pr.x(), 0, 4, s));
+    assertThrows(IllegalArgumentException.class, () -> k.accumulateFromDepth(GradientKind.DEC, 5, pr.x(), 0, 5, s));
+    assertThrows(IllegalArgumentException.class, () -> k.accumulateFromDepth(GradientKind.DEC, 0, pr.x(), 0, 5, s));
+    k.accumulateFromDepth(GradientKind.DEC, 2, pr.x(), 0, 5, s);
+    k.releaseStoredCodes();
+    assertThrows(IllegalStateException.class, () -> k.accumulateFromDepth(GradientKind.DEC, 2, pr.x(), 0, 5, s));
+    k.forwardAll(pr.x(), 0, 5);
+    k.accumulate(GradientKind.AE_LS, pr.x(), 0, 5, s);
+    assertThrows(IllegalStateException.class, () -> k.accumulateFromDepth(GradientKind.DEC, 2, pr.x(), 0, 5, s));
+    k.forwardAll(pr.x(), 0, 5);
+    k.retarget(DictionaryOperator.of(pr.d(), M, P, e.alpha()), e);
+    assertThrows(IllegalStateException.class, () -> k.accumulateFromDepth(GradientKind.DEC, 2, pr.x(), 0, 5, s));
+    assertThrows(IllegalArgumentException.class, () -> k.setSparseDensity(1.5));
+    assertThrows(IllegalArgumentException.class, () -> k.forwardAll(pr.x(), 0, 6));
+    k.releaseStoredCodes();
+    k.releaseStoredCodes();
+  }
+
+  /**
+   * A kernel pointed at another dictionary and encoder (what a pool does between updates) gives
+   * exactly what a new kernel gives, and allocates no more scratch for the same shapes.
+   */
+  @Test
+  void retargetedKernelEqualsANewOneAndKeepsItsScratch() {
+    EncoderParams first = EncoderParams.soft(5, 0.2, 0.2);
+    EncoderParams second = new EncoderParams(7, 0.2, 0.15, ThresholdKind.HARD, 0.1, 0.9);
+    TestData.Problem a = TestData.problem(M, P, 3, 9, 41);
+    TestData.Problem b = TestData.problem(M, P, 3, 9, 42);
+    UnfoldedIsta k = create(DictionaryOperator.of(a.d(), M, P, 0.2), first);
+    k.accumulate(GradientKind.AE_LASSO, a.x(), 0, a.n(), new GradientSums(M, P));
+    DictionaryOperator opB = DictionaryOperator.of(b.d(), M, P, 0.2);
+    for (EncoderParams e : new EncoderParams[] {second, first}) {
+      k.retarget(opB, e);
+      assertEquals(e, k.params());
+      for (GradientKind kind : GradientKind.values()) {
+        GradientSums reused = new GradientSums(M, P);
+        k.accumulate(kind, b.x(), 0, b.n(), reused);
+        GradientSums fresh = new GradientSums(M, P);
+        create(opB, e).accumulate(kind, b.x(), 0, b.n(), fresh);
+        assertArrayEquals(fresh.gradientBuffer(), reused.gradientBuffer(), 0.0, kind + " " + e);
+        assertEquals(fresh.meanLoss(), reused.meanLoss(), 0.0);
+      }
+    }
+    long bytes = k.scratchBytesAllocated();
+    assertTrue(bytes > 0, "scratch was allocated");
+    k.retarget(DictionaryOperator.of(a.d(), M, P, 0.2), second);
+    for (GradientKind kind : GradientKind.values()) {
+      k.accumulate(kind, a.x(), 0, a.n(), new GradientSums(M, P));
+    }
+    k.encode(a.x(), 0, a.n(), new double[P * a.n()], 0);
+    assertEquals(bytes, k.scratchBytesAllocated(), "no new scratch for shapes seen before");
+    assertThrows(IllegalArgumentException.class,
+        () -> k.retarget(DictionaryOperator.of(TestData.gaussian(M * (P + 1), 3), M, P + 1, 0.2), first));
+    assertThrows(IllegalArgumentException.class,
+        () -> k.retarget(DictionaryOperator.of(a.d(), M, P, 0.1), first));
+  }
+
   @Test
   void rejectsMismatchedShapes() {
     double[] d = TestData.gaussian(M * P, 1);

@@ -1,5 +1,7 @@
 package org.pudle.kernels;
 
+import org.pudle.kernels.backend.CpuKernels;
+
 /** The {@link UnfoldedIsta} contract on the CPU backend. */
 class UnfoldedIstaCpuContractTest extends UnfoldedIstaContract {
   @Override

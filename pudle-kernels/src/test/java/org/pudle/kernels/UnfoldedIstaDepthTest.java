@@ -50,7 +50,7 @@ class UnfoldedIstaDepthTest {
     EncoderParams e = EncoderParams.soft(6, 0.2, 0.2);
     TestData.Problem pr = TestData.problem(M, P, 3, 5, 17);
     DictionaryOperator op = DictionaryOperator.of(pr.d(), M, P, e.alpha());
-    UnfoldedIstaCpu.StoredCodes codes = new UnfoldedIstaCpu(op, e).forwardAll(pr.x(), 0, pr.n());
+    UnfoldedIsta.StoredCodes codes = new UnfoldedIstaCpu(op, e).forwardAll(pr.x(), 0, pr.n());
     for (int t = 1; t <= e.T(); t++) {
       double[] z = new double[P * pr.n()];
       new UnfoldedIstaCpu(op, e.withT(t)).encode(pr.x(), 0, pr.n(), z, 0);

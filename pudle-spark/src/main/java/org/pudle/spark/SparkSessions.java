@@ -9,8 +9,10 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The SparkSession of a job. Under {@code spark-submit} the master and settings come from there;
- * run directly, the job starts Spark embedded on {@code local[*]}, with the UI off. A session that
- * was already running (a test's, a notebook's) is used and left running.
+ * run directly, the job starts Spark embedded on {@code local[*]}. An embedded (local) Spark
+ * listens on 127.0.0.1 only, with the UI off; a cluster run takes its shared secret from the
+ * environment and first checks that a standalone master accepts it ({@link SparkSecurity}). A
+ * session that was already running (a test's, a notebook's) is used and left running.
  */
 public final class SparkSessions {
   private SparkSessions() {}
@@ -54,7 +56,13 @@ public final class SparkSessions {
     boolean embedded = !conf.contains("spark.master");
     if (embedded) {
       conf.setMaster("local[*]");
-      conf.setIfMissing("spark.ui.enabled", "false");
+    }
+    String master = conf.get("spark.master");
+    SparkSecurity.sharedSecret(conf, System.getenv());
+    if (SparkSecurity.isLocal(master)) {
+      SparkSecurity.embedded(conf);
+    } else if (master.startsWith("spark://")) {
+      StandaloneMasterCheck.check(master, conf);
     }
     if (conf.get("spark.master").matches("local(\\[.*])?")) {
       // in local mode the executor is this JVM: Spark would end it at a task's out-of-memory error

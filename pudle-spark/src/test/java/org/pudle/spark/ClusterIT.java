@@ -1,6 +1,7 @@
 package org.pudle.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -24,10 +25,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.pudle.kernels.data.SignMode;
 import org.pudle.kernels.data.SyntheticModel;
 import org.pudle.kernels.io.Npy;
@@ -36,16 +34,22 @@ import org.pudle.kernels.io.Npy;
  * pudle on real components: an HDFS (MiniDFSCluster, in this JVM) holds the samples, a Spark
  * standalone Master and Worker run as separate JVMs from the packaged dependency jars (a
  * SPARK_HOME whose jars/ is pudle-spark/target/lib), and jobs go through {@code submit/pudle}
- * with {@code --master spark://...}. Checks: the cluster run reads hdfs:// and equals the
- * embedded local-mode run; a run whose executor JVM is killed mid-training still finishes, with
- * the same dictionary.
+ * with {@code --master spark://...}. The cluster is secured as docs/security.md says: the daemons
+ * read {@code spark.authenticate}, the shared secret and {@code spark.network.crypto.enabled} from
+ * a private properties file, and each run takes the secret from {@code PUDLE_AUTH_SECRET_FILE} or
+ * {@code PUDLE_AUTH_SECRET}. Checks: the authenticated, encrypted cluster run reads hdfs:// and
+ * equals the embedded local-mode run; a run whose executor JVM is killed mid-training still
+ * finishes, with the same dictionary; a run without the secret, or with another one, is refused
+ * in one line; no console, log or output file holds the secret.
+ *
+ * <p>The Master, Worker and HDFS start once for the class; the embedded reference run is made by
+ * the first test that needs it ({@link #reference()}), so each test runs alone as well.
  *
  * <p>Tolerance 1e-12 (relative, max norm): with two partitions the final merge of Spark's
  * treeAggregate adds two partial sums, which is commutative, so the runs do the same arithmetic
  * and agree to the last bit in practice; the bound leaves room for a reassociation should Spark
  * merge in another tree.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
   private static final int M = 16;
   private static final int P = 24;
@@ -61,7 +65,11 @@ class ClusterIT {
   private static Process master;
   private static Process worker;
   private static String masterUrl;
-  private static double[] clusterDictionary;
+  /** The cluster's shared secret, in the daemons' private properties file and in secretFile. */
+  private static String secret;
+  private static Path secretFile;
+  /** The embedded local-mode run's dictionary, made once by the first test that asks. */
+  private static double[] reference;
 
   @BeforeAll
   static void start() throws Exception {
@@ -101,11 +109,28 @@ class ClusterIT {
       port = s.getLocalPort();
     }
     masterUrl = "spark://127.0.0.1:" + port;
+    // the cluster's secret: in the daemons' private properties file, and in a private file for runs
+    byte[] random = new byte[32];
+    new java.security.SecureRandom().nextBytes(random);
+    secret = java.util.HexFormat.of().formatHex(random);
+    Path daemonConf = privateFile("daemon.conf", "spark.authenticate true\nspark.authenticate.secret " + secret
+        + "\nspark.network.crypto.enabled true\n");
+    secretFile = privateFile("spark.secret", secret + "\n");
     master = startJvm("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
-        String.valueOf(port), "--webui-port", "0");
+        String.valueOf(port), "--webui-port", "0", "--properties-file", daemonConf.toString());
     worker = startJvm("worker", "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "2",
-        "--memory", "2g", "--webui-port", "0", "--work-dir", work.resolve("worker").toString(), masterUrl);
+        "--memory", "2g", "--webui-port", "0", "--work-dir", work.resolve("worker").toString(),
+        "--properties-file", daemonConf.toString(), masterUrl);
     waitForLog("worker", "Successfully registered with master", 120);
+  }
+
+  /** A file of {@code work} that only its owner can read (mode 600). */
+  private static Path privateFile(String name, String text) throws IOException {
+    Path f = Files.createFile(work.resolve(name),
+        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(f, text);
+    return f;
   }
 
   private static void writeNpy(String path, double[] data, int rows, int cols, boolean columnMajor) throws IOException {
@@ -208,27 +233,87 @@ class ClusterIT {
     }
   }
 
-  private static Submitted submit(Path config, boolean cluster) throws IOException {
+  /** How a run reaches Spark: embedded, or on the cluster with the secret given one way or another. */
+  private enum Mode {
+    LOCAL,
+    /** the secret from PUDLE_AUTH_SECRET_FILE, with RPC and I/O encryption on */
+    SECRET_FILE_ENCRYPTED,
+    /** the secret from PUDLE_AUTH_SECRET */
+    SECRET_ENV,
+    NO_SECRET,
+    WRONG_SECRET
+  }
+
+  private static Submitted submit(Path config, Mode mode) throws IOException {
     List<String> cmd = new ArrayList<>(List.of("bash", root.resolve("submit/pudle").toString(), "train",
         config.toString()));
-    if (cluster) {
+    if (mode != Mode.LOCAL) {
       cmd.add("--master");
       cmd.add(masterUrl);
     }
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     Map<String, String> env = pb.environment();
-    if (cluster) {
-      environment(env);
-      env.put("PUDLE_SUBMIT_OPTS", "--conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 "
-          + "--conf spark.executor.cores=1 --conf spark.executor.memory=512m --conf spark.cores.max=2");
-    } else {
+    env.remove(SparkSecurity.SECRET_FILE_ENV);
+    env.remove(SparkSecurity.SECRET_ENV);
+    if (mode == Mode.LOCAL) {
       env.remove("SPARK_HOME");
-      env.put("PUDLE_JAVA_OPTS", "-Dspark.master=local[2] -Dspark.driver.host=127.0.0.1 -Dspark.ui.enabled=false");
+      env.put("PUDLE_JAVA_OPTS", "-Dspark.master=local[2]");
+    } else {
+      environment(env);
+      String opts = "--conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 "
+          + "--conf spark.executor.cores=1 --conf spark.executor.memory=512m --conf spark.cores.max=2";
+      switch (mode) {
+        case SECRET_FILE_ENCRYPTED -> {
+          env.put(SparkSecurity.SECRET_FILE_ENV, secretFile.toString());
+          opts += " --conf spark.network.crypto.enabled=true --conf spark.io.encryption.enabled=true";
+        }
+        case SECRET_ENV -> env.put(SparkSecurity.SECRET_ENV, secret);
+        case WRONG_SECRET -> env.put(SparkSecurity.SECRET_ENV, new StringBuilder(secret).reverse().toString());
+        default -> { }
+      }
+      env.put("PUDLE_SUBMIT_OPTS", opts);
     }
     env.put("PUDLE_NO_BUILD", "1");
     env.put("PUDLE_DRIVER_MEMORY", "1g");
     Process p = pb.start();
     return new Submitted(p, TrainProcessOutput.follow(p));
+  }
+
+  /** The dictionary of the embedded local-mode run of config "local", made on first use. */
+  private static synchronized double[] reference() throws Exception {
+    if (reference == null) {
+      Submitted local = submit(config("local", UPDATES), Mode.LOCAL);
+      finish(local, "the local run");
+      reference = readNpy("/runs/local/dictionary.npy");
+    }
+    return reference;
+  }
+
+  /**
+   * The secret is in none of: the run's console (stdout and stderr), the files of its output on
+   * HDFS (run.properties among them), the Master's and the Worker's logs, and the executors' logs.
+   */
+  private static void assertNoSecret(Submitted run, String name) throws IOException {
+    assertFalse(run.log().contains(secret), "the secret is on the console of run " + name);
+    byte[] needle = secret.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    var files = hdfs.listFiles(new org.apache.hadoop.fs.Path("/runs/" + name), true);
+    int checked = 0;
+    while (files.hasNext()) {
+      var f = files.next().getPath();
+      try (var in = hdfs.open(f)) {
+        assertFalse(EmbeddedLoopbackIT.contains(in.readAllBytes(), needle), "the secret is in " + f);
+      }
+      checked++;
+    }
+    assertTrue(checked > 0 && hdfs.exists(new org.apache.hadoop.fs.Path("/runs/" + name + "/run.properties")),
+        "run " + name + " wrote run.properties");
+    try (Stream<Path> logs = Stream.concat(Stream.of(work.resolve("master.log"), work.resolve("worker.log")),
+        Files.walk(work.resolve("worker")).filter(Files::isRegularFile)
+            .filter(f -> f.getFileName().toString().matches("stdout|stderr")))) {
+      for (Path f : (Iterable<Path>) logs::iterator) {
+        assertFalse(EmbeddedLoopbackIT.contains(Files.readAllBytes(f), needle), "the secret is in " + f);
+      }
+    }
   }
 
   private static void finish(Submitted s, String what) throws Exception {
@@ -239,6 +324,9 @@ class ClusterIT {
     }
     Thread.sleep(200);
     assertEquals(0, s.process().exitValue(), what + " failed:\n" + s.log());
+    // the run's timing, e.g. "done: 30 updates in 41.2s" and "0.9 s per update, ..."
+    report(what + ": " + String.join("; ", s.log().lines()
+        .filter(l -> l.startsWith("[train] done:") || l.contains(" s per update")).toList()));
   }
 
   /** Appends a measured value to target/it-reports/ClusterIT.txt (tests print nothing). */
@@ -259,29 +347,25 @@ class ClusterIT {
   }
 
   @Test
-  @Order(1)
-  void submittedToStandaloneReadsHdfsAndEqualsLocalMode() throws Exception {
-    Submitted cluster = submit(config("cluster", UPDATES), true);
+  void anAuthenticatedEncryptedClusterRunReadsHdfsAndEqualsLocalMode() throws Exception {
+    Submitted cluster = submit(config("cluster", UPDATES), Mode.SECRET_FILE_ENCRYPTED);
     finish(cluster, "the cluster run");
     assertTrue(cluster.log().contains("[train] read " + N + " samples in ") && cluster.log().contains("; cached in "
         + "memory ("), cluster.log());
-    Submitted local = submit(config("local", UPDATES), false);
-    finish(local, "the local run");
-    clusterDictionary = readNpy("/runs/cluster/dictionary.npy");
-    double[] localDictionary = readNpy("/runs/local/dictionary.npy");
-    double diff = relativeDifference(clusterDictionary, localDictionary);
-    report("cluster (standalone, hdfs) vs embedded local: relative difference " + diff);
+    double[] clusterDictionary = readNpy("/runs/cluster/dictionary.npy");
+    double diff = relativeDifference(clusterDictionary, reference());
+    report("cluster (standalone, authenticated, encrypted, hdfs) vs embedded local: relative difference " + diff);
     assertTrue(diff <= 1e-12, "cluster vs local: relative difference " + diff);
     double[] d0 = readNpy("/data/d0.npy");
     assertTrue(relativeDifference(clusterDictionary, d0) > 1e-3, "the dictionary moved");
     assertTrue(hdfs.exists(new org.apache.hadoop.fs.Path("/runs/cluster/dictionary.parquet")));
     assertTrue(hdfs.exists(new org.apache.hadoop.fs.Path("/runs/cluster/checkpoint")));
+    assertNoSecret(cluster, "cluster");
   }
 
   @Test
-  @Order(2)
   void aKilledExecutorDoesNotChangeTheDictionary() throws Exception {
-    Submitted run = submit(config("killed", UPDATES), true);
+    Submitted run = submit(config("killed", UPDATES), Mode.SECRET_ENV);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
     while (run.progress() < 8 && run.process().isAlive() && System.nanoTime() < deadline) {
       Thread.sleep(20);
@@ -297,11 +381,36 @@ class ClusterIT {
     assertTrue(run.progress() == UPDATES);
     assertTrue(!victim.get().isAlive(), "the executor was killed");
     double[] d = readNpy("/runs/killed/dictionary.npy");
-    double[] reference = clusterDictionary != null ? clusterDictionary : readNpy("/runs/cluster/dictionary.npy");
-    double diff = relativeDifference(d, reference);
+    double diff = relativeDifference(d, reference());
     report("executor " + victim.get().pid() + " killed after update " + at + " of " + UPDATES
-        + ": relative difference to the undisturbed run " + diff);
+        + ": relative difference to the undisturbed (embedded) run " + diff);
     assertTrue(diff <= 1e-12, "executor killed at update " + at + ": relative difference " + diff);
+    assertNoSecret(run, "killed");
+  }
+
+  @Test
+  void aRunWithoutTheClustersSecretIsRefusedInOneLine() throws Exception {
+    String[][] cases = {
+        {"nosecret", "pudle train: failed: the Spark master at " + masterUrl + " refused this run: the cluster requires"
+            + " authentication (spark.authenticate) and this run has no secret; set PUDLE_AUTH_SECRET_FILE"},
+        {"wrongsecret", "pudle train: failed: the Spark master at " + masterUrl + " refused this run's secret"},
+    };
+    for (String[] c : cases) {
+      Submitted run = submit(config(c[0], UPDATES), c[0].equals("nosecret") ? Mode.NO_SECRET : Mode.WRONG_SECRET);
+      if (!run.process().waitFor(200, TimeUnit.SECONDS)) {
+        run.process().destroyForcibly();
+        fail(c[0] + ": a refused run should end at once:\n" + run.log());
+      }
+      Thread.sleep(200);
+      assertEquals(1, run.process().exitValue(), c[0] + ":\n" + run.log());
+      List<String> failed = run.log().lines().filter(l -> l.startsWith("pudle train: failed: ")).toList();
+      assertEquals(1, failed.size(), run.log());
+      assertTrue(failed.get(0).startsWith(c[1]) && failed.get(0).endsWith("(docs/security.md)"), run.log());
+      assertFalse(run.log().contains("\tat ") || run.log().contains("Caused by"), "no stack trace:\n" + run.log());
+      assertFalse(hdfs.exists(new org.apache.hadoop.fs.Path("/runs/" + c[0])), "a refused run writes nothing");
+      assertFalse(run.log().contains(secret), run.log());
+      report("refused (" + c[0] + "): " + failed.get(0));
+    }
   }
 
   /**
@@ -311,7 +420,6 @@ class ClusterIT {
    * other bytes of the same length.
    */
   @Test
-  @Order(3)
   void splitsAndFingerprintsOnHdfs() throws Exception {
     int n = 600;
     int m = 7;

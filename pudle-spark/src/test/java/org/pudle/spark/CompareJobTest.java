@@ -25,6 +25,7 @@ import org.pudle.spark.config.Config;
 import org.pudle.spark.config.Method;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.train.CompareJob;
+import org.pudle.spark.train.MetricsWriter;
 import org.pudle.spark.train.TrainJob;
 
 /** {@code pudle compare}: the runs are the trainer's, from one D0 on one cached RDD. */
@@ -48,10 +49,11 @@ class CompareJobTest {
   void runsAreTheTrainersRunsOnTheSameDataFromTheSameStart(@TempDir Path dir) throws IOException {
     Path out = dir.resolve("cmp");
     Config c = Config.fromString(SHARED + RUNS + "output = " + out + "\n");
-    CompareParams params = CompareJob.params(c);
+    CompareJob.Prepared prepared = CompareJob.prepare(c);
+    CompareParams params = prepared.params();
     assertEquals(List.of("ae-ls", "ae-ls-HT", "noodl", "altmin"),
         params.runs().stream().map(CompareParams.Run::name).toList());
-    CompareJob.Summary s = CompareJob.run(SparkTestSupport.sc(), params, c.values(), QUIET);
+    CompareJob.Summary s = CompareJob.run(SparkTestSupport.sc(), prepared, c.values(), QUIET);
     assertTrue(s.failed().isEmpty());
     for (CompareJob.RunResult r : s.runs()) {
       assertEquals(12, r.updates().size(), r.name());
@@ -86,7 +88,7 @@ class CompareJobTest {
     assertEquals("12", row12[0]);
     assertEquals(s.run("altmin").updates().get(11).errorSpectral(), Double.parseDouble(row12[4]), 0.0);
     List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
-    assertEquals("run," + TrainJob.METRICS_HEADER, metrics.get(0));
+    assertEquals("run," + MetricsWriter.HEADER, metrics.get(0));
     assertEquals(1 + 4 * 12, metrics.size());
     assertTrue(metrics.get(13).startsWith("ae-ls-HT,1,"), metrics.get(13));
     List<String> summary = Files.readAllLines(out.resolve("summary.csv"));

@@ -14,6 +14,7 @@ import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
 import org.pudle.kernels.ThresholdKind;
 import org.pudle.kernels.UnfoldedIstaCpu;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.kernels.data.SignMode;
 import org.pudle.kernels.data.SyntheticModel;
 import org.pudle.spark.data.SampleBlock;
@@ -57,8 +58,8 @@ class DistributedGradientTest {
     for (int partitions : new int[] {1, 3, 8, 12}) {
       JavaRDD<SampleBlock> blocks = source.blocks(SparkTestSupport.sc(), partitions, 7);
       assertEquals(partitions, blocks.getNumPartitions());
-      GradientOracle.Result res = new SparkGradientOracle(SparkTestSupport.sc(), blocks, M, P, kind, 1 << 20, 2, N, 0, 5)
-          .gradient(d, enc, 0);
+      GradientOracle.Result res = new SparkGradientOracle(SparkTestSupport.sc(), blocks, M, P, kind, u -> enc, 1 << 20,
+          2, N, 0, 5, KernelSpec.CPU).gradient(d, 0);
       assertEquals(N, res.sums().count());
       double rel = relative(res.sums().meanGradient(), ref.meanGradient());
       assertTrue(rel <= 1e-12, kind + ", " + partitions + " partitions: relative difference " + rel);
@@ -73,15 +74,16 @@ class DistributedGradientTest {
     SyntheticSource source = new SyntheticSource(MODEL, N);
     double[] d = MODEL.initialDictionary(source.generatingDictionary().orElseThrow(), 0.5);
     EncoderParams enc = new EncoderParams(10, 0.2, 0.2, ThresholdKind.HARD, 0.05, 1);
-    LocalGradientOracle local = new LocalGradientOracle(List.of(allSamples(source)), M, P, kind, N, 13, 99);
+    LocalGradientOracle local = new LocalGradientOracle(List.of(allSamples(source)), M, P, kind, u -> enc, N, 13, 99,
+        KernelSpec.CPU);
     for (int update : new int[] {0, 4, 7}) {
-      GradientOracle.Result ref = local.gradient(d, enc, update);
+      GradientOracle.Result ref = local.gradient(d, update);
       long expected = update % 5 == 4 ? N - 4 * 13 : 13;
       assertEquals(expected, ref.sums().count(), "batch size of update " + update);
       for (int partitions : new int[] {1, 3}) {
         JavaRDD<SampleBlock> blocks = source.blocks(SparkTestSupport.sc(), partitions, 4);
-        GradientOracle.Result res = new SparkGradientOracle(SparkTestSupport.sc(), blocks, M, P, kind, 1 << 20, 3, N, 13,
-            99).gradient(d, enc, update);
+        GradientOracle.Result res = new SparkGradientOracle(SparkTestSupport.sc(), blocks, M, P, kind, u -> enc,
+            1 << 20, 3, N, 13, 99, KernelSpec.CPU).gradient(d, update);
         assertEquals(expected, res.sums().count());
         double rel = relative(res.sums().meanGradient(), ref.sums().meanGradient());
         assertTrue(rel <= 1e-12, kind + " update " + update + ", " + partitions + " partitions: " + rel);

@@ -40,7 +40,7 @@ class DocsTest {
    * security page): a link to one of them may not resolve yet. Remove an entry once its page is on
    * this branch.
    */
-  private static final Set<String> PENDING = Set.of("docs/yarn-s3.md", "docs/security.md");
+  private static final Set<String> PENDING = Set.of();
 
   private static final Pattern LINK = Pattern.compile("!?\\[[^\\]]*\\]\\(([^)\\s]+)(?:\\s+\"[^\"]*\")?\\)");
   private static final Pattern HEADING = Pattern.compile("^#{1,6}\\s+(.*?)\\s*#*\\s*$");

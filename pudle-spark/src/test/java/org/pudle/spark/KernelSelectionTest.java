@@ -54,9 +54,8 @@ class KernelSelectionTest {
   private static TrainJob.Summary train(String text, Path out, ByteArrayOutputStream console) throws IOException {
     Config c = Config.fromString(text + "output = " + out + "\n");
     TrainParams params = TrainParams.from(c);
-    TrainJob.validate(c, params);
-    return TrainJob.run(SparkTestSupport.sc(), params, c.values(),
-        new PrintStream(console, true, StandardCharsets.UTF_8));
+    return TrainJob.run(SparkTestSupport.sc(), TrainJob.prepare(c, params), c.values(),
+        new PrintStream(console, true, StandardCharsets.UTF_8), false);
   }
 
   @Test

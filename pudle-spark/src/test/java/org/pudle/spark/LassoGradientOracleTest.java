@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.FistaLasso;
 import org.pudle.kernels.GradientSums;
 import org.pudle.kernels.LassoGradient;
@@ -31,8 +30,8 @@ class LassoGradientOracleTest {
     LassoGradient.accumulate(new FistaLasso(d, m, p, 0.2, FistaLasso.Options.DEFAULT), x, 0, (int) n, ref);
     for (int partitions : new int[] {1, 3}) {
       LassoGradientOracle oracle = new LassoGradientOracle(SparkTestSupport.sc(),
-          source.blocks(SparkTestSupport.sc(), partitions, 6), m, p, FistaLasso.Options.DEFAULT, 2, n, 0, 1);
-      GradientOracle.Result r = oracle.gradient(d, EncoderParams.soft(1, 0.2, 0.2), 0);
+          source.blocks(SparkTestSupport.sc(), partitions, 6), m, p, 0.2, FistaLasso.Options.DEFAULT, 2, n, 0, 1);
+      GradientOracle.Result r = oracle.gradient(d, 0);
       assertEquals(n, r.sums().count());
       double[] a = r.sums().meanGradient();
       double[] b = ref.meanGradient();

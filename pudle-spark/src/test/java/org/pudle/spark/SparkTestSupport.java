@@ -5,8 +5,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * One local[2] Spark for every test class of the JVM (starting one costs seconds); stopped when
- * the JVM exits.
+ * One local[2] Spark for every test class of the JVM (starting one costs seconds), with the
+ * security defaults of an embedded run; stopped when the JVM exits.
  */
 public final class SparkTestSupport {
   private static JavaSparkContext sc;
@@ -18,10 +18,9 @@ public final class SparkTestSupport {
       SparkConf conf = new SparkConf()
           .setMaster("local[2]")
           .setAppName("pudle-tests")
-          .set("spark.ui.enabled", "false")
-          .set("spark.driver.host", "127.0.0.1")
-          .set("spark.driver.bindAddress", "127.0.0.1")
           .set("spark.ui.showConsoleProgress", "false");
+      // as an embedded run: on 127.0.0.1 only, authenticated, without the UI
+      SparkSecurity.embedded(conf);
       SparkSession session = SparkSession.builder().config(conf).getOrCreate();
       sc = JavaSparkContext.fromSparkContext(session.sparkContext());
       Runtime.getRuntime().addShutdownHook(new Thread(session::stop));

@@ -34,6 +34,7 @@ import org.pudle.kernels.study.StudyEstimates.Norm;
 import org.pudle.kernels.study.StudyEstimates.Row;
 import org.pudle.spark.agg.StudyAggregator;
 import org.pudle.spark.config.Config;
+import org.pudle.spark.io.StudyCsv;
 import org.pudle.spark.study.DStar;
 import org.pudle.spark.study.StudyJob;
 import org.pudle.spark.study.StudyParams;
@@ -191,7 +192,7 @@ class StudyJobTest {
     // the outputs
     Path out = dir.resolve("out");
     List<String> csv = Files.readAllLines(out.resolve("study.csv"));
-    assertEquals(StudyJob.CSV_HEADER, csv.get(0));
+    assertEquals(StudyCsv.HEADER, csv.get(0));
     assertEquals(13, csv.size());
     String[] header = csv.get(0).split(",");
     String[] last = csv.get(12).split(",", -1);
@@ -206,7 +207,7 @@ class StudyJobTest {
     }
     assertTrue(Files.readString(out.resolve("summary.txt")).contains("closest to g~"));
     // the figures again from the CSV: the rows read back are the rows written
-    List<Row> back = StudyJob.readCsv(org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration())
+    List<Row> back = StudyCsv.read(org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration())
         .getRaw(), new org.apache.hadoop.fs.Path(out.resolve("study.csv").toString()));
     assertEquals(rows4.size(), back.size());
     for (int i = 0; i < back.size(); i++) {

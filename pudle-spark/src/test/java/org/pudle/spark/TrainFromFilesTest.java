@@ -43,8 +43,7 @@ class TrainFromFilesTest {
       ByteArrayOutputStream console) throws IOException {
     Config c = Config.fromString(text + "\noutput = " + out + "\n");
     TrainParams params = TrainParams.from(c);
-    TrainJob.validate(c, params);
-    return TrainJob.run(SparkTestSupport.sc(), params, c.values(), new PrintStream(console, true,
+    return TrainJob.run(SparkTestSupport.sc(), TrainJob.prepare(c, params), c.values(), new PrintStream(console, true,
         StandardCharsets.UTF_8), resume, changedInputOk);
   }
 

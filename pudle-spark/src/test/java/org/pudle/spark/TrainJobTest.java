@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.pudle.kernels.io.Npy;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.TrainParams;
+import org.pudle.spark.train.MetricsWriter;
 import org.pudle.spark.train.TrainJob;
 
 class TrainJobTest {
@@ -25,9 +26,8 @@ class TrainJobTest {
   private static TrainJob.Summary train(String text, Path out) throws IOException {
     Config c = Config.fromString(text + "\noutput = " + out + "\nprogress.seconds = 1000\n");
     TrainParams params = TrainParams.from(c);
-    TrainJob.validate(c, params);
     PrintStream console = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-    return TrainJob.run(SparkTestSupport.sc(), params, c.values(), console);
+    return TrainJob.run(SparkTestSupport.sc(), TrainJob.prepare(c, params), c.values(), console, false);
   }
 
   private static double[] readNpy(Path p) throws IOException {
@@ -56,7 +56,7 @@ class TrainJobTest {
     assertEquals(100, row7.length);
     assertEquals(s.dictionary()[7 + 33 * 50], Double.parseDouble(row7[33]), 0.0);
     List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
-    assertEquals(TrainJob.METRICS_HEADER, metrics.get(0));
+    assertEquals(MetricsWriter.HEADER, metrics.get(0));
     assertEquals(51, metrics.size());
     String[] last = metrics.get(50).split(",", -1);
     assertEquals("50", last[0]);

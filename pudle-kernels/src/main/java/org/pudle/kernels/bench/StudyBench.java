@@ -58,7 +58,8 @@ public final class StudyBench {
     System.out.printf(Locale.ROOT, "DGEMM at the kernel's shape %dx%d times %dx%d: %.1f GFLOP/s%n", p, p, p,
         Math.min(chunk, samples), KernelBench.dgemmRate(p, Math.min(chunk, samples), p, reps));
     for (double density : new double[] {0, UnfoldedIstaCpu.DEFAULT_SPARSE_DENSITY}) {
-      DepthStudyKernel kernel = new DepthStudyKernel(op, enc, grid, hat, star, UnfoldedIstaCpu.DEFAULT_SCRATCH_BYTES);
+      DepthStudyKernel kernel = new DepthStudyKernel(new UnfoldedIstaCpu(op, enc, UnfoldedIstaCpu.DEFAULT_SCRATCH_BYTES),
+          grid, hat, star);
       kernel.setSparseDensity(density);
       double[] wall = new double[reps];
       DepthStudySums last = null;

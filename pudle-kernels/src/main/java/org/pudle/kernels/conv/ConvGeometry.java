@@ -57,11 +57,6 @@ public record ConvGeometry(int k, int stride, int channels, int height, int widt
     return k + (n - k + stride - 1) / stride * stride;
   }
 
-  /** The same filters on an image of another size. */
-  public ConvGeometry withImage(int newHeight, int newWidth) {
-    return new ConvGeometry(k, stride, channels, newHeight, newWidth);
-  }
-
   /** Rows of a code map. */
   public int codeRows() {
     return (height - k) / stride + 1;

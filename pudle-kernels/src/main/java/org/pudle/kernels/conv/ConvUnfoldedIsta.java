@@ -13,9 +13,11 @@ import org.pudle.kernels.GradientSums;
  * the gradient sums are a {@code k^2 x channels} {@link GradientSums} and the optimizer and column
  * normalization of the dense trainer apply unchanged (unit columns are unit-Frobenius filters).
  *
- * <p>Implementations are backends ({@link ConvUnfoldedIstaCpu},
- * {@link org.pudle.kernels.cuda.ConvUnfoldedIstaCuda}; by name through {@link ConvKernels}). An instance owns scratch space sized for the last image shape and is not
- * thread-safe: use one per task or thread. The filters must not change while it is in use.
+ * <p>Implementations are backends ({@code ConvUnfoldedIstaCpu}, {@code ConvUnfoldedIstaCuda}),
+ * handed out by a backend's {@code Kernels} factory. An instance owns scratch space sized for the
+ * last image shape and is not thread-safe: use one per task or thread. The filters must not change
+ * while it is in use; {@link #retarget} points it at another filter bank and keeps the scratch,
+ * which is how a pool reuses instances across updates.
  */
 public interface ConvUnfoldedIsta {
 
@@ -30,6 +32,21 @@ public interface ConvUnfoldedIsta {
 
   /** The encoder. */
   ConvEncoderParams params();
+
+  /**
+   * Points this instance at another filter bank of the same geometry and another encoder, keeping
+   * its scratch (and, on a device, its buffers).
+   *
+   * @param filters {@code k^2 x channels}, shared read-only
+   * @throws IllegalArgumentException for a filter bank of another size
+   */
+  void retarget(double[] filters, ConvEncoderParams params);
+
+  /**
+   * The bytes of scratch this instance has allocated so far (host arrays and device buffers); it
+   * grows only when a larger image shape or a deeper encoder needs more room.
+   */
+  long scratchBytesAllocated();
 
   /**
    * Adds the gradient of {@code kind} for one training pair to {@code sums}: its

@@ -26,16 +26,18 @@ import org.pudle.kernels.GradientSums;
  * The backward pass keeps {@code z_1..z_T} and {@code r_0..r_{T-1}}:
  * {@code 8 [T (channels positions + pixels) + k^2 positions + 2 channels positions + pixels]}
  * bytes, about 10 MB for a 129 x 129 crop with the paper's geometry; {@link #reconstruct} keeps two
- * codes and one image. Scratch is reused while the image shape stays the same.
+ * codes and one image. Scratch is reused while the image shape stays the same, also after
+ * {@link #retarget}.
  */
 public final class ConvUnfoldedIstaCpu implements ConvUnfoldedIsta {
-  private final double[] filters;
   private final int k;
   private final int stride;
   private final int channels;
-  private final ConvEncoderParams params;
-  private final int layers;
-  private final double level;
+  private double[] filters;
+  private ConvEncoderParams params;
+  private int layers;
+  private double level;
+  private long allocated;
 
   private ConvGeometry geometry;
   private double[] zs = new double[0];
@@ -54,17 +56,32 @@ public final class ConvUnfoldedIstaCpu implements ConvUnfoldedIsta {
       throw new IllegalArgumentException("convolution: expected k, stride, channels >= 1, got " + k + ", " + stride
           + ", " + channels);
     }
+    this.k = k;
+    this.stride = stride;
+    this.channels = channels;
+    retarget(filters, params);
+  }
+
+  /** Checks that a filter bank has {@code k^2 channels} values. */
+  static void checkFilters(double[] filters, int k, int channels) {
     if (filters.length != k * k * channels) {
       throw new IllegalArgumentException("filters: expected " + channels + " filters of " + k + " x " + k + " = "
           + k * k * channels + " values, got " + filters.length);
     }
-    this.filters = filters;
-    this.k = k;
-    this.stride = stride;
-    this.channels = channels;
-    this.params = params;
-    this.layers = params.T();
-    this.level = params.level();
+  }
+
+  @Override
+  public void retarget(double[] newFilters, ConvEncoderParams newParams) {
+    checkFilters(newFilters, k, channels);
+    this.filters = newFilters;
+    this.params = newParams;
+    this.layers = newParams.T();
+    this.level = newParams.level();
+  }
+
+  @Override
+  public long scratchBytesAllocated() {
+    return allocated;
   }
 
   @Override
@@ -103,19 +120,24 @@ public final class ConvUnfoldedIstaCpu implements ConvUnfoldedIsta {
     }
     if (zs.length < zNeed) {
       zs = new double[(int) zNeed];
+      allocated += 8 * zNeed;
     }
     if (rs.length < rNeed) {
       rs = new double[(int) rNeed];
+      allocated += 8 * rNeed;
     }
     if (cols.length < g.taps() * g.positions()) {
       cols = new double[g.taps() * g.positions()];
+      allocated += 8L * g.taps() * g.positions();
     }
     if (a.length < cn) {
       a = new double[cn];
       b = new double[cn];
+      allocated += 16L * cn;
     }
     if (img.length < px) {
       img = new double[px];
+      allocated += 8L * px;
     }
     return g;
   }

@@ -5,13 +5,12 @@ import org.pudle.kernels.GradientSums;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvGeometry;
 import org.pudle.kernels.conv.ConvUnfoldedIsta;
-import org.pudle.kernels.conv.ConvUnfoldedIstaCpu;
 import org.pudle.kernels.cuda.CudaKernels.DeviceFilters;
 import org.pudle.kernels.cuda.CudaKernels.Workspace;
 import org.pudle.kernels.cuda.DeviceBuffer.Ptr;
 
 /**
- * The CUDA backend of {@link ConvUnfoldedIsta}: the same computation as {@link ConvUnfoldedIstaCpu},
+ * The CUDA backend of {@link ConvUnfoldedIsta}: the same computation as {@code ConvUnfoldedIstaCpu},
  * step for step, with every step on the device: im2col ({@code pudle_im2col}), the GEMMs of
  * {@code pudle_kernels.cu} (the analysis {@code W^T Col(r)} with the threshold fused into its
  * epilogue, the synthesis {@code W z} followed by the gathering col2im {@code pudle_col2im}, and the
@@ -35,16 +34,18 @@ import org.pudle.kernels.cuda.DeviceBuffer.Ptr;
  */
 public final class ConvUnfoldedIstaCuda implements ConvUnfoldedIsta {
   private final CudaKernels owner;
-  private final double[] filters;
   private final int k;
   private final int stride;
   private final int channels;
-  private final ConvEncoderParams params;
-  private final int layers;
-  private final double level;
-  private final int epi;
+  private double[] filters;
+  private ConvEncoderParams params;
+  private int layers;
+  private double level;
+  private int epi;
   private ConvGeometry geometry;
   private double[] hostGrad = new double[0];
+  private final double[] hostStats = new double[3];
+  private long allocated = 24;
 
   ConvUnfoldedIstaCuda(CudaKernels owner, double[] filters, int k, int stride, int channels,
       ConvEncoderParams params) {
@@ -52,19 +53,24 @@ public final class ConvUnfoldedIstaCuda implements ConvUnfoldedIsta {
       throw new IllegalArgumentException("convolution: expected k, stride, channels >= 1, got " + k + ", " + stride
           + ", " + channels);
     }
-    if (filters.length != k * k * channels) {
-      throw new IllegalArgumentException("filters: expected " + channels + " filters of " + k + " x " + k + " = "
-          + k * k * channels + " values, got " + filters.length);
-    }
     this.owner = owner;
-    this.filters = filters;
     this.k = k;
     this.stride = stride;
     this.channels = channels;
-    this.params = params;
-    this.layers = params.T();
-    this.level = params.level();
-    switch (params.threshold()) {
+    retarget(filters, params);
+  }
+
+  @Override
+  public void retarget(double[] newFilters, ConvEncoderParams newParams) {
+    if (newFilters.length != k * k * channels) {
+      throw new IllegalArgumentException("filters: expected " + channels + " filters of " + k + " x " + k + " = "
+          + k * k * channels + " values, got " + newFilters.length);
+    }
+    this.filters = newFilters;
+    this.params = newParams;
+    this.layers = newParams.T();
+    this.level = newParams.level();
+    switch (newParams.threshold()) {
       case SOFT_NONNEG:
         epi = Device.EPI_SOFT_NONNEG;
         break;
@@ -78,8 +84,13 @@ public final class ConvUnfoldedIstaCuda implements ConvUnfoldedIsta {
         epi = Device.EPI_HARD_NONNEG;
         break;
       default:
-        throw new AssertionError(params.threshold());
+        throw new AssertionError(newParams.threshold());
     }
+  }
+
+  @Override
+  public long scratchBytesAllocated() {
+    return allocated;
   }
 
   @Override
@@ -182,6 +193,7 @@ public final class ConvUnfoldedIstaCuda implements ConvUnfoldedIsta {
     if (w.partials == null) {
       w.partials = dev.allocDoubles(dev.statisticsPartials());
       w.stats = dev.allocDoubles(3);
+      allocated += 8 * (dev.statisticsPartials() + 3);
     }
     Layout L = new Layout(dev, g, keepAll);
     if (w.main != null && w.main.elements() >= L.total) {
@@ -200,6 +212,7 @@ public final class ConvUnfoldedIstaCuda implements ConvUnfoldedIsta {
         throw outOfMemory(dev, L, e2);
       }
     }
+    allocated += L.total * dev.precision().bytes();
     return L;
   }
 
@@ -276,9 +289,8 @@ public final class ConvUnfoldedIstaCuda implements ConvUnfoldedIsta {
       dev.zero(w.stats.at(0), 3);
       dev.statistics(0, zT, L.cn, zT, w.partials.at(0), w.stats.at(0));
       dev.download(main.at(L.img), out, 0, L.px);
-      double[] stats = new double[3];
-      dev.download(w.stats.at(0), stats, 0, 3);
-      return new double[] {stats[1], stats[2]};
+      dev.download(w.stats.at(0), hostStats, 0, 3);
+      return new double[] {hostStats[1], hostStats[2]};
     } finally {
       if (df != null) {
         owner.releaseFilters(df);
@@ -362,15 +374,15 @@ public final class ConvUnfoldedIstaCuda implements ConvUnfoldedIsta {
       int gn = kk * channels;
       if (hostGrad.length < gn) {
         hostGrad = new double[gn];
+        allocated += 8L * gn;
       }
       dev.download(grad, hostGrad, 0, gn);
-      double[] stats = new double[3];
-      dev.download(w.stats.at(0), stats, 0, 3);
+      dev.download(w.stats.at(0), hostStats, 0, 3);
       double[] sum = sums.gradientBuffer();
       for (int i = 0; i < gn; i++) {
         sum[i] += hostGrad[i];
       }
-      sums.addStatistics(1, 0.5 * stats[0], stats[1], Math.round(stats[2]));
+      sums.addStatistics(1, 0.5 * hostStats[0], hostStats[1], Math.round(hostStats[2]));
     } finally {
       if (df != null) {
         owner.releaseFilters(df);

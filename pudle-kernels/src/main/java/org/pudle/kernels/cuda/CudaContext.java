@@ -39,6 +39,12 @@ import jcuda.driver.CUresult;
  * It uses the device's primary context, which every thread of the JVM can make current, and the
  * driver API only: {@code libcuda.so.1} is the one native library needed besides JCuda's.
  *
+ * <p>Dense products run in cuBLAS or in the module's own GEMM kernels ({@link GemmProvider},
+ * setting {@code cuda.gemm}): cuBLAS works in the context that is current when its handle is
+ * made, and the runtime API it uses adopts the primary context, so cuBLAS and the driver-API
+ * code share one context, its memory and its streams. {@link #gemm(GemmProvider)} resolves the
+ * setting once per value and logs the choice.
+ *
  * <p>Every driver status other than success becomes a {@link CudaException} naming the call.
  * {@link #shared()} opens one context per JVM (device {@code pudle.cuda.device}, default 0);
  * {@link #probe()} says whether that works and, if not, why.
@@ -164,7 +170,8 @@ public final class CudaContext implements AutoCloseable {
     return "unknown nvcc";
   }
 
-  static String version(int v) {
+  /** {@code 13000} as {@code 13.0}. */
+  public static String version(int v) {
     return (v / 1000) + "." + (v % 1000) / 10;
   }
 
@@ -284,13 +291,89 @@ public final class CudaContext implements AutoCloseable {
     return f;
   }
 
-  /** A new stream on this device, computing in {@code precision}. */
+  /**
+   * A new stream on this device, computing in {@code precision}, with the GEMM provider of the
+   * system property {@value GemmProvider#PROPERTY} (default {@code auto}).
+   */
   public Device newDevice(Precision precision) {
-    return new CudaDevice(this, precision);
+    return newDevice(precision, GemmProvider.fromSystemProperty());
+  }
+
+  /**
+   * A new stream on this device, computing in {@code precision}, its dense products in the
+   * provider {@code gemm} resolves to ({@link #gemm(GemmProvider)}).
+   *
+   * @throws IllegalArgumentException for {@code cublas} when cuBLAS is not usable, saying why
+   */
+  public Device newDevice(Precision precision, GemmProvider gemm) {
+    if (!gemm(gemm).cublas()) {
+      return new CudaDevice(this, precision);
+    }
+    CudaStreamDriver driver = new CudaStreamDriver(this);
+    try {
+      return new CudaDevice(driver, precision, new CublasStreamBlas(this, driver));
+    } catch (RuntimeException e) {
+      driver.close();
+      throw e;
+    }
+  }
+
+  /** Streams of this device with the GEMM provider {@code gemm} resolves to, for {@link CudaKernels}. */
+  public CudaKernels.DeviceFactory devices(GemmProvider gemm) {
+    GemmChoice choice = gemm(gemm);
+    return new CudaKernels.DeviceFactory() {
+      @Override
+      public Device create(Precision precision) {
+        return newDevice(precision, gemm);
+      }
+
+      @Override
+      public String describe() {
+        return name + ", GEMM " + (choice.cublas() ? "cuBLAS " + Cublas.version() : "own kernels");
+      }
+    };
+  }
+
+  private final java.util.EnumMap<GemmProvider, GemmChoice> gemmChoices = new java.util.EnumMap<>(GemmProvider.class);
+  private Cublas.Availability cublasHere;
+
+  /**
+   * The GEMM provider {@code requested} resolves to on this device, resolved once per value and
+   * logged: cuBLAS counts as usable when the library loads and a handle can be made in this
+   * context.
+   *
+   * @throws IllegalArgumentException for {@code cublas} when cuBLAS is not usable, saying why
+   */
+  public synchronized GemmChoice gemm(GemmProvider requested) {
+    GemmChoice c = gemmChoices.get(requested);
+    if (c == null) {
+      c = GemmChoice.resolve(requested, requested == GemmProvider.OWN ? null : cublasOnDevice());
+      gemmChoices.put(requested, c);
+      LOG.info("CUDA GEMMs: {} ({})", c.cublas() ? "cuBLAS " + Cublas.version() : "own kernels", c.reason());
+    }
+    return c;
+  }
+
+  /** Whether cuBLAS loads and makes a handle in this context (tried once). */
+  public synchronized Cublas.Availability cublasOnDevice() {
+    if (cublasHere == null) {
+      Cublas.Availability lib = Cublas.library();
+      if (lib.available()) {
+        try {
+          makeCurrent();
+          new Cublas.Handle(0).close();
+        } catch (RuntimeException e) {
+          lib = new Cublas.Availability(false, "cuBLAS loaded but cannot make a handle on " + name + ": "
+              + e.getMessage());
+        }
+      }
+      cublasHere = lib;
+    }
+    return cublasHere;
   }
 
   /** {@code [free, total]} device memory in bytes. */
-  long[] memoryInfo() {
+  public long[] memoryInfo() {
     makeCurrent();
     long[] free = new long[1];
     long[] total = new long[1];
@@ -308,6 +391,11 @@ public final class CudaContext implements AutoCloseable {
 
   public int multiprocessors() {
     return multiprocessors;
+  }
+
+  /** The driver's CUDA version number ({@code cuDriverGetVersion}, 13000 for 13.0). */
+  public int driverVersion() {
+    return driverVersion;
   }
 
   /** The compute capability, for example {@code 9.0}. */

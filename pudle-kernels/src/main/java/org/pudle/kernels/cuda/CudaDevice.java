@@ -12,7 +12,14 @@ import org.pudle.kernels.cuda.KernelDriver.Memory;
  * the driver orders after the stream's earlier work (the stream is a blocking one), so host arrays
  * can be reused when a call returns.
  *
- * <p>Launch shapes: GEMMs in 256-thread blocks over 128 x 128 tiles of C, with
+ * <p>Dense products: with a {@link StreamBlas} (cuBLAS, see {@link GemmProvider}), every
+ * {@link #gemm} whose C (and a separate Cin) is stored contiguously ({@code ldc == M}) runs as
+ * {@code C = alpha op(A) op(B) + beta C} in the library, after a copy of Cin into C by the
+ * {@code pudle_scale} kernel (times 1, exact) and before the epilogue by {@code pudle_threshold};
+ * every call the backend makes is of that form. The other forms, and every product without a
+ * library, run in the own GEMM kernels.
+ *
+ * <p>Launch shapes: own GEMMs in 256-thread blocks over 128 x 128 tiles of C, with
  * {@link #splitSlices} slices of a long inner dimension summed by {@code pudle_splitk_reduce};
  * element-wise kernels (also im2col and col2im) in grid-stride loops; statistics in a fixed grid
  * of {@value #STAT_BLOCKS} blocks, so the sums do not depend on timing.
@@ -25,6 +32,7 @@ final class CudaDevice implements Device {
   static final int MAX_SLICES = 8;
 
   private final KernelDriver driver;
+  private final StreamBlas blas;
   private final Precision precision;
   private final String suffix;
   private float[] floatScratch = new float[0];
@@ -35,7 +43,16 @@ final class CudaDevice implements Device {
   }
 
   CudaDevice(KernelDriver driver, Precision precision) {
+    this(driver, precision, null);
+  }
+
+  /**
+   * @param blas the library for the dense products (closed with this device), or null for the own
+   *             GEMM kernels
+   */
+  CudaDevice(KernelDriver driver, Precision precision, StreamBlas blas) {
     this.driver = driver;
+    this.blas = blas;
     this.precision = precision;
     this.suffix = precision.suffix();
   }
@@ -47,7 +64,7 @@ final class CudaDevice implements Device {
 
   @Override
   public String describe() {
-    return driver.describe() + ", " + precision.label();
+    return driver.describe() + ", " + precision.label() + ", GEMM " + (blas == null ? "own kernels" : blas.describe());
   }
 
   @Override
@@ -218,6 +235,9 @@ final class CudaDevice implements Device {
 
   @Override
   public long gemmWorkspace(int M, int N, int K) {
+    if (blas != null) {
+      return 0;
+    }
     int s = splitSlices(M, N, K);
     return s > 1 ? (long) s * M * N : 0;
   }
@@ -229,6 +249,17 @@ final class CudaDevice implements Device {
       throw new IllegalArgumentException("gemm: op(A) = A^T with op(B) = B^T is not implemented");
     }
     if (M == 0 || N == 0) {
+      return;
+    }
+    if (blas != null && contiguous(M, beta, cin, ldcin, c, ldc, epi)) {
+      if (beta != 0 && !cin.equals(c)) {
+        scale((long) M * N, 1, cin, c);
+      }
+      blas.gemm(precision, transA, transB, M, N, K, alpha, buffer(a).memory, byteOffset(a), lda, buffer(b).memory,
+          byteOffset(b), ldb, beta, buffer(c).memory, byteOffset(c), ldc);
+      if (epi != EPI_NONE) {
+        threshold((long) M * N, epi, level, c, c);
+      }
       return;
     }
     String kernel = "pudle_gemm_" + (transA ? "tn" : transB ? "nt" : "nn") + "_" + suffix;
@@ -255,6 +286,16 @@ final class CudaDevice implements Device {
     launch("pudle_splitk_reduce_" + suffix, elementwiseBlocks(stride), 1, 1, i32(M), i32(N), i32(slices),
         arg(workspace), i64(stride), real(alpha), real(beta), cinArg, i32(ldcin), arg(c), i32(ldc), i32(epi),
         real(level));
+  }
+
+  /**
+   * Whether the library can take the product: the epilogue and a separate Cin then run as
+   * element-wise kernels over C, which needs C (and Cin) stored without gaps.
+   */
+  private static boolean contiguous(int M, double beta, Ptr cin, int ldcin, Ptr c, int ldc, int epi) {
+    boolean cinInPlace = beta == 0 || cin.equals(c) && ldcin == ldc;
+    boolean cinCopied = ldc == M && ldcin == M;
+    return (epi == EPI_NONE || ldc == M) && (cinInPlace || cinCopied);
   }
 
   @Override
@@ -352,7 +393,13 @@ final class CudaDevice implements Device {
   public synchronized void close() {
     if (!closed) {
       closed = true;
-      driver.close();
+      try {
+        if (blas != null) {
+          blas.close();
+        }
+      } finally {
+        driver.close();
+      }
     }
   }
 }

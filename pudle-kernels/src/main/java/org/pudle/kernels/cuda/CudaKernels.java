@@ -4,20 +4,17 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
-import org.pudle.kernels.CpuKernels;
 import org.pudle.kernels.DictionaryOperator;
 import org.pudle.kernels.EncoderParams;
-import org.pudle.kernels.Kernels;
 import org.pudle.kernels.UnfoldedIsta;
+import org.pudle.kernels.backend.Kernels;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvUnfoldedIsta;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The CUDA backend: {@link UnfoldedIstaCuda} kernels that run the whole per-block computation on
@@ -40,7 +37,6 @@ import org.slf4j.LoggerFactory;
  * {@link #unfoldedIsta} does not apply to device memory.
  */
 public final class CudaKernels implements Kernels, AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(CudaKernels.class);
   static final int KEEP_DICTIONARIES = 2;
 
   /** Makes the streams of one device. */
@@ -99,8 +95,7 @@ public final class CudaKernels implements Kernels, AutoCloseable {
     }
   }
 
-  private static final Map<Precision, CudaKernels> SHARED = new EnumMap<>(Precision.class);
-  private static final Map<Precision, Kernels> AUTO = new EnumMap<>(Precision.class);
+  private static final Map<String, CudaKernels> SHARED = new HashMap<>();
 
   /** Whether CUDA works in this JVM, and what it found or why not (probed once). */
   public static CudaContext.Availability availability() {
@@ -112,38 +107,28 @@ public final class CudaKernels implements Kernels, AutoCloseable {
    *
    * @throws IllegalArgumentException when there is no usable CUDA driver or device, saying why
    */
-  public static synchronized CudaKernels shared(Precision precision) {
-    CudaKernels k = SHARED.get(precision);
+  public static CudaKernels shared(Precision precision) {
+    return shared(precision, GemmProvider.fromSystemProperty());
+  }
+
+  /**
+   * The JVM's CUDA backend in {@code precision} with its GEMMs from {@code gemm}, on the shared
+   * context.
+   *
+   * @throws IllegalArgumentException when there is no usable CUDA driver or device, or for
+   *     {@code cublas} when cuBLAS is not usable, saying why
+   */
+  public static synchronized CudaKernels shared(Precision precision, GemmProvider gemm) {
+    String key = precision + ":" + gemm;
+    CudaKernels k = SHARED.get(key);
     if (k == null) {
       CudaContext.Availability a = CudaContext.probe();
       if (!a.available()) {
         throw new IllegalArgumentException("kernels=cuda: " + a.description());
       }
-      k = on(CudaContext.shared(), precision);
-      SHARED.put(precision, k);
-    }
-    return k;
-  }
-
-  /**
-   * CUDA when a driver and a device are present, otherwise the CPU backend; decided once per JVM
-   * and logged.
-   */
-  public static synchronized Kernels auto(Precision precision) {
-    Kernels k = AUTO.get(precision);
-    if (k == null) {
-      CudaContext.Availability a = CudaContext.probe();
-      if (a.available()) {
-        k = shared(precision);
-        LOG.info("kernels=auto: using CUDA, {} ({})", a.description(), precision.label());
-      } else {
-        k = CpuKernels.INSTANCE;
-        LOG.info("kernels=auto: using the CPU backend, {}: {}", k.name(), a.description());
-        if (precision == Precision.FLOAT) {
-          LOG.info("kernel.precision=float applies to CUDA only; the CPU backend computes in double");
-        }
-      }
-      AUTO.put(precision, k);
+      CudaContext ctx = CudaContext.shared();
+      k = new CudaKernels(ctx.devices(gemm), precision, memoryFraction());
+      SHARED.put(key, k);
     }
     return k;
   }
@@ -172,6 +157,7 @@ public final class CudaKernels implements Kernels, AutoCloseable {
    *
    * @param filters {@code k^2 x channels}, shared read-only; uploaded on first use
    */
+  @Override
   public ConvUnfoldedIsta convUnfoldedIsta(double[] filters, int k, int stride, int channels,
       ConvEncoderParams params) {
     return new ConvUnfoldedIstaCuda(this, filters, k, stride, channels, params);
@@ -442,7 +428,6 @@ public final class CudaKernels implements Kernels, AutoCloseable {
     filterBanks.clear();
     synchronized (SHARED_LOCK) {
       SHARED.values().remove(this);
-      AUTO.values().remove(this);
     }
   }
 

@@ -49,6 +49,16 @@ final class CudaStreamDriver implements KernelDriver {
     return ((Mem) m).ptr.withByteOffset(byteOffset);
   }
 
+  /** The stream's {@code CUstream} handle, for a library that queues work on it (cuBLAS). */
+  long streamAddress() {
+    return NativeAddress.of(stream);
+  }
+
+  /** The device address {@code byteOffset} bytes into {@code m}. */
+  long address(Memory m, long byteOffset) {
+    return NativeAddress.of(((Mem) m).ptr) + byteOffset;
+  }
+
   @Override
   public String describe() {
     return ctx.describe();

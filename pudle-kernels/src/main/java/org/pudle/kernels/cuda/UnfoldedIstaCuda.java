@@ -31,33 +31,42 @@ import org.pudle.kernels.cuda.DeviceBuffer.Ptr;
  * wider than what fits in the workspace's share of the free device memory is processed in
  * chunks, like the CPU backend under its scratch budget.
  *
- * <p>Not thread-safe (like every {@link UnfoldedIsta}); it holds no device memory between calls.
+ * <p>Per-depth read-outs ({@link #forwardAll}, {@link #accumulateFromDepth}): the forward pass
+ * keeps the T codes in a workspace that this instance holds until {@link #releaseStoredCodes} (or
+ * its next other call), and copies them to the host; each depth's backward pass then runs on the
+ * device from the stored {@code Z_t} and the block uploaded by the forward pass, and brings back
+ * the m x p sum and three numbers. Every layer runs by GEMM ({@link #setSparseDensity} is checked
+ * and has no other effect).
+ *
+ * <p>Not thread-safe (like every {@link UnfoldedIsta}); it holds no device memory between calls,
+ * except a workspace between {@link #forwardAll} and {@link #releaseStoredCodes}.
  */
 public final class UnfoldedIstaCuda implements UnfoldedIsta {
   private final CudaKernels owner;
-  private final DictionaryOperator op;
-  private final EncoderParams params;
-  private final Threshold threshold;
-  private final int epi;
   private final int m;
   private final int p;
-  private final int T;
+  private DictionaryOperator op;
+  private EncoderParams params;
+  private Threshold threshold;
+  private int epi;
+  private int T;
   private double[] hostGrad = new double[0];
+  private double[] hostCodes = new double[0];
+  private final double[] hostStats = new double[3];
+  private long allocated;
   private int lastChunk;
+  /** The workspace, dictionary and layout of the stored forward pass, or null. */
+  private Workspace held;
+  private DeviceDictionary heldDictionary;
+  private DenseLayout heldLayout;
+  private int storedColumns;
 
   UnfoldedIstaCuda(CudaKernels owner, DictionaryOperator op, EncoderParams params) {
-    if (op.alpha() != params.alpha()) {
-      throw new IllegalArgumentException(
-          "alpha: the operator was built for " + op.alpha() + ", the encoder uses " + params.alpha());
-    }
     this.owner = owner;
-    this.op = op;
-    this.params = params;
-    this.threshold = params.newThreshold();
-    this.epi = params.threshold() == ThresholdKind.SOFT ? Device.EPI_SOFT : Device.EPI_HARD;
     this.m = op.m();
     this.p = op.p();
-    this.T = params.T();
+    allocated = 24;
+    retarget(op, params);
   }
 
   @Override
@@ -75,72 +84,37 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
     return params;
   }
 
+  @Override
+  public DictionaryOperator operator() {
+    return op;
+  }
+
+  @Override
+  public void retarget(DictionaryOperator newOp, EncoderParams newParams) {
+    releaseStoredCodes();
+    UnfoldedIsta.checkTarget(newOp, newParams, m, p);
+    this.op = newOp;
+    if (!newParams.equals(params)) {
+      this.params = newParams;
+      this.threshold = newParams.newThreshold();
+      this.epi = newParams.threshold() == ThresholdKind.SOFT ? Device.EPI_SOFT : Device.EPI_HARD;
+      this.T = newParams.T();
+    }
+  }
+
+  @Override
+  public long scratchBytesAllocated() {
+    return allocated;
+  }
+
+  @Override
+  public void setSparseDensity(double density) {
+    UnfoldedIsta.checkSparseDensity(density);
+  }
+
   /** The chunk width of the last call (the whole block when it fit). */
   public int lastChunkColumns() {
     return lastChunk;
-  }
-
-  /** Where each matrix of a chunk of width b lies in the workspace buffer. */
-  private final class Layout {
-    final int b;
-    final long x;
-    final long z;
-    final long c;
-    final long r;
-    final long a;
-    final long bt;
-    final long q;
-    final long grad;
-    final long pm;
-    final long s;
-    final long ws;
-    final long total;
-    final boolean keepAll;
-
-    Layout(Device dev, int b, boolean backward, boolean keepAll) {
-      this.b = b;
-      this.keepAll = keepAll;
-      long pb = (long) p * b;
-      long mb = (long) m * b;
-      long at = 0;
-      x = at;
-      at += mb;
-      z = at;
-      at += (keepAll ? T : 2) * pb;
-      c = at;
-      at += pb;
-      r = at;
-      at += backward ? mb : 0;
-      a = at;
-      bt = a + pb;
-      q = bt + pb;
-      at += keepAll ? 3 * pb : 0;
-      grad = at;
-      at += backward ? (long) m * p : 0;
-      pm = at;
-      s = pm + (long) p * p;
-      at += keepAll ? 2L * p * p : 0;
-      ws = at;
-      at += workspace(dev, b, backward, keepAll);
-      total = at;
-    }
-
-    /** {@code Z_{s+1}}: every layer, or two alternating buffers. */
-    long slot(int layer) {
-      return z + (long) (keepAll ? layer : (layer & 1)) * p * b;
-    }
-  }
-
-  /** The largest split-K workspace of the GEMMs of one chunk. */
-  private long workspace(Device dev, int b, boolean backward, boolean keepAll) {
-    long w = Math.max(dev.gemmWorkspace(p, b, m), dev.gemmWorkspace(p, b, p));
-    if (backward) {
-      w = Math.max(w, Math.max(dev.gemmWorkspace(m, b, p), dev.gemmWorkspace(m, p, b)));
-    }
-    if (keepAll) {
-      w = Math.max(w, Math.max(dev.gemmWorkspace(p, p, b), dev.gemmWorkspace(m, p, p)));
-    }
-    return w;
   }
 
   /**
@@ -148,18 +122,29 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
    * fits in the current buffer or in the device's free memory, otherwise the widest chunk that
    * fits, halved again when an allocation fails.
    */
-  private Layout prepare(Workspace w, int cols, boolean backward, boolean keepAll) {
+  private DenseLayout prepare(Workspace w, int cols, boolean backward, boolean keepAll) {
     Device dev = w.device;
     if (w.partials == null) {
       w.partials = dev.allocDoubles(dev.statisticsPartials());
       w.stats = dev.allocDoubles(3);
+      allocated += 8 * (dev.statisticsPartials() + 3);
     }
-    Layout whole = new Layout(dev, cols, backward, keepAll);
+    DenseLayout whole = layout(dev, cols, backward, keepAll);
     if (w.main != null && w.main.elements() >= whole.total) {
       return whole;
     }
-    w.freeMain();
     int bytes = dev.precision().bytes();
+    if (w.main != null) {
+      // the block does not fit the current buffer: keep it when no larger one could hold a wider
+      // chunk, so that a memory-bound steady state does not reallocate at every call
+      long inMain = w.main.elements();
+      int fromMain = widest(dev, cols, inMain, backward, keepAll);
+      long withFree = inMain + (long) (dev.freeBytes() * owner.memoryShare()) / bytes;
+      if (fromMain > 0 && fromMain >= widest(dev, cols, withFree, backward, keepAll)) {
+        return layout(dev, fromMain, backward, keepAll);
+      }
+    }
+    w.freeMain();
     boolean trimmed = false;
     int b = cols;
     while (true) {
@@ -173,14 +158,15 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
         }
       }
       if (b == 0) {
-        Layout one = new Layout(dev, 1, backward, keepAll);
+        DenseLayout one = layout(dev, 1, backward, keepAll);
         throw new DeviceOutOfMemoryException(String.format(
             "device memory: one column of m = %d, p = %d, T = %d needs %.1f MiB of scratch, %.1f MiB are free (%s)",
             m, p, T, one.total * (double) bytes / 1048576.0, dev.freeBytes() / 1048576.0, dev.describe()), null);
       }
-      Layout layout = new Layout(dev, b, backward, keepAll);
+      DenseLayout layout = layout(dev, b, backward, keepAll);
       try {
         w.main = dev.alloc(layout.total);
+        allocated += layout.total * bytes;
         return layout;
       } catch (DeviceOutOfMemoryException e) {
         if (!trimmed) {
@@ -198,20 +184,11 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
 
   /** The widest chunk of at most {@code max} columns whose layout fits in {@code available} values; 0 if none. */
   private int widest(Device dev, int max, long available, boolean backward, boolean keepAll) {
-    if (new Layout(dev, max, backward, keepAll).total <= available) {
-      return max;
-    }
-    int lo = 0;
-    int hi = max;
-    while (hi - lo > 1) {
-      int mid = (int) (((long) lo + hi) >>> 1);
-      if (new Layout(dev, mid, backward, keepAll).total <= available) {
-        lo = mid;
-      } else {
-        hi = mid;
-      }
-    }
-    return lo;
+    return DenseLayout.widest(dev, m, p, T, max, available, backward, keepAll);
+  }
+
+  private DenseLayout layout(Device dev, int b, boolean backward, boolean keepAll) {
+    return new DenseLayout(dev, m, p, T, b, backward, keepAll);
   }
 
   private void checkBlock(double[] x, int xOff, int cols) {
@@ -227,6 +204,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
     if (sums.m() != m || sums.p() != p) {
       throw new IllegalArgumentException("sums: expected " + m + " x " + p + ", got " + sums.m() + " x " + sums.p());
     }
+    releaseStoredCodes();
     if (cols == 0) {
       return;
     }
@@ -236,7 +214,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
       Device dev = w.device;
       dd = owner.acquireDictionary(op, dev);
       boolean keepAll = kind.throughEncoder();
-      Layout L = prepare(w, cols, true, keepAll);
+      DenseLayout L = prepare(w, cols, true, keepAll);
       lastChunk = L.b;
       DeviceBuffer buf = w.main;
       dev.zero(buf.at(L.grad), (long) m * p);
@@ -245,19 +223,9 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
         int b = Math.min(L.b, cols - j);
         dev.upload(x, xOff + j * m, buf.at(L.x), m * b);
         forward(dev, dd, buf, L, b);
-        backward(kind, dev, dd, w, buf, L, b);
+        backward(kind, dev, dd, w, buf, L, b, T);
       }
-      if (hostGrad.length < m * p) {
-        hostGrad = new double[m * p];
-      }
-      dev.download(buf.at(L.grad), hostGrad, 0, m * p);
-      double[] stats = new double[3];
-      dev.download(w.stats.at(0), stats, 0, 3);
-      double[] grad = sums.gradientBuffer();
-      for (int i = 0; i < m * p; i++) {
-        grad[i] += hostGrad[i];
-      }
-      sums.addStatistics(cols, 0.5 * stats[0], stats[1], Math.round(stats[2]));
+      addToSums(dev, w, buf, L, cols, sums);
     } finally {
       if (dd != null) {
         owner.releaseDictionary(dd);
@@ -273,6 +241,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
       throw new IllegalArgumentException("codes: need " + (long) p * cols + " entries from offset " + zOff
           + ", array has " + z.length);
     }
+    releaseStoredCodes();
     if (cols == 0) {
       return;
     }
@@ -281,7 +250,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
     try {
       Device dev = w.device;
       dd = owner.acquireDictionary(op, dev);
-      Layout L = prepare(w, cols, false, false);
+      DenseLayout L = prepare(w, cols, false, false);
       lastChunk = L.b;
       DeviceBuffer buf = w.main;
       for (int j = 0; j < cols; j += L.b) {
@@ -298,11 +267,132 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
     }
   }
 
+  /** Downloads the m x p sum and the statistics of {@code cols} samples and adds them to {@code sums}. */
+  private void addToSums(Device dev, Workspace w, DeviceBuffer buf, DenseLayout L, int cols, GradientSums sums) {
+    if (hostGrad.length < m * p) {
+      hostGrad = new double[m * p];
+      allocated += 8L * m * p;
+    }
+    dev.download(buf.at(L.grad), hostGrad, 0, m * p);
+    dev.download(w.stats.at(0), hostStats, 0, 3);
+    double[] grad = sums.gradientBuffer();
+    for (int i = 0; i < m * p; i++) {
+      grad[i] += hostGrad[i];
+    }
+    sums.addStatistics(cols, 0.5 * hostStats[0], hostStats[1], Math.round(hostStats[2]));
+  }
+
+  /**
+   * {@inheritDoc} On the device: the widest chunk whose layout (the block, T codes, the backward
+   * scratch and the GEMM workspace) fits in this backend's share of the free device memory.
+   */
+  @Override
+  public int maxStoredColumns() {
+    Workspace w = held != null ? held : owner.acquireWorkspace();
+    DeviceDictionary dd = null;
+    try {
+      Device dev = w.device;
+      // D and G take their room first (they stay cached for the forward pass)
+      dd = owner.acquireDictionary(op, dev);
+      int bytes = dev.precision().bytes();
+      long available = (long) (dev.freeBytes() * owner.memoryShare()) / bytes
+          + (w.main == null ? 0 : w.main.elements());
+      return Math.max(1, widest(dev, 1 << 24, available, true, true));
+    } finally {
+      if (dd != null) {
+        owner.releaseDictionary(dd);
+      }
+      if (w != held) {
+        owner.releaseWorkspace(w);
+      }
+    }
+  }
+
+  @Override
+  public StoredCodes forwardAll(double[] x, int xOff, int b) {
+    checkBlock(x, xOff, b);
+    releaseStoredCodes();
+    if (b < 1) {
+      throw new IllegalArgumentException("chunk: expected at least 1 column, got " + b);
+    }
+    Workspace w = owner.acquireWorkspace();
+    DeviceDictionary dd = null;
+    try {
+      Device dev = w.device;
+      dd = owner.acquireDictionary(op, dev);
+      DenseLayout L = prepare(w, b, true, true);
+      if (L.b < b) {
+        throw new IllegalArgumentException("chunk: " + b + " columns with their " + T + " codes do not fit in the "
+            + "device's memory; at most " + L.b + " do");
+      }
+      lastChunk = b;
+      DeviceBuffer buf = w.main;
+      dev.upload(x, xOff, buf.at(L.x), m * b);
+      forward(dev, dd, buf, L, b);
+      int n = T * p * b;
+      if (hostCodes.length < n) {
+        hostCodes = new double[n];
+        allocated += 8L * n;
+      }
+      // L.b == b: the T codes are contiguous from slot 0
+      dev.download(buf.at(L.slot(0)), hostCodes, 0, n);
+      held = w;
+      heldDictionary = dd;
+      heldLayout = L;
+      storedColumns = b;
+      return new StoredCodes(hostCodes, p, b);
+    } finally {
+      if (held != w) {
+        if (dd != null) {
+          owner.releaseDictionary(dd);
+        }
+        owner.releaseWorkspace(w);
+      }
+    }
+  }
+
+  @Override
+  public void accumulateFromDepth(GradientKind kind, int t, double[] x, int xOff, int b, GradientSums sums) {
+    if (held == null || b != storedColumns) {
+      throw new IllegalStateException("accumulateFromDepth: forwardAll stored " + storedColumns + " columns, asked for "
+          + b);
+    }
+    if (t < 1 || t > T) {
+      throw new IllegalArgumentException("depth: expected 1 <= t <= T = " + T + ", got " + t);
+    }
+    if (sums.m() != m || sums.p() != p) {
+      throw new IllegalArgumentException("sums: expected " + m + " x " + p + ", got " + sums.m() + " x " + sums.p());
+    }
+    checkBlock(x, xOff, b);
+    Device dev = held.device;
+    DeviceBuffer buf = held.main;
+    DenseLayout L = heldLayout;
+    dev.zero(buf.at(L.grad), (long) m * p);
+    dev.zero(held.stats.at(0), 3);
+    // the block is on the device since forwardAll
+    backward(kind, dev, heldDictionary, held, buf, L, b, t);
+    addToSums(dev, held, buf, L, b, sums);
+  }
+
+  @Override
+  public void releaseStoredCodes() {
+    if (held != null) {
+      Workspace w = held;
+      DeviceDictionary dd = heldDictionary;
+      held = null;
+      heldDictionary = null;
+      heldLayout = null;
+      storedColumns = 0;
+      owner.releaseDictionary(dd);
+      owner.releaseWorkspace(w);
+    }
+  }
+
   /**
    * {@code C = alpha D^T X}, {@code Z_1 = S_0(C)}, {@code Z_{t+1} = S_t(G Z_t + C)}. The chunk has
    * {@code b <= L.b} columns; matrices keep the layout's leading dimensions.
    */
-  private void forward(Device dev, DeviceDictionary dd, DeviceBuffer main, Layout L, int b) {
+  private void forward(Device dev, DeviceDictionary dd, DeviceBuffer main, DenseLayout L, int b) {
     Ptr ws = workspacePtr(main, L);
     Ptr d = dd.d.at(0);
     Ptr g = dd.g.at(0);
@@ -315,13 +405,14 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
     }
   }
 
-  private void backward(GradientKind kind, Device dev, DeviceDictionary dd, Workspace w, DeviceBuffer main, Layout L,
-      int b) {
+  /** The backward pass from the codes {@code Z_depth}, which lie in layer slot {@code depth - 1}. */
+  private void backward(GradientKind kind, Device dev, DeviceDictionary dd, Workspace w, DeviceBuffer main, DenseLayout L,
+      int b, int depth) {
     Ptr ws = workspacePtr(main, L);
     Ptr d = dd.d.at(0);
     Ptr g = dd.g.at(0);
     Ptr xm = main.at(L.x);
-    Ptr zT = main.at(L.slot(T - 1));
+    Ptr zT = main.at(L.slot(depth - 1));
     Ptr r = main.at(L.r);
     Ptr grad = main.at(L.grad);
     long pb = (long) p * b;
@@ -345,7 +436,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
     }
     dev.zero(q, pb);
     dev.zero(pm, (long) p * p);
-    for (int t = T - 1; t >= 0; t--) {
+    for (int t = depth - 1; t >= 0; t--) {
       dev.maskAccumulate(pb, a, main.at(L.slot(t)), bt, q);
       if (t >= 1) {
         // P += Z_t B_t^T (Z_0 = 0 adds nothing); A_t = G B_t
@@ -362,7 +453,7 @@ public final class UnfoldedIstaCuda implements UnfoldedIsta {
   }
 
   /** The split-K workspace of the layout, or null when its GEMMs need none. */
-  private static Ptr workspacePtr(DeviceBuffer main, Layout L) {
+  private static Ptr workspacePtr(DeviceBuffer main, DenseLayout L) {
     return L.total > L.ws ? main.at(L.ws) : null;
   }
 }

@@ -5,7 +5,7 @@ import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.FistaLasso;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
-import org.pudle.kernels.UnfoldedIstaCpu;
+import org.pudle.kernels.UnfoldedIsta;
 import org.pudle.kernels.data.Seeds;
 import org.pudle.kernels.linalg.Blas;
 
@@ -29,13 +29,15 @@ import dev.ludovic.netlib.blas.BLAS;
  * GEMM, plus the two lasso solves. The backward passes run the layers whose codes are sparse
  * (by default, from the first layer after which every code has at most p/4 non-zeros) column by
  * column on the supports, which costs {@code 4 |S_t| |S_{t+1}|} instead of {@code 4 p^2} per layer
- * and sample; the sums are the same to rounding. Scratch: that of an {@link UnfoldedIstaCpu} keeping all T codes
- * (within {@code scratchBytes}) plus the lasso codes of a chunk. One instance per task or thread.
+ * and sample; the sums are the same to rounding. The unfolded passes run on the backend of the
+ * given {@link UnfoldedIsta} ({@link UnfoldedIsta#forwardAll}, {@link UnfoldedIsta#accumulateFromDepth}),
+ * the lasso solves, the references and the Jacobian read-outs on the CPU. Scratch: that of the
+ * kernel keeping all T codes plus the lasso codes of a chunk. One instance per task or thread.
  */
 public final class DepthStudyKernel {
   private final BLAS blas = Blas.blas();
   private final DictionaryOperator op;
-  private final UnfoldedIstaCpu ista;
+  private final UnfoldedIsta ista;
   private final FistaLasso lassoHat;
   private final FistaLasso lassoStar;
   private final DepthGrid grid;
@@ -57,13 +59,14 @@ public final class DepthStudyKernel {
   private double[] dv = new double[0];
 
   /**
-   * @param op        the current dictionary D and its iteration matrix
-   * @param encoder   the encoder; its T must equal {@code grid.max()}
+   * @param ista      the unfolded encoder at the current dictionary D, of any backend; its T must
+   *                  equal {@code grid.max()}. Used by this instance only, until it is dropped.
    * @param lassoHat  a lasso solver for D, with the encoder's lambda
    * @param lassoStar a lasso solver for {@code D*}, with the same lambda
    */
-  public DepthStudyKernel(DictionaryOperator op, EncoderParams encoder, DepthGrid grid, FistaLasso lassoHat,
-      FistaLasso lassoStar, long scratchBytes) {
+  public DepthStudyKernel(UnfoldedIsta ista, DepthGrid grid, FistaLasso lassoHat, FistaLasso lassoStar) {
+    DictionaryOperator op = ista.operator();
+    EncoderParams encoder = ista.params();
     if (encoder.T() != grid.max()) {
       throw new IllegalArgumentException("encoder: T = " + encoder.T() + ", the depth grid ends at " + grid.max());
     }
@@ -79,13 +82,13 @@ public final class DepthStudyKernel {
           + lassoStar.p());
     }
     this.op = op;
-    this.ista = new UnfoldedIstaCpu(op, encoder, scratchBytes);
+    this.ista = ista;
     this.lassoHat = lassoHat;
     this.lassoStar = lassoStar;
     this.grid = grid;
     this.m = op.m();
     this.p = op.p();
-    this.chunk = Math.min(ista.chunkColumns(GradientKind.AE_LS), cacheColumns(op.p()));
+    this.chunk = Math.min(ista.maxStoredColumns(), cacheColumns(op.p()));
   }
 
   public DepthGrid grid() {
@@ -122,7 +125,7 @@ public final class DepthStudyKernel {
     }
   }
 
-  /** See {@link UnfoldedIstaCpu#setSparseDensity}: 0 runs every backward layer by GEMM. */
+  /** See {@link UnfoldedIsta#setSparseDensity}: 0 runs every backward layer by GEMM. */
   public void setSparseDensity(double density) {
     ista.setSparseDensity(density);
   }
@@ -159,16 +162,20 @@ public final class DepthStudyKernel {
       return;
     }
     sums.prepare();
-    for (int j = 0; j < cols; j += chunk) {
-      int b = Math.min(chunk, cols - j);
-      addChunk(x, xOff + j * m, zTilde, zOff + j * p, b, firstIndex + j, sums);
+    try {
+      for (int j = 0; j < cols; j += chunk) {
+        int b = Math.min(chunk, cols - j);
+        addChunk(x, xOff + j * m, zTilde, zOff + j * p, b, firstIndex + j, sums);
+      }
+    } finally {
+      ista.releaseStoredCodes();
     }
   }
 
   private void addChunk(double[] x, int xOff, double[] zTilde, int zOff, int b, long first, DepthStudySums sums) {
     int T = grid.max();
     long t0 = System.nanoTime();
-    UnfoldedIstaCpu.StoredCodes codes = ista.forwardAll(x, xOff, b);
+    UnfoldedIsta.StoredCodes codes = ista.forwardAll(x, xOff, b);
     double[] zs = codes.array();
     long t1 = System.nanoTime();
     FistaLasso.Result hat = lassoHat.solve(x, xOff, b, zs, codes.offset(T));
@@ -219,7 +226,7 @@ public final class DepthStudyKernel {
     sums.addSeconds(DepthStudySums.Phase.BACKWARD, (t5 - t4) * 1e-9);
   }
 
-  private void jacobianChunk(double[] x, int xOff, int b, UnfoldedIstaCpu.StoredCodes codes, double[] zHat, long first,
+  private void jacobianChunk(double[] x, int xOff, int b, UnfoldedIsta.StoredCodes codes, double[] zHat, long first,
       DepthStudySums sums) {
     int pb = p * b;
     if (dirU.length < m * b) {

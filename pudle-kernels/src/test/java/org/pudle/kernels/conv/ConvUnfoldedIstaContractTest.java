@@ -246,6 +246,46 @@ abstract class ConvUnfoldedIstaContractTest {
     assertEquals(sa.meanLoss(), both.meanLoss(), 1e-14 * sa.meanLoss());
   }
 
+  /**
+   * A kernel pointed at other filters and another encoder (what a pool does between updates)
+   * gives exactly what a new kernel gives, and allocates no more scratch for the same image shape.
+   */
+  @Test
+  void retargetedKernelEqualsANewOneAndKeepsItsScratch() {
+    ConvGeometry g = new ConvGeometry(3, 2, 3, 11, 9);
+    ConvEncoderParams first = new ConvEncoderParams(4, 0.1, 0.05, ConvThreshold.SOFT_NONNEG, 0);
+    ConvEncoderParams second = new ConvEncoderParams(5, 0.1, 0.05, ConvThreshold.HARD, 0.02);
+    double[] w1 = ConvFilters.random(3, 3, 4);
+    double[] w2 = ConvFilters.random(3, 3, 5);
+    double[][] p = pair(g, 3);
+    ConvUnfoldedIsta k = create(w1, 3, 2, 3, first);
+    k.accumulate(GradientKind.AE_LS, p[0], p[1], g.height(), g.width(), new GradientSums(9, 3));
+    for (ConvEncoderParams e : new ConvEncoderParams[] {second, first}) {
+      k.retarget(w2, e);
+      assertEquals(e, k.params());
+      for (GradientKind kind : GradientKind.values()) {
+        GradientSums reused = new GradientSums(9, 3);
+        k.accumulate(kind, p[0], p[1], g.height(), g.width(), reused);
+        GradientSums fresh = new GradientSums(9, 3);
+        create(w2, 3, 2, 3, e).accumulate(kind, p[0], p[1], g.height(), g.width(), fresh);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(fresh.gradientBuffer(), reused.gradientBuffer(), 0.0,
+            kind + " " + e);
+        assertEquals(fresh.meanLoss(), reused.meanLoss(), 0.0);
+      }
+      double[] a = new double[g.pixels()];
+      double[] b = new double[g.pixels()];
+      k.reconstruct(p[0], g.height(), g.width(), a);
+      create(w2, 3, 2, 3, e).reconstruct(p[0], g.height(), g.width(), b);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(b, a, 0.0);
+    }
+    long bytes = k.scratchBytesAllocated();
+    assertTrue(bytes > 0, "scratch was allocated");
+    k.retarget(w1, second);
+    k.accumulate(GradientKind.AE_LASSO, p[0], p[1], g.height(), g.width(), new GradientSums(9, 3));
+    assertEquals(bytes, k.scratchBytesAllocated(), "no new scratch for a shape seen before");
+    assertThrows(IllegalArgumentException.class, () -> k.retarget(new double[9 * 4], first));
+  }
+
   @Test
   void rejectsShapesThatTheFiltersDoNotFit() {
     ConvEncoderParams e = new ConvEncoderParams(2, 0.1, 0.1, ConvThreshold.SOFT, 0);

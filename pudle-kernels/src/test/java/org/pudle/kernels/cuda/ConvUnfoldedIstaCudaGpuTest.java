@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.pudle.kernels.bench.CudaCheck;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvGeometry;
 import org.pudle.kernels.conv.ConvThreshold;
@@ -34,7 +35,7 @@ class ConvUnfoldedIstaCudaGpuTest {
     CudaKernels cuda = CudaKernels.shared(Precision.DOUBLE);
     for (ConvGeometry g : new ConvGeometry[] {new ConvGeometry(9, 4, 64, 33, 33), CudaCheck.CONV_CROP}) {
       for (ConvEncoderParams e : ENCODERS) {
-        CudaCheck.ConvAgreement r = CudaCheck.convCompare(cuda, g, e, 3, true);
+        CudaCheck.ConvAgreement r = CudaCheck.convCompare(cuda, g, e, 3, System.out::println);
         assertTrue(r.worst() <= CudaCheck.FP64_TOLERANCE, g + " " + e + ": " + r);
       }
     }
@@ -44,15 +45,15 @@ class ConvUnfoldedIstaCudaGpuTest {
   void fp32AgreesToSinglePrecisionRounding() {
     CudaKernels cuda = CudaKernels.shared(Precision.FLOAT);
     for (ConvEncoderParams e : new ConvEncoderParams[] {ENCODERS[0], ENCODERS[1]}) {
-      CudaCheck.ConvAgreement r = CudaCheck.convCompare(cuda, CudaCheck.CONV_CROP, e, 4, true);
+      CudaCheck.ConvAgreement r = CudaCheck.convCompare(cuda, CudaCheck.CONV_CROP, e, 4, System.out::println);
       assertTrue(r.worst() <= CudaCheck.FP32_TOLERANCE, e + ": " + r);
     }
   }
 
   @Test
   void theStandaloneCheckPassesWithoutTheBenchmarks() {
-    java.util.Map<String, String> o = CudaCheck.parse(new String[] {"--require-cuda", "--no-bench", "--size",
-        "50x100x10", "--cpu-samples", "8", "--reps", "1"});
-    assertTrue(CudaCheck.run(o) == 0, "cuda-check failed; see its output");
+    int status = CudaCheck.run(System.out, "--require-cuda", "--no-bench", "--no-study", "--size", "50x100x10",
+        "--cpu-samples", "8", "--reps", "1", "--out", "target/cuda-check-gpu-test");
+    assertTrue(status == 0, "cuda-check failed; see its output");
   }
 }

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
+import org.pudle.kernels.bench.CudaCheck;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvFilters;
 import org.pudle.kernels.conv.ConvGeometry;

@@ -2,27 +2,23 @@ package org.pudle.kernels.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
-import org.pudle.kernels.CpuKernels;
 import org.pudle.kernels.DictionaryOperator;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
-import org.pudle.kernels.Kernels;
 import org.pudle.kernels.UnfoldedIsta;
 import org.pudle.kernels.UnfoldedIstaCpu;
 
 /**
  * The host-side machinery of the CUDA backend on an emulated device: the dictionary is uploaded
  * once per operator, memory is returned, blocks are split when memory is short, and errors say
- * what did not fit. Also the backend selection by name.
+ * what did not fit. (The backend selection by name: {@code org.pudle.kernels.pool.KernelPoolTest}.)
  */
 class CudaKernelsTest {
   private static final int M = 10;
@@ -134,30 +130,5 @@ class CudaKernelsTest {
       assertTrue(u.lastChunkColumns() < 50, "expected chunks, got " + u.lastChunkColumns());
     }
     assertArrayEquals(zc, zg, 1e-13);
-  }
-
-  @Test
-  void backendNames() {
-    assertSame(CpuKernels.INSTANCE, Kernels.byName("cpu"));
-    assertSame(CpuKernels.INSTANCE, Kernels.byName("cpu:double"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.byName("cpu:float"));
-    assertTrue(e.getMessage().contains("float needs cuda"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> Kernels.byName("gpu"));
-    assertThrows(IllegalArgumentException.class, () -> Kernels.byName("cuda:half"));
-    assertThrows(IllegalArgumentException.class, () -> Kernels.byName("cuda:double:x"));
-    assertEquals(Precision.FLOAT, Precision.parse("float"));
-    assertEquals(Precision.DOUBLE, Precision.parse("FP64"));
-  }
-
-  @Test
-  void withoutADeviceAutoTakesTheCpuAndCudaSaysWhy() {
-    CudaContext.Availability a = CudaKernels.availability();
-    assumeFalse(a.available(), "this machine has a CUDA device");
-    assertSame(CpuKernels.INSTANCE, Kernels.byName("auto"));
-    assertSame(CpuKernels.INSTANCE, Kernels.byName("auto:float"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Kernels.byName("cuda"));
-    assertTrue(e.getMessage().startsWith("kernels=cuda: no CUDA"), e.getMessage());
-    IllegalStateException s = assertThrows(IllegalStateException.class, CudaContext::shared);
-    assertTrue(s.getMessage().startsWith("no CUDA device: "), s.getMessage());
   }
 }

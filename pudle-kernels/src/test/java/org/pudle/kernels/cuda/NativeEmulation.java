@@ -59,17 +59,35 @@ public final class NativeEmulation implements CudaKernels.DeviceFactory, AutoClo
 
   private static Path built;
 
-  /** Compiles emulated_driver.cpp once per JVM (into target/cuda-emulation) and returns the program. */
+  /**
+   * The emulation program: compiled from emulated_driver.cpp once per JVM (into
+   * target/cuda-emulation), unless a program there, or pudle-kernels' when the tests of a module
+   * beside it run, is newer than the sources (the kernels' and the emulation's).
+   */
   static synchronized Path build() throws IOException, InterruptedException {
     if (built != null) {
       return built;
     }
+    // from pudle-kernels, or from a module beside it (pudle-spark's tests run jobs on the emulation)
+    Path root = Files.exists(Path.of("src", "test", "cuda", "emulated_driver.cpp")) ? Path.of("")
+        : Path.of("..", "pudle-kernels");
+    Path source = root.resolve(Path.of("src", "test", "cuda", "emulated_driver.cpp"));
+    long sources = Math.max(Math.max(Files.getLastModifiedTime(source).toMillis(),
+        Files.getLastModifiedTime(root.resolve(Path.of("src", "test", "cuda", "host_emulation.h"))).toMillis()),
+        Files.getLastModifiedTime(root.resolve(Path.of("src", "main", "cuda", "pudle_kernels.cu"))).toMillis());
     Path dir = Path.of("target", "cuda-emulation");
     Files.createDirectories(dir);
     Path exe = dir.resolve("emulated_driver").toAbsolutePath();
+    for (Path candidate : new Path[] {exe, root.resolve(Path.of("target", "cuda-emulation", "emulated_driver"))}) {
+      if (Files.isExecutable(candidate) && Files.getLastModifiedTime(candidate).toMillis() > sources) {
+        built = candidate.toAbsolutePath();
+        return built;
+      }
+    }
     Path compileLog = dir.resolve("emulated_driver.compile.log");
+    Path partial = dir.resolve("emulated_driver.partial").toAbsolutePath();
     Process p = new ProcessBuilder("g++", "-std=c++20", "-O1", "-g", "-fsanitize=address", "-Wall",
-        "-Wno-unknown-pragmas", "-pthread", "-o", exe.toString(), "src/test/cuda/emulated_driver.cpp")
+        "-Wno-unknown-pragmas", "-pthread", "-o", partial.toString(), source.toString())
         .redirectErrorStream(true).redirectOutput(compileLog.toFile()).start();
     if (!p.waitFor(600, TimeUnit.SECONDS)) {
       p.destroyForcibly();
@@ -78,6 +96,9 @@ public final class NativeEmulation implements CudaKernels.DeviceFactory, AutoClo
     if (p.exitValue() != 0) {
       throw new IllegalStateException("g++ failed on emulated_driver.cpp:\n" + Files.readString(compileLog));
     }
+    // whole or not at all: a killed compile leaves no program that looks newer than the sources
+    Files.move(partial, exe, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     built = exe;
     return exe;
   }
@@ -95,6 +116,11 @@ public final class NativeEmulation implements CudaKernels.DeviceFactory, AutoClo
   @Override
   public Device create(Precision precision) {
     return new CudaDevice(new Stream(), precision);
+  }
+
+  /** A new stream of this device, for a {@link CudaDevice} a test puts together itself. */
+  KernelDriver stream() {
+    return new Stream();
   }
 
   @Override

@@ -11,6 +11,7 @@ import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
 import org.pudle.kernels.ThresholdKind;
 import org.pudle.kernels.UnfoldedIstaCpu;
+import org.pudle.kernels.bench.CudaCheck;
 
 /**
  * The dense {@link UnfoldedIstaCuda} through {@link CudaDevice} on the g++ emulation of
@@ -55,6 +56,43 @@ class UnfoldedIstaCudaNativeEmulationTest {
       }
       assertTrue(emulation.kernelsLaunched().contains("pudle_splitk_reduce_f64"), emulation.kernelsLaunched()
           .toString());
+    }
+  }
+
+  /** The per-depth read-outs of the gradient studies on the device: codes and every depth's gradients. */
+  @Test
+  void perDepthReadOutsMatchTheCpuBackend() throws Exception {
+    assumeTrue(NativeEmulation.gxxAvailable(), "g++ is not installed: the emulation of the CUDA kernels is skipped");
+    int m = 12;
+    int p = 20;
+    int n = 24;
+    CudaCheck.Problem pr = CudaCheck.Problem.of(m, p, n, 3);
+    EncoderParams e = new EncoderParams(5, 0.2, 0.2, ThresholdKind.SOFT, 0, 0.9);
+    DictionaryOperator op = DictionaryOperator.of(pr.d(), m, p, e.alpha());
+    try (NativeEmulation emulation = NativeEmulation.start(1L << 30);
+        CudaKernels fp64 = new CudaKernels(emulation, Precision.DOUBLE, 0.9)) {
+      UnfoldedIstaCpu cpu = new UnfoldedIstaCpu(op, e);
+      cpu.setSparseDensity(0);
+      org.pudle.kernels.UnfoldedIsta gpu = fp64.unfoldedIsta(op, e, 0);
+      double[] zc = cpu.forwardAll(pr.x(), 0, n).array().clone();
+      double[] zg = gpu.forwardAll(pr.x(), 0, n).array();
+      assertTrue(CudaCheck.maxRelative(java.util.Arrays.copyOf(zg, e.T() * p * n), java.util.Arrays.copyOf(zc,
+          e.T() * p * n)) <= CudaCheck.FP64_TOLERANCE, "stored codes");
+      long before = emulation.launches();
+      for (int t : new int[] {2, 5}) {
+        for (GradientKind kind : GradientKind.values()) {
+          GradientSums c = new GradientSums(m, p);
+          cpu.accumulateFromDepth(kind, t, pr.x(), 0, n, c);
+          GradientSums g = new GradientSums(m, p);
+          gpu.accumulateFromDepth(kind, t, pr.x(), 0, n, g);
+          double rel = CudaCheck.maxRelative(g.gradientBuffer(), c.gradientBuffer());
+          assertTrue(rel <= CudaCheck.FP64_TOLERANCE, kind + " t=" + t + ": " + rel);
+          assertEquals(c.meanLoss(), g.meanLoss(), 1e-12 * c.meanLoss());
+          assertEquals(c.meanNonZeros(), g.meanNonZeros(), 0.0);
+        }
+      }
+      assertTrue(emulation.launches() > before, "the read-outs ran on the device");
+      gpu.releaseStoredCodes();
     }
   }
 }

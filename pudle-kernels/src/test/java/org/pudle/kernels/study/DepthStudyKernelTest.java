@@ -42,9 +42,9 @@ class DepthStudyKernelTest {
 
   static DepthStudyKernel kernel(Problem pr, DepthGrid grid, long scratch) {
     DictionaryOperator op = DictionaryOperator.of(pr.d(), M, P, 0.2);
-    return new DepthStudyKernel(op, EncoderParams.soft(grid.max(), 0.2, LAMBDA), grid,
+    return new DepthStudyKernel(new UnfoldedIstaCpu(op, EncoderParams.soft(grid.max(), 0.2, LAMBDA), scratch), grid,
         new FistaLasso(pr.d(), M, P, LAMBDA, FistaLasso.Options.DEFAULT),
-        new FistaLasso(pr.dStar(), M, P, LAMBDA, FistaLasso.Options.DEFAULT), scratch);
+        new FistaLasso(pr.dStar(), M, P, LAMBDA, FistaLasso.Options.DEFAULT));
   }
 
   /** sum_i (D z_i - x_i) z_i^T by loops. */

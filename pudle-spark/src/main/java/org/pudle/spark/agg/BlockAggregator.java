@@ -1,17 +1,12 @@
 package org.pudle.spark.agg;
 
-import java.io.Serializable;
-
 import org.apache.spark.broadcast.Broadcast;
 import org.pudle.kernels.GradientSums;
 import org.pudle.spark.data.SampleBlock;
 
 /**
- * The common shape of the per-block aggregators: a dictionary broadcast, m x p gradient sums
- * allocated on the first block (Spark ships the zero value with every task, so it stays tiny),
- * an optional mini-batch that picks the block's samples, and the time spent computing. A subclass
- * says what one block of samples adds ({@link #accumulate}) and what else merges
- * ({@link #mergeExtra}).
+ * A {@link SumAggregator} of sample blocks, m x p sums over a dictionary broadcast: a subclass
+ * says what a block of samples adds ({@link #accumulate}).
  *
  * <p>With a mini-batch, a block holds only a few of the batch's samples (a batch of 50 out of
  * 5e4 samples in blocks of 1024 puts about one sample in each block), and a kernel call on one
@@ -23,18 +18,16 @@ import org.pudle.spark.data.SampleBlock;
  *
  * @param <A> the subclass, returned by {@code add} and {@code merge} for chaining
  */
-public abstract class BlockAggregator<A extends BlockAggregator<A>> implements Serializable {
+public abstract class BlockAggregator<A extends BlockAggregator<A>> extends SumAggregator<SampleBlock, A> {
   private static final long serialVersionUID = 1L;
 
+  /** The dictionary of this update, m x p. */
   protected final Broadcast<double[]> dictionary;
   protected final int m;
   protected final int p;
   /** The fewest gathered batch columns handed to one {@link #accumulate} call (fewer at the end). */
   public static final int GATHER_COLUMNS = 1024;
 
-  private final BatchSelection batch;
-  private GradientSums sums;
-  private long nanos;
   /** The batch's samples gathered but not yet accumulated, m x capacity; null when none. */
   private double[] pending;
   private int pendingCols;
@@ -43,10 +36,10 @@ public abstract class BlockAggregator<A extends BlockAggregator<A>> implements S
    * @param batch the samples of this update, or null for all of them
    */
   protected BlockAggregator(Broadcast<double[]> dictionary, int m, int p, BatchSelection batch) {
+    super(dictionary, m, p, batch);
     this.dictionary = dictionary;
     this.m = m;
     this.p = p;
-    this.batch = batch;
   }
 
   /**
@@ -57,54 +50,43 @@ public abstract class BlockAggregator<A extends BlockAggregator<A>> implements S
    */
   protected abstract void accumulate(double[] x, int cols, GradientSums sums);
 
-  /** Merges what the subclass tracks beyond the sums and the time. */
-  protected abstract void mergeExtra(A other);
-
-  @SuppressWarnings("unchecked")
-  private A self() {
-    return (A) this;
-  }
-
-  /** Adds a block; returns this. */
-  public final A add(SampleBlock block) {
+  @Override
+  protected final void addTo(SampleBlock block) {
     if (block.m() != m) {
       throw new IllegalArgumentException("sample block starting at sample " + block.first() + " has m = " + block.m()
           + ", the dictionary has m = " + m);
     }
-    if (sums == null) {
-      sums = new GradientSums(m, p);
-    }
-    if (batch == null) {
-      run(block.x(), block.cols());
-      return self();
+    GradientSums sums = target();
+    if (!batched()) {
+      run(block.x(), block.cols(), sums);
+      return;
     }
     double[] x = block.x();
     for (int c = 0; c < block.cols(); c++) {
-      if (batch.contains(block.first() + c)) {
+      if (inBatch(block.first() + c)) {
         if (pending == null) {
           pending = new double[m * Math.max(GATHER_COLUMNS, block.cols())];
         } else if ((pendingCols + 1) * m > pending.length) {
-          flush();
+          flush(sums);
         }
         System.arraycopy(x, c * m, pending, pendingCols * m, m);
         pendingCols++;
       }
     }
-    return self();
   }
 
-  private void run(double[] x, int cols) {
+  private void run(double[] x, int cols, GradientSums sums) {
     if (cols > 0) {
       long t0 = System.nanoTime();
       accumulate(x, cols, sums);
-      nanos += System.nanoTime() - t0;
+      addNanos(System.nanoTime() - t0);
     }
   }
 
   /** Accumulates the gathered batch samples. */
-  private void flush() {
+  private void flush(GradientSums sums) {
     if (pendingCols > 0) {
-      run(pending, pendingCols);
+      run(pending, pendingCols, sums);
       pendingCols = 0;
     }
   }
@@ -113,37 +95,11 @@ public abstract class BlockAggregator<A extends BlockAggregator<A>> implements S
    * Accumulates the gathered batch samples and drops the buffer, so that it does not travel.
    * Subclasses call it before reading what {@link #accumulate} tracks.
    */
+  @Override
   protected final void finish() {
-    flush();
-    pending = null;
-  }
-
-  /** Adds {@code other} into this aggregator and returns this; an empty side is a no-op. */
-  public final A merge(A other) {
-    BlockAggregator<A> o = other;
-    finish();
-    o.finish();
-    if (o.sums != null) {
-      if (sums == null) {
-        sums = o.sums;
-      } else {
-        sums.merge(o.sums);
-      }
+    if (pendingCols > 0) {
+      flush(target());
     }
-    nanos += o.nanos;
-    mergeExtra(other);
-    return self();
-  }
-
-  /** The sums, empty when no sample was added. */
-  public final GradientSums sums() {
-    finish();
-    return sums == null ? new GradientSums(m, p) : sums;
-  }
-
-  /** Seconds spent in {@link #accumulate}, summed over the tasks merged here. */
-  public final double kernelSeconds() {
-    finish();
-    return nanos * 1e-9;
+    pending = null;
   }
 }

@@ -8,36 +8,40 @@ import java.util.TreeSet;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
-import org.pudle.kernels.Kernels;
+import org.pudle.kernels.pool.KernelPool;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.config.ConfigException;
 
 /**
  * Resolves the kernel backend where the work runs, before a job starts: a small Spark job in
- * which each task calls {@code Kernels.byName} on its executor (the choice is made once per
- * executor JVM and logged there). With {@code kernels=cuda}, an executor without a usable device
- * makes a clear error here instead of failed tasks later.
+ * which each task resolves the backend's name on its executor ({@link KernelPool#describe}: the
+ * choice is made once per executor JVM and logged there). With {@code kernels=cuda}, an executor
+ * without a usable device makes a clear error here instead of failed tasks later.
  */
 public final class KernelProbe {
   private KernelProbe() {}
 
   /**
-   * @param backend the backend name ({@code cpu}, {@code cuda} or {@code auto}, with an optional
-   *                {@code :float})
+   * @param backend the backend ({@link KernelSpec}: {@code cpu}, {@code cuda} or {@code auto},
+   *                with an optional {@code :float})
    * @param tasks   how many tasks to spread over the executors (one per partition of the job)
    * @return the distinct {@code host: backend} lines
    * @throws ConfigException when an executor cannot run the backend
    */
   public static List<String> resolve(JavaSparkContext sc, String backend, int tasks) {
-    return resolve(sc, backend, tasks, "kernels", b -> Kernels.byName(b).name());
+    return resolve(sc, backend, tasks, "kernels");
   }
 
   /**
-   * As {@link #resolve(JavaSparkContext, String, int)} for another family of backends: each task
-   * calls {@code describe} on the name (which resolves it in the executor's JVM and describes it,
-   * or throws an {@link IllegalArgumentException} saying why it cannot run), and errors name
-   * config key {@code key} (the denoiser's {@code backend} with {@code ConvKernels::describe}).
+   * As {@link #resolve(JavaSparkContext, String, int)}, with errors naming config key {@code key}
+   * (the denoiser's {@code backend}).
    */
-  public static List<String> resolve(JavaSparkContext sc, String backend, int tasks, String key,
+  public static List<String> resolve(JavaSparkContext sc, String backend, int tasks, String key) {
+    KernelSpec spec = KernelSpec.parse(backend);
+    return resolve(sc, backend, tasks, key, b -> KernelPool.describe(spec));
+  }
+
+  private static List<String> resolve(JavaSparkContext sc, String backend, int tasks, String key,
       Function<String, String> describe) {
     List<Integer> slots = new ArrayList<>();
     for (int i = 0; i < Math.max(1, tasks); i++) {

@@ -9,6 +9,9 @@ import org.apache.spark.broadcast.Broadcast;
 import org.pudle.kernels.DictionaryOperator;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.FistaLasso;
+import org.pudle.kernels.UnfoldedIsta;
+import org.pudle.kernels.pool.KernelPool;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.kernels.study.DepthGrid;
 import org.pudle.kernels.study.DepthStudyKernel;
 import org.pudle.kernels.study.DepthStudySums;
@@ -20,7 +23,8 @@ import org.pudle.spark.data.SampleBlock;
  * per-depth gradients), into the {@link DepthStudySums} of its group. Sample {@code i} of n is in
  * group {@code floor(i G / n)}: groups are ranges of sample indices, so the jackknife standard
  * errors do not depend on the partitioning, and a partition (a range of indices too) touches one
- * or two groups.
+ * or two groups. The unfolded passes run on a kernel of the {@code kernels} backend borrowed from
+ * the executor's {@link KernelPool} for each block.
  *
  * <p>Size: a group's sums are {@code (3 |grid| + 3) m p} doubles (3.7 MB for the paper's m = 50,
  * p = 100 and 30 depths); a task ships the groups it touched, the final result all G. Arrays are
@@ -37,21 +41,23 @@ public final class StudyAggregator implements Serializable {
   private final DepthGrid grid;
   private final FistaLasso.Options lasso;
   private final long scratchBytes;
+  private final KernelSpec kernels;
   private final long n;
   private final int groups;
   private final boolean jacobian;
   private final long seed;
   private DepthStudySums[] sums;
-  private transient DepthStudyKernel kernel;
   private transient double[] zTilde;
 
   /**
    * @param n        the number of samples of the study (for the groups)
    * @param groups   the number of groups G
    * @param jacobian whether to add the Jacobian read-outs, with directions keyed by (seed, sample index)
+   * @param kernels  the backend of the unfolded passes, resolved on the executor
    */
   public StudyAggregator(Broadcast<double[]> dictionary, Broadcast<double[]> dStar, int m, int p, EncoderParams encoder,
-      DepthGrid grid, FistaLasso.Options lasso, long scratchBytes, long n, int groups, boolean jacobian, long seed) {
+      DepthGrid grid, FistaLasso.Options lasso, long scratchBytes, KernelSpec kernels, long n, int groups,
+      boolean jacobian, long seed) {
     this.dictionary = dictionary;
     this.dStar = dStar;
     this.m = m;
@@ -60,6 +66,7 @@ public final class StudyAggregator implements Serializable {
     this.grid = grid;
     this.lasso = lasso;
     this.scratchBytes = scratchBytes;
+    this.kernels = kernels;
     this.n = n;
     this.groups = groups;
     this.jacobian = jacobian;
@@ -94,16 +101,14 @@ public final class StudyAggregator implements Serializable {
         .divide(java.math.BigInteger.valueOf(c)).longValue();
   }
 
-  private DepthStudyKernel kernel() {
-    if (kernel == null) {
-      double[] d = dictionary.value();
-      DictionaryOperator op = OperatorCache.get(dictionary.id(), d, m, p, encoder.alpha());
-      FistaLasso hat = OperatorCache.lasso(dictionary.id(), d, m, p, encoder.lambda(), lasso);
-      FistaLasso star = OperatorCache.lasso(dStar.id(), dStar.value(), m, p, encoder.lambda(), lasso);
-      kernel = new DepthStudyKernel(op, encoder, grid, hat, star, scratchBytes);
-      if (jacobian) {
-        kernel.enableJacobian(seed);
-      }
+  /** The study kernel on the borrowed unfolded encoder {@code ista}. */
+  private DepthStudyKernel kernel(UnfoldedIsta ista) {
+    double[] d = dictionary.value();
+    FistaLasso hat = OperatorCache.lasso(dictionary.id(), d, m, p, encoder.lambda(), lasso);
+    FistaLasso star = OperatorCache.lasso(dStar.id(), dStar.value(), m, p, encoder.lambda(), lasso);
+    DepthStudyKernel kernel = new DepthStudyKernel(ista, grid, hat, star);
+    if (jacobian) {
+      kernel.enableJacobian(seed);
     }
     return kernel;
   }
@@ -139,18 +144,21 @@ public final class StudyAggregator implements Serializable {
         zTilde[c * p + block.support()[c * k + j]] = block.amplitude()[c * k + j];
       }
     }
-    DepthStudyKernel kern = kernel();
-    int c = 0;
-    while (c < cols) {
-      long index = block.first() + c;
-      int g = groupOf(index, n, groups);
-      long end = g + 1 < groups ? groupStart(g + 1, n, groups) : n;
-      int upto = (int) Math.min(cols, end - block.first());
-      if (sums[g] == null) {
-        sums[g] = new DepthStudySums(m, p, grid.size());
+    DictionaryOperator op = OperatorCache.get(dictionary.id(), dictionary.value(), m, p, encoder.alpha());
+    try (KernelPool.Lease<UnfoldedIsta> lease = KernelPool.of(kernels).unfoldedIsta(op, encoder, scratchBytes)) {
+      DepthStudyKernel kern = kernel(lease.kernel());
+      int c = 0;
+      while (c < cols) {
+        long index = block.first() + c;
+        int g = groupOf(index, n, groups);
+        long end = g + 1 < groups ? groupStart(g + 1, n, groups) : n;
+        int upto = (int) Math.min(cols, end - block.first());
+        if (sums[g] == null) {
+          sums[g] = new DepthStudySums(m, p, grid.size());
+        }
+        kern.add(block.x(), c * m, zTilde, c * p, upto - c, index, sums[g]);
+        c = upto;
       }
-      kern.add(block.x(), c * m, zTilde, c * p, upto - c, index, sums[g]);
-      c = upto;
     }
     return this;
   }

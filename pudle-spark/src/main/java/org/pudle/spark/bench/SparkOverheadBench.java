@@ -11,6 +11,7 @@ import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.data.SignMode;
 import org.pudle.kernels.data.SyntheticModel;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.data.SyntheticSource;
 import org.pudle.spark.train.GradientOracle;
@@ -36,14 +37,15 @@ public final class SparkOverheadBench {
       blocks.count();
       double[] d = model.initialDictionary(source.generatingDictionary().orElseThrow(), 0.55 / Math.log(m));
       EncoderParams enc = EncoderParams.soft(T, 0.2, 0.2);
-      SparkGradientOracle oracle = new SparkGradientOracle(sc, blocks, m, p, kind, 256L << 20, 2, n, 0, 1);
+      SparkGradientOracle oracle = new SparkGradientOracle(sc, blocks, m, p, kind, u -> enc, 256L << 20, 2, n, 0, 1,
+          KernelSpec.CPU);
       double[] wall = new double[updates];
       double[] share = new double[updates];
       out.printf(Locale.ROOT, "Spark overhead: m=%d p=%d T=%d n=%d g_%s, %d task slots, %d partitions%n", m, p, T, n,
           kind, slots, blocks.getNumPartitions());
       for (int u = -1; u < updates; u++) {
         long t0 = System.nanoTime();
-        GradientOracle.Result r = oracle.gradient(d, enc, 0);
+        GradientOracle.Result r = oracle.gradient(d, 0);
         double w = (System.nanoTime() - t0) * 1e-9;
         double critical = r.kernelSeconds() / slots;
         if (u >= 0) {

@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 
 import org.pudle.spark.UserInputException;
 import org.pudle.spark.config.Commands;
-import org.pudle.spark.config.CompareParams;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.train.CompareJob;
 
@@ -48,8 +47,7 @@ final class CompareCommand implements Callable<Integer> {
       throw new UserInputException("missing CONFIG: give a config file, for example conf/fig6-scaled.properties");
     }
     Config c = Config.load(config, overrides);
-    CompareParams params = CompareJob.params(c);
-    CompareJob.Summary summary = CompareJob.run(params, c.values(), System.out);
+    CompareJob.Summary summary = CompareJob.run(CompareJob.prepare(c), c.values(), System.out);
     if (!summary.failed().isEmpty()) {
       PrintWriter err = spec.commandLine().getErr();
       for (CompareJob.RunResult r : summary.failed()) {

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.pudle.kernels.GradientKind;
-import org.pudle.kernels.conv.ConvBench;
+import org.pudle.kernels.bench.ConvBench;
 import org.pudle.spark.UserInputException;
 
 import picocli.CommandLine.Command;

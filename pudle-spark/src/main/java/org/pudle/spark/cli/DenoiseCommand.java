@@ -15,15 +15,19 @@ import java.util.concurrent.Future;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.pudle.kernels.conv.ConvUnfoldedIsta;
+import org.pudle.kernels.conv.CropSampler;
 import org.pudle.kernels.conv.Denoiser;
 import org.pudle.kernels.conv.GrayImage;
+import org.pudle.kernels.pool.KernelPool;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.UserInputException;
 import org.pudle.spark.data.InputException;
 import org.pudle.spark.denoise.DenoiseModel;
 import org.pudle.spark.denoise.Evaluation;
 import org.pudle.spark.denoise.Images;
 import org.pudle.spark.io.Matrices;
-import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.RunOutputs;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,6 +73,40 @@ final class DenoiseCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    checkOptions();
+    Configuration conf = new Configuration();
+    DenoiseModel m = InputFiles.read(model, "MODEL", () -> DenoiseModel.read(model, conf));
+    List<Job> jobs = readJobs(conf);
+    try (RunOutputs out = RunOutputs.open(output, conf)) {
+      PrintWriter console = spec.commandLine().getOut();
+      console.printf(Locale.ROOT, "[denoise] %s: %d image(s)%s -> %s%n", m, jobs.size(),
+          noise != null ? String.format(Locale.ROOT, " with added noise %s/255 (seed %d)", noise, seed)
+              : reference != null ? ", references in " + reference : "", out);
+      console.flush();
+      long t0 = System.nanoTime();
+      List<Evaluation.Score> scores = denoise(m, jobs, out, console);
+      double seconds = (System.nanoTime() - t0) * 1e-9;
+      boolean scored = noise != null || reference != null;
+      if (scored) {
+        StringBuilder sb = new StringBuilder("image,height,width,noisy_psnr,denoised_psnr,code_density\n");
+        for (Evaluation.Score s : scores) {
+          sb.append(s.name()).append(',').append(s.height()).append(',').append(s.width()).append(',')
+              .append(Matrices.formatExact(s.noisyPsnr())).append(',').append(Matrices.formatExact(s.denoisedPsnr()))
+              .append(',').append(Matrices.formatExact(s.codeDensity())).append('\n');
+        }
+        out.text("psnr.csv", sb.toString());
+        console.printf(Locale.ROOT, "[denoise] mean PSNR %.3f dB over %d images (noisy %.3f dB) in %.1f s%n",
+            Evaluation.meanPsnr(scores), scores.size(), Evaluation.meanNoisyPsnr(scores), seconds);
+      } else {
+        console.printf(Locale.ROOT, "[denoise] %d images denoised in %.1f s%n", scores.size(), seconds);
+      }
+      out.finish();
+      console.flush();
+    }
+    return 0;
+  }
+
+  private void checkOptions() {
     if (noise != null && reference != null) {
       throw new UserInputException("--noise and --reference: give one (--noise adds noise to clean inputs; "
           + "--reference names the clean images of noisy inputs)");
@@ -82,9 +120,10 @@ final class DenoiseCommand implements Callable<Integer> {
     if (threads != null && threads < 1) {
       throw new UserInputException("--threads: expected at least 1, got " + threads);
     }
-    Configuration conf = new Configuration();
-    DenoiseModel m = InputFiles.read(model, "MODEL", () -> DenoiseModel.read(model, conf));
-    // read and check every input before anything is written
+  }
+
+  /** Reads and checks every input (and reference) before anything is written. */
+  private List<Job> readJobs(Configuration conf) throws IOException {
     List<String> files = Images.list(images, conf);
     Path outDir = new Path(output);
     Map<String, String> bases = new HashMap<>();
@@ -111,37 +150,19 @@ final class DenoiseCommand implements Callable<Integer> {
       }
       jobs.add(new Job(f, base, img, clean));
     }
-    OutputDir out = OutputDir.open(output, conf);
-    PrintWriter console = spec.commandLine().getOut();
-    console.printf(Locale.ROOT, "[denoise] %s: %d image(s)%s -> %s%n", m, jobs.size(),
-        noise != null ? String.format(Locale.ROOT, " with added noise %s/255 (seed %d)", noise, seed)
-            : reference != null ? ", references in " + reference : "", out);
-    console.flush();
+    return jobs;
+  }
+
+  /** Denoises the images on a pool of threads, writes each result, prints each score in input order. */
+  private List<Evaluation.Score> denoise(DenoiseModel m, List<Job> jobs, RunOutputs out, PrintWriter console)
+      throws Exception {
     int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(nThreads, jobs.size())));
-    ThreadLocal<Denoiser> denoisers = ThreadLocal.withInitial(() -> new Denoiser(m.kernel("cpu")));
-    long t0 = System.nanoTime();
     List<Evaluation.Score> scores = new ArrayList<>();
     try {
       List<Future<Evaluation.Denoised>> futures = new ArrayList<>();
       for (Job j : jobs) {
-        futures.add(pool.submit(() -> {
-          Evaluation.Denoised d;
-          if (noise != null) {
-            d = Evaluation.denoiseWithTestNoise(denoisers.get(), j.image().withName(Images.fileName(j.input())), noise,
-                seed);
-          } else {
-            d = Evaluation.score(denoisers.get(), Images.fileName(j.input()), j.image().height(), j.image().width(),
-                j.image().toDoubles(), j.clean() == null ? null : j.clean().toDoubles());
-          }
-          int h = j.image().height();
-          int w = j.image().width();
-          out.write(j.base() + ".png", o -> Images.writePng(o, d.denoised(), h, w));
-          if (saveNoisy) {
-            out.write(j.base() + "-noisy.png", o -> Images.writePng(o, d.noisy(), h, w));
-          }
-          return d;
-        }));
+        futures.add(pool.submit(() -> denoise(m, j, out)));
       }
       for (int i = 0; i < futures.size(); i++) {
         Evaluation.Score s;
@@ -162,22 +183,27 @@ final class DenoiseCommand implements Callable<Integer> {
     } finally {
       pool.shutdownNow();
     }
-    double seconds = (System.nanoTime() - t0) * 1e-9;
-    boolean scored = noise != null || reference != null;
-    if (scored) {
-      StringBuilder sb = new StringBuilder("image,height,width,noisy_psnr,denoised_psnr,code_density\n");
-      for (Evaluation.Score s : scores) {
-        sb.append(s.name()).append(',').append(s.height()).append(',').append(s.width()).append(',')
-            .append(Matrices.formatExact(s.noisyPsnr())).append(',').append(Matrices.formatExact(s.denoisedPsnr()))
-            .append(',').append(Matrices.formatExact(s.codeDensity())).append('\n');
+    return scores;
+  }
+
+  /** One image: denoised on a CPU kernel of this JVM's pool (one per thread at a time), written as PNG. */
+  private Evaluation.Denoised denoise(DenoiseModel m, Job j, RunOutputs out) throws IOException {
+    Evaluation.Denoised d;
+    try (KernelPool.Lease<ConvUnfoldedIsta> kernel = m.kernel(KernelSpec.CPU)) {
+      Denoiser denoiser = new Denoiser(kernel.kernel());
+      if (noise != null) {
+        d = Evaluation.denoiseWithTestNoise(denoiser, j.image().withName(Images.fileName(j.input())), noise, seed);
+      } else {
+        d = Evaluation.score(denoiser, Images.fileName(j.input()), j.image().height(), j.image().width(),
+            j.image().toDoubles(), j.clean() == null ? null : j.clean().toDoubles());
       }
-      out.writeText("psnr.csv", sb.toString());
-      console.printf(Locale.ROOT, "[denoise] mean PSNR %.3f dB over %d images (noisy %.3f dB) in %.1f s%n",
-          Evaluation.meanPsnr(scores), scores.size(), Evaluation.meanNoisyPsnr(scores), seconds);
-    } else {
-      console.printf(Locale.ROOT, "[denoise] %d images denoised in %.1f s%n", scores.size(), seconds);
     }
-    console.flush();
-    return 0;
+    int h = j.image().height();
+    int w = j.image().width();
+    out.file(j.base() + ".png", o -> Images.writePng(o, d.denoised(), h, w));
+    if (saveNoisy) {
+      out.file(j.base() + "-noisy.png", o -> Images.writePng(o, d.noisy(), h, w));
+    }
+    return d;
   }
 }

@@ -41,7 +41,8 @@ final class EncodeCommand implements Callable<Integer> {
     }
     Config c = Config.load(config, overrides);
     EncodeParams params = EncodeParams.from(c);
-    EncodeJob.readDictionary(params, new org.apache.hadoop.conf.Configuration());
+    EncodeJob.checkPaths(params);
+    EncodeJob.readDictionary(params, org.pudle.spark.io.Storage.driverConfiguration());
     EncodeJob.run(params, System.out);
     return 0;
   }

@@ -3,6 +3,7 @@ package org.pudle.spark.cli;
 import java.io.PrintWriter;
 
 import org.pudle.kernels.cuda.DeviceOutOfMemoryException;
+import org.pudle.spark.ClusterAccessException;
 import org.pudle.spark.UserInputException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,12 @@ public final class ExitStatus {
       err.println(command + ": error: " + e.getMessage());
       err.flush();
       return INVALID_INPUT;
+    }
+    if (e instanceof ClusterAccessException) {
+      // the cluster refused the run: its message is the whole story, one line
+      err.println(command + ": failed: " + e.getMessage());
+      err.flush();
+      return FAILED;
     }
     try {
       LOG.error(command + " failed", e);

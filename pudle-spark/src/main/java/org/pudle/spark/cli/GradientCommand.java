@@ -11,9 +11,11 @@ import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
 import org.pudle.kernels.ParallelGradient;
 import org.pudle.kernels.ThresholdKind;
-import org.pudle.kernels.UnfoldedIstaCpu;
+import org.pudle.kernels.UnfoldedIsta;
 import org.pudle.kernels.io.Npy;
 import org.pudle.kernels.linalg.Norms;
+import org.pudle.kernels.pool.KernelPool;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.UserInputException;
 import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.data.InputException;
@@ -61,9 +63,20 @@ final class GradientCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
   Integer threads;
 
+  @Option(names = "--kernels", paramLabel = "BACKEND", defaultValue = "auto", description = "the kernel backend: auto "
+      + "(CUDA when a driver and a device are present, else the CPU), cpu or cuda, optionally with :float (default "
+      + "${DEFAULT-VALUE})")
+  String kernels;
+
   @Override
   public Integer call() throws IOException {
     GradientKind k;
+    KernelSpec backend;
+    try {
+      backend = KernelSpec.parse(kernels);
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException("--kernels: " + e.getMessage(), e);
+    }
     EncoderParams enc;
     try {
       k = GradientKind.parse(kind);
@@ -107,14 +120,20 @@ final class GradientCommand implements Callable<Integer> {
     if (violation != null) {
       throw new UserInputException("--alpha " + alpha + ": " + violation);
     }
+    KernelPool pool = KernelPool.of(backend);
+    DictionaryOperator op = DictionaryOperator.of(d, m, p, alpha);
     long t0 = System.nanoTime();
-    GradientSums sums = ParallelGradient.sum(DictionaryOperator.of(d, m, p, alpha), enc, k, x, n, nThreads,
-        UnfoldedIstaCpu.DEFAULT_SCRATCH_BYTES);
+    // one kernel of the backend per thread's slice of the samples
+    GradientSums sums = ParallelGradient.sum(m, p, n, nThreads, (from, to, part) -> {
+      try (KernelPool.Lease<UnfoldedIsta> lease = pool.unfoldedIsta(op, enc, UnfoldedIsta.DEFAULT_SCRATCH_BYTES)) {
+        lease.kernel().accumulate(k, x, from * m, to - from, part);
+      }
+    });
     double[] g = sums.meanGradient();
     OutputDir.writeFile(output, conf, out -> Npy.writeColumnMajor(out, g, m, p));
     spec.commandLine().getOut().printf(Locale.ROOT, "[gradient] g_%s over %d samples (m=%d, p=%d, T=%d): |g|_F = %.6e, "
-            + "mean loss %.6e, mean nnz %.3f, %.2f s; written to %s%n", k, n, m, p, layers, Norms.frobenius(g),
-        sums.meanLoss(), sums.meanNonZeros(), (System.nanoTime() - t0) * 1e-9, output);
+            + "mean loss %.6e, mean nnz %.3f, %.2f s on %s; written to %s%n", k, n, m, p, layers, Norms.frobenius(g),
+        sums.meanLoss(), sums.meanNonZeros(), (System.nanoTime() - t0) * 1e-9, pool.kernels().name(), output);
     return 0;
   }
 

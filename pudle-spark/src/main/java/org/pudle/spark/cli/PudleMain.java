@@ -1,6 +1,7 @@
 package org.pudle.spark.cli;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
@@ -28,6 +29,20 @@ public final class PudleMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    if ("cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+      // spark-submit --deploy-mode cluster: the driver runs as a thread of YARN's application
+      // master, which counts a System.exit as a failure. Return, or throw with the error line, which
+      // YARN reports to the submitting console as the application's diagnostics.
+      StringWriter errors = new StringWriter();
+      int status = execute(new PrintWriter(System.out, true), new PrintWriter(errors, true), args);
+      System.err.print(errors);
+      System.err.flush();
+      if (status != 0) {
+        String first = errors.toString().strip().lines().findFirst().orElse("");
+        throw new IllegalStateException(first.isEmpty() ? "pudle: exit status " + status : first);
+      }
+      return;
+    }
     int status;
     try {
       status = execute(args);

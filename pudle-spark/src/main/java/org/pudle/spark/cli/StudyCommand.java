@@ -66,8 +66,7 @@ final class StudyCommand implements Callable<Integer> {
     }
     Config c = Config.load(config, all);
     StudyParams params = StudyParams.from(c);
-    StudyJob.validate(c, params);
-    StudyJob.run(params, c.values(), System.out);
+    StudyJob.run(StudyJob.prepare(c, params), c.values(), System.out);
     return 0;
   }
 }

@@ -54,8 +54,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     Config c = Config.load(config, overrides);
     TrainParams params = TrainParams.from(c);
-    TrainJob.validate(c, params);
-    TrainJob.run(params, c.values(), System.out, resume || resumeChangedInput, resumeChangedInput);
+    TrainJob.run(TrainJob.prepare(c, params), c.values(), System.out, resume, resumeChangedInput);
     return 0;
   }
 }

@@ -16,11 +16,11 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.pudle.spark.UserInputException;
 import org.pudle.spark.data.FileSystems;
+import org.pudle.spark.io.Storage;
 
 /**
  * A job's settings: a {@code .properties} file (any Hadoop path) with {@code --set key=value}
@@ -59,7 +59,8 @@ public final class Config {
     if (path != null) {
       Path file;
       try {
-        file = new Path(path);
+        // a local file, or a path on any Hadoop filesystem (spark.hadoop.* settings included)
+        file = Storage.resolve(path);
       } catch (IllegalArgumentException e) {
         throw new ConfigException("config file '" + path + "': " + e.getMessage(), e);
       }
@@ -81,7 +82,7 @@ public final class Config {
     }
     Properties props;
     try {
-      FileSystem fs = FileSystems.of(file, new Configuration(), "config file");
+      FileSystem fs = FileSystems.of(file, Storage.driverConfiguration(), "config file");
       if (!fs.exists(file)) {
         throw new ConfigException("config file " + shown + " does not exist"
             + (chain.isEmpty() ? "" : " (included by " + chain.get(chain.size() - 1) + ")"));
@@ -91,11 +92,11 @@ public final class Config {
         text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
       props = parse(text, "config file " + shown);
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (IOException | RuntimeException e) {
       if (e instanceof UserInputException) {
         throw (UserInputException) e;
       }
-      throw new ConfigException("cannot read config file " + shown + ": " + e.getMessage(), e);
+      throw new ConfigException("cannot read config file " + shown + ": " + Storage.cause(shown, e), e);
     }
     String include = props.getProperty(INCLUDE);
     if (include != null && !include.isBlank()) {
@@ -314,20 +315,20 @@ public final class Config {
   /**
    * A run's {@code run.properties}: {@code header} (comment lines), then the settings in effect
    * that were given, then those left at their defaults, each as {@code key = value}: a config
-   * that reproduces the run.
+   * that reproduces the run. A value whose key names a secret is redacted ({@link SecretRedaction}).
    */
   public static String settingsText(String header, Map<String, String> effective, Map<String, String> given) {
     StringBuilder sb = new StringBuilder(header);
     sb.append("\n# given\n");
     for (var en : effective.entrySet()) {
       if (given.containsKey(en.getKey())) {
-        sb.append(en.getKey()).append(" = ").append(en.getValue()).append('\n');
+        sb.append(en.getKey()).append(" = ").append(SecretRedaction.value(en.getKey(), en.getValue())).append('\n');
       }
     }
     sb.append("\n# defaults\n");
     for (var en : effective.entrySet()) {
       if (!given.containsKey(en.getKey())) {
-        sb.append(en.getKey()).append(" = ").append(en.getValue()).append('\n');
+        sb.append(en.getKey()).append(" = ").append(SecretRedaction.value(en.getKey(), en.getValue())).append('\n');
       }
     }
     return sb.toString();

@@ -93,7 +93,8 @@ public final class DenoiseSettings {
       TEST_SEED, FILTERS, FILTER_SIZE, STRIDE, T, ALPHA, LAMBDA, THRESHOLD, HT_B, EncoderSettings.GRADIENT, CROP, NOISE,
       SEED, EPOCHS, UPDATES, BATCH_SIZE, ADAM_LR, ADAM_EPS, TrainSettings.ADAM_BETA1, TrainSettings.ADAM_BETA2,
       NORMALIZE, LOSS_PER_COLUMN, INIT, PARTITIONS, ExecutionSettings.AGGREGATE_DEPTH, ExecutionSettings.KERNELS,
-      ExecutionSettings.KERNEL_PRECISION, ExecutionSettings.BACKEND, TrainSettings.OUTPUT, PROGRESS_SECONDS);
+      ExecutionSettings.KERNEL_PRECISION, ExecutionSettings.CUDA_GEMM, ExecutionSettings.BACKEND, TrainSettings.OUTPUT,
+      PROGRESS_SECONDS);
 
   private static List<String> paths(String v) {
     List<String> out = new ArrayList<>();

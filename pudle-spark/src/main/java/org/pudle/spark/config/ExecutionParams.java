@@ -1,5 +1,6 @@
 package org.pudle.spark.config;
 
+import org.pudle.kernels.cuda.GemmProvider;
 import org.pudle.kernels.cuda.Precision;
 
 /**
@@ -12,13 +13,23 @@ import org.pudle.kernels.cuda.Precision;
  *                       its device scratch from the device's free memory)
  * @param kernels        the kernel backend: {@code auto}, {@code cpu} or {@code cuda}
  * @param precision      the precision of the CUDA backend (the CPU backend computes in double)
+ * @param gemm           who multiplies the CUDA backend's dense matrices ({@code cuda.gemm})
  */
 public record ExecutionParams(int partitions, int blockSize, int aggregateDepth, long scratchBytes, String kernels,
-    Precision precision) {
+    Precision precision, GemmProvider gemm) {
 
-  /** The backend name resolved on the executors by {@code Kernels.byName}, e.g. {@code auto:double}. */
+  /** Settings whose CUDA GEMMs follow {@code cuda.gemm = auto}. */
+  public ExecutionParams(int partitions, int blockSize, int aggregateDepth, long scratchBytes, String kernels,
+      Precision precision) {
+    this(partitions, blockSize, aggregateDepth, scratchBytes, kernels, precision, GemmProvider.AUTO);
+  }
+
+  /**
+   * The backend ({@code KernelSpec}) resolved on the executors by {@code KernelPool}, e.g.
+   * {@code auto:double} or {@code cuda:double:own}.
+   */
   public String kernelsSpec() {
-    return kernels + ":" + precision;
+    return new ExecutionSettings.Backend(kernels, precision, gemm).spec();
   }
 
   /** Reads the keys of {@link ExecutionSettings}. */
@@ -26,6 +37,6 @@ public record ExecutionParams(int partitions, int blockSize, int aggregateDepth,
     ExecutionSettings.Backend backend = ExecutionSettings.backend(c, false);
     return new ExecutionParams(c.get(ExecutionSettings.PARTITIONS), c.get(ExecutionSettings.BLOCK_SIZE),
         c.get(ExecutionSettings.AGGREGATE_DEPTH), (long) (c.get(ExecutionSettings.KERNEL_SCRATCH_MB) * (1 << 20)),
-        backend.kernels(), backend.precision());
+        backend.kernels(), backend.precision(), backend.gemm());
   }
 }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.pudle.kernels.cuda.GemmProvider;
 import org.pudle.kernels.cuda.Precision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,10 @@ public final class ExecutionSettings {
   public static final Setting<Precision> KERNEL_PRECISION = Setting.of("kernel.precision", "double",
       Precision::parse, "double or float")
       .doc("precision of the CUDA backend: double or float (the CPU backend computes in double)");
+  public static final Setting<GemmProvider> CUDA_GEMM = Setting.of(GemmProvider.KEY, "auto",
+      v -> GemmProvider.parse(v, GemmProvider.KEY), "auto, cublas or own")
+      .doc("who multiplies the CUDA backend's dense matrices: auto (cuBLAS when the machine's libcublas.so.13 loads, "
+          + "else the backend's own kernels), cublas (an error where it cannot) or own");
   /** The denoiser's old name of {@link #KERNELS} and {@link #KERNEL_PRECISION}: {@code cuda:float}. */
   public static final Setting<String> BACKEND = Setting.text("backend", null)
       .withDefault(null, "(deprecated)")
@@ -44,13 +49,26 @@ public final class ExecutionSettings {
           + "with kernel.precision = float); still read, with a warning");
 
   /** The backend keys. */
-  public static final List<Setting<?>> BACKEND_KEYS = List.of(KERNELS, KERNEL_PRECISION);
+  public static final List<Setting<?>> BACKEND_KEYS = List.of(KERNELS, KERNEL_PRECISION, CUDA_GEMM);
 
   public static final List<Setting<?>> ALL = List.of(PARTITIONS, BLOCK_SIZE, AGGREGATE_DEPTH, KERNEL_SCRATCH_MB,
-      KERNELS, KERNEL_PRECISION);
+      KERNELS, KERNEL_PRECISION, CUDA_GEMM);
 
-  /** A kernel backend as configured: {@code kernels} and {@code kernel.precision}. */
-  public record Backend(String kernels, Precision precision) {}
+  /** A kernel backend as configured: {@code kernels}, {@code kernel.precision} and {@code cuda.gemm}. */
+  public record Backend(String kernels, Precision precision, GemmProvider gemm) {
+    /** A backend whose CUDA GEMMs follow {@code cuda.gemm = auto}. */
+    public Backend(String kernels, Precision precision) {
+      this(kernels, precision, GemmProvider.AUTO);
+    }
+
+    /**
+     * The backend as {@code KernelSpec.parse} reads it on the executors: {@code kernels:precision},
+     * with {@code :gemm} when the provider is not {@code auto}.
+     */
+    public String spec() {
+      return kernels + ":" + precision + (gemm == GemmProvider.AUTO ? "" : ":" + gemm);
+    }
+  }
 
   /**
    * The backend of the config: {@code kernels} and {@code kernel.precision}, or the deprecated
@@ -90,7 +108,7 @@ public final class ExecutionSettings {
     if (kernels.equals("cpu") && precision != Precision.DOUBLE) {
       throw c.error(key, "float needs kernels=cuda or auto; the CPU backend computes in double");
     }
-    return new Backend(kernels, precision);
+    return new Backend(kernels, precision, c.get(CUDA_GEMM));
   }
 
   /** Lets the next use of the deprecated key warn again (for tests of the warning). */

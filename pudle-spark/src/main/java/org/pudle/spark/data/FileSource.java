@@ -12,9 +12,6 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -86,7 +83,7 @@ public final class FileSource implements SampleSource {
    */
   public static FileSource open(JavaSparkContext sc, InputParams params) {
     Configuration hadoop = sc.hadoopConfiguration();
-    List<InputFile> files = list(params, hadoop);
+    List<InputFile> files = InputListing.list(params, hadoop);
     HadoopConf conf = new HadoopConf(hadoop);
     long total = 0;
     for (InputFile f : files) {
@@ -196,87 +193,6 @@ public final class FileSource implements SampleSource {
         + (badFiles == 1 ? "" : "s");
   }
 
-  /** The files of the input, sorted by path, with their formats. */
-  static List<InputFile> list(InputParams params, Configuration conf) {
-    String input = params.path();
-    String key = "config key 'input'";
-    List<FileStatus> found = new ArrayList<>();
-    try {
-      Path path = new Path(input);
-      FileSystem fs = FileSystems.of(path, conf, key);
-      FileStatus[] matched = fs.globStatus(path);
-      if (matched == null || matched.length == 0) {
-        throw new InputException("input " + input + " (" + key + "): no such file or directory");
-      }
-      for (FileStatus st : matched) {
-        if (st.isDirectory()) {
-          walk(fs, st.getPath(), found, new ArrayList<>(List.of(realPath(fs, st.getPath()))), input);
-        } else {
-          found.add(st);
-        }
-      }
-    } catch (IOException | IllegalArgumentException e) {
-      if (e instanceof InputException) {
-        throw (InputException) e;
-      }
-      throw new InputException("input " + input + " (" + key + "): " + RowReader.message(e), e);
-    }
-    if (found.isEmpty()) {
-      throw new InputException("input " + input + " (" + key + "): no files in the directory");
-    }
-    found.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
-    List<InputFile> files = new ArrayList<>(found.size());
-    for (FileStatus st : found) {
-      FileFormat f = params.format() != null ? params.format() : FileFormat.ofFileName(st.getPath().getName());
-      if (f == null) {
-        throw new InputException(st.getPath() + ": cannot tell the format from the file name; set input.format to "
-            + "parquet, csv, tsv, npy or image");
-      }
-      files.add(new InputFile(files.size(), st.getPath().toString(), f, st.getLen(), st.getModificationTime()));
-    }
-    return files;
-  }
-
-  /**
-   * Adds the files under {@code dir}; {@code ancestors} holds the real paths of the directories
-   * being walked, so that a symbolic link to one of them (which would be walked until the path
-   * grows too long, reading its files again at every level) is an error that names it.
-   */
-  private static void walk(FileSystem fs, Path dir, List<FileStatus> out, List<String> ancestors, String input)
-      throws IOException {
-    for (FileStatus st : fs.listStatus(dir)) {
-      String name = st.getPath().getName();
-      if (name.startsWith(".") || name.startsWith("_")) {
-        continue;
-      }
-      if (st.isDirectory()) {
-        String real = realPath(fs, st.getPath());
-        if (ancestors.contains(real)) {
-          throw new InputException("input " + input + " (config key 'input'): " + st.getPath() + " is a symbolic link "
-              + "loop: it leads back to " + real + ", a directory that contains it; remove the link or give a path "
-              + "below it");
-        }
-        ancestors.add(real);
-        walk(fs, st.getPath(), out, ancestors, input);
-        ancestors.remove(ancestors.size() - 1);
-      } else {
-        out.add(st);
-      }
-    }
-  }
-
-  /** The path with symbolic links resolved: on the local filesystem by the OS, elsewhere as listed. */
-  private static String realPath(FileSystem fs, Path p) throws IOException {
-    if ("file".equals(fs.getUri().getScheme())) {
-      try {
-        return java.nio.file.Path.of(p.toUri()).toRealPath().toString();
-      } catch (java.nio.file.FileSystemException e) {
-        throw new IOException(p + ": " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()), e);
-      }
-    }
-    return p.toUri().getPath();
-  }
-
   @Override
   public int m() {
     return m;
@@ -300,16 +216,6 @@ public final class FileSource implements SampleSource {
   /** What was wrong, one line per file, in file order (empty when the input is clean). */
   public List<String> problems() {
     return problems;
-  }
-
-  /** The number of input files. */
-  public int fileCount() {
-    return files.size();
-  }
-
-  /** The input files, in order. */
-  public List<InputFile> files() {
-    return files;
   }
 
   /** The number of splits that hold samples. */

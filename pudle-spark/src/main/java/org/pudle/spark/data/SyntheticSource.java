@@ -23,9 +23,21 @@ public final class SyntheticSource implements SampleSource {
   private final double[] dTilde;
 
   public SyntheticSource(SyntheticModel model, long n) {
+    this(model, n, model.dictionaryTilde());
+  }
+
+  /**
+   * @param dTilde the model's {@link SyntheticModel#dictionaryTilde()}, when the caller has it already;
+   *               not modified
+   */
+  public SyntheticSource(SyntheticModel model, long n, double[] dTilde) {
+    if (dTilde.length != model.m() * model.p()) {
+      throw new IllegalArgumentException("dTilde: expected " + model.m() + " x " + model.p() + " entries, got "
+          + dTilde.length);
+    }
     this.model = model;
     this.n = n;
-    this.dTilde = model.dictionaryTilde();
+    this.dTilde = dTilde;
   }
 
   @Override

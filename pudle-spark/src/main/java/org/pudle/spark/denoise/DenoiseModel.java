@@ -16,11 +16,12 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.pudle.kernels.conv.ConvEncoderParams;
-import org.pudle.kernels.conv.ConvKernels;
 import org.pudle.kernels.conv.ConvThreshold;
 import org.pudle.kernels.conv.ConvUnfoldedIsta;
 import org.pudle.kernels.io.Npy;
-import org.pudle.spark.io.OutputDir;
+import org.pudle.kernels.pool.KernelPool;
+import org.pudle.kernels.pool.KernelSpec;
+import org.pudle.spark.io.RunOutputs;
 
 /**
  * A trained convolutional denoiser: the filter bank and the encoder it was trained with. On disk, a
@@ -42,9 +43,12 @@ public record DenoiseModel(int k, int stride, int channels, ConvEncoderParams en
     }
   }
 
-  /** A kernel instance for this model. */
-  public ConvUnfoldedIsta kernel(String backend) {
-    return ConvKernels.create(backend, filters, k, stride, channels, encoder);
+  /**
+   * A kernel for this model, borrowed from this JVM's pool of the {@code kernels} backend: close
+   * the lease to return it.
+   */
+  public KernelPool.Lease<ConvUnfoldedIsta> kernel(KernelSpec kernels) {
+    return KernelPool.of(kernels).convUnfoldedIsta(filters, k, stride, channels, encoder);
   }
 
   /** The {@code model.properties} text. */
@@ -61,9 +65,9 @@ public record DenoiseModel(int k, int stride, int channels, ConvEncoderParams en
   }
 
   /** Writes {@code filters.npy} and {@code model.properties} atomically into {@code out}. */
-  public void write(OutputDir out) throws IOException {
-    out.write(FILTERS, o -> writeFilters(o, filters, channels, k));
-    out.writeText(PROPERTIES, propertiesText());
+  public void write(RunOutputs out) throws IOException {
+    out.file(FILTERS, o -> writeFilters(o, filters, channels, k));
+    out.text(PROPERTIES, propertiesText());
   }
 
   /** Writes a filter bank as a float64 {@code (channels, k, k)} C-order array. */

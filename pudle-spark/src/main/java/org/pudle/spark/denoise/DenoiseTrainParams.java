@@ -10,6 +10,7 @@ import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.ConvGeometry;
 import org.pudle.kernels.conv.ConvThreshold;
+import org.pudle.kernels.cuda.GemmProvider;
 import org.pudle.kernels.cuda.Precision;
 import org.pudle.spark.config.Commands;
 import org.pudle.spark.config.Config;
@@ -43,7 +44,8 @@ public record DenoiseTrainParams(String name, List<String> trainImages, int trai
     int testLimit, int testEvery, long testSeed, int channels, int k, int stride, ConvEncoderParams encoder,
     GradientKind gradient, int crop, double noise, long seed, int epochs, int updates, int batchSize, Adam adam,
     ColumnConstraint normalize, boolean lossPerColumn, String init, int partitions, int aggregateDepth,
-    String kernels, Precision precision, String output, double progressSeconds, Map<String, String> settings) {
+    String kernels, Precision precision, GemmProvider gemm, String output, double progressSeconds,
+    Map<String, String> settings) {
 
   /** Reads and validates the keys of {@link Commands#DENOISE_TRAIN}; rejects unknown keys. Touches no file. */
   public static DenoiseTrainParams from(Config c) {
@@ -94,15 +96,17 @@ public record DenoiseTrainParams(String name, List<String> trainImages, int trai
         .toMap();
     return new DenoiseTrainParams(c.name(), train, trainLimit, test, testLimit, testEvery, testSeed, channels, k,
         stride, enc, kind, crop, noise, seed, epochs, updates, batch, adam, normalize, perColumn, init, partitions,
-        depth, backend.kernels(), backend.precision(), output, progress, settings);
+        depth, backend.kernels(), backend.precision(), backend.gemm(), output, progress, settings);
   }
 
   /**
-   * The convolution backend as {@code ConvKernels} names it: {@code cpu}, {@code cuda}, {@code auto},
-   * with {@code :float} for FP32 on the device.
+   * The convolution backend as {@code KernelSpec.parse} reads it: {@code cpu}, {@code cuda},
+   * {@code auto}, with {@code :float} for FP32 on the device, and {@code :double:own} or
+   * {@code :float:cublas} when {@code cuda.gemm} is not {@code auto}.
    */
   public String backend() {
-    return kernels + (precision == Precision.FLOAT ? ":float" : "");
+    return gemm == GemmProvider.AUTO ? kernels + (precision == Precision.FLOAT ? ":float" : "")
+        : new ExecutionSettings.Backend(kernels, precision, gemm).spec();
   }
 
   /** The number of updates for {@code n} training images. */

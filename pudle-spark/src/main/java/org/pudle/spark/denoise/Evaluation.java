@@ -10,11 +10,13 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.pudle.kernels.conv.ConvEncoderParams;
-import org.pudle.kernels.conv.ConvKernels;
+import org.pudle.kernels.conv.ConvUnfoldedIsta;
 import org.pudle.kernels.conv.CropSampler;
 import org.pudle.kernels.conv.Denoiser;
 import org.pudle.kernels.conv.GrayImage;
 import org.pudle.kernels.conv.ImageQuality;
+import org.pudle.kernels.pool.KernelPool;
+import org.pudle.kernels.pool.KernelSpec;
 
 /**
  * The test measure of the paper's Table 1: each clean test image gets Gaussian noise of standard
@@ -69,18 +71,22 @@ public final class Evaluation {
   }
 
   /**
-   * Scores every cached test image on the executors with the filters {@code filters}; the
-   * result is sorted by image name.
+   * Scores every cached test image on the executors with the filters {@code filters}, on a
+   * kernel of the {@code kernels} backend borrowed for each partition; the result is sorted by
+   * image name.
    */
   public static List<Score> evaluate(JavaSparkContext sc, JavaRDD<GrayImage> test, double[] filters, int k,
-      int stride, int channels, ConvEncoderParams encoder, double noise, long seed, String backend) {
+      int stride, int channels, ConvEncoderParams encoder, double noise, long seed, KernelSpec kernels) {
     Broadcast<double[]> bc = sc.broadcast(filters.clone());
     try {
       List<Score> scores = new ArrayList<>(test.mapPartitions((Iterator<GrayImage> it) -> {
-        Denoiser d = new Denoiser(ConvKernels.create(backend, bc.value(), k, stride, channels, encoder));
         List<Score> out = new ArrayList<>();
-        while (it.hasNext()) {
-          out.add(denoiseWithTestNoise(d, it.next(), noise, seed).score());
+        try (KernelPool.Lease<ConvUnfoldedIsta> lease = KernelPool.of(kernels).convUnfoldedIsta(bc.value(), k, stride,
+            channels, encoder)) {
+          Denoiser d = new Denoiser(lease.kernel());
+          while (it.hasNext()) {
+            out.add(denoiseWithTestNoise(d, it.next(), noise, seed).score());
+          }
         }
         return out.iterator();
       }).collect());

@@ -2,15 +2,15 @@ package org.pudle.spark.denoise;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.pudle.kernels.EncoderParams;
+import org.apache.spark.broadcast.Broadcast;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
 import org.pudle.kernels.conv.ConvEncoderParams;
 import org.pudle.kernels.conv.CropSampler;
 import org.pudle.kernels.conv.GrayImage;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.agg.BatchSelection;
-import org.pudle.spark.agg.DistributedPass;
-import org.pudle.spark.train.GradientOracle;
+import org.pudle.spark.train.PassOracle;
 
 /**
  * The gradient of one denoiser update by one distributed pass over the cached training images:
@@ -22,9 +22,7 @@ import org.pudle.spark.train.GradientOracle;
  * <p>The returned gradient sum is scaled by {@code gradientScale} (1 / crop width for the authors'
  * per-column loss); the loss statistics are not.
  */
-public final class SparkCropOracle implements GradientOracle {
-  private final JavaSparkContext sc;
-  private final JavaRDD<GrayImage> images;
+public final class SparkCropOracle extends PassOracle<GrayImage, CropAggregator> {
   private final long n;
   private final int k;
   private final int stride;
@@ -35,14 +33,16 @@ public final class SparkCropOracle implements GradientOracle {
   private final int batchSize;
   private final long seed;
   private final double gradientScale;
-  private final int depth;
-  private final String backend;
+  private final KernelSpec kernels;
 
+  /**
+   * @param images  the training images, cached by the caller
+   * @param kernels the backend of the convolutional kernels, resolved on each executor
+   */
   public SparkCropOracle(JavaSparkContext sc, JavaRDD<GrayImage> images, long n, int k, int stride, int channels,
       ConvEncoderParams encoder, GradientKind kind, CropSampler sampler, int batchSize, long seed, double gradientScale,
-      int depth, String backend) {
-    this.sc = sc;
-    this.images = images;
+      int depth, KernelSpec kernels) {
+    super(sc, images, depth);
     this.n = n;
     this.k = k;
     this.stride = stride;
@@ -53,8 +53,7 @@ public final class SparkCropOracle implements GradientOracle {
     this.batchSize = batchSize;
     this.seed = seed;
     this.gradientScale = gradientScale;
-    this.depth = depth;
-    this.backend = backend;
+    this.kernels = kernels;
   }
 
   /** The images of update {@code update}, or null when every update uses all of them. */
@@ -62,16 +61,14 @@ public final class SparkCropOracle implements GradientOracle {
     return batchSize >= n ? null : BatchSelection.forUpdate(n, batchSize, seed, update);
   }
 
-  /**
-   * @param ignored the dense encoder the trainer passes; the convolutional encoder is this
-   *                oracle's own
-   */
   @Override
-  public Result gradient(double[] filters, EncoderParams ignored, int update) {
-    BatchSelection b = batch(n, batchSize, seed, update);
-    CropAggregator agg = DistributedPass.aggregate(sc, images, filters,
-        bc -> new CropAggregator(bc, k, stride, channels, encoder, kind, sampler, b, update, backend),
-        CropAggregator::add, CropAggregator::merge, depth);
+  protected CropAggregator aggregator(Broadcast<double[]> filters, int update) {
+    return new CropAggregator(filters, k, stride, channels, encoder, kind, sampler, batch(n, batchSize, seed, update),
+        update, kernels);
+  }
+
+  @Override
+  protected Result result(CropAggregator agg, int update) {
     GradientSums sums = agg.sums();
     scale(sums, gradientScale);
     return new Result(sums, agg.kernelSeconds());

@@ -22,12 +22,13 @@ import org.apache.spark.storage.StorageLevel;
 import org.pudle.kernels.DictionaryOperator;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.FistaLasso;
-import org.pudle.kernels.Kernels;
 import org.pudle.kernels.UnfoldedIsta;
 import org.pudle.kernels.linalg.Blas;
 import org.pudle.kernels.linalg.Norms;
+import org.pudle.kernels.pool.KernelPool;
 import org.pudle.spark.SparkSessions;
 import org.pudle.spark.agg.KernelProbe;
+import org.pudle.spark.agg.OperatorCache;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.EncodeParams;
 import org.pudle.spark.config.IstaStep;
@@ -35,7 +36,8 @@ import org.pudle.spark.data.FileSource;
 import org.pudle.spark.data.InputException;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.io.DictionaryFiles;
-import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.RunOutputs;
+import org.pudle.spark.io.Storage;
 import org.pudle.spark.train.Progress;
 
 import dev.ludovic.netlib.blas.BLAS;
@@ -70,6 +72,18 @@ public final class EncodeJob {
       }
     }
     return d;
+  }
+
+  /**
+   * Checks the paths before Spark starts: the input and the dictionary can be read and the output
+   * written (an unknown scheme, missing credentials or a missing bucket is an input error naming
+   * the path).
+   */
+  public static void checkPaths(EncodeParams params) {
+    org.apache.hadoop.conf.Configuration conf = Storage.driverConfiguration();
+    Storage.checkReadable(params.input().path(), conf, "config key 'input'");
+    Storage.checkReadable(params.dictionary(), conf, "config key 'dictionary'");
+    Storage.checkWritable(params.output(), conf, "config key 'output'");
   }
 
   public static Summary run(EncodeParams params, PrintStream console) throws IOException {
@@ -118,25 +132,27 @@ public final class EncodeJob {
           .add("code", SQLDataTypes.VectorType(), false)
           .add("loss", DataTypes.DoubleType, false)
           .add("kkt", DataTypes.DoubleType, false);
-      OutputDir out = OutputDir.open(params.output(), sc.hadoopConfiguration());
-      out.writeDirectory("codes.parquet", path -> spark.createDataFrame(rows, schema).write().parquet(path));
-      double tol = params.lasso().tolerance();
-      double[] stats = rows.map(r -> new double[] {1, ((org.apache.spark.ml.linalg.Vector) r.get(1)).numNonzeros(),
-          r.getDouble(2), r.getDouble(3), r.getDouble(3) > tol ? 1 : 0}).reduce((a, b) -> new double[] {a[0] + b[0],
-          a[1] + b[1], a[2] + b[2], Math.max(a[3], b[3]), a[4] + b[4]});
-      Summary s = new Summary((long) stats[0], m, p, stats[1] / stats[0], stats[2] / stats[0], stats[3],
-          params.fista() ? (long) stats[4] : 0, (System.nanoTime() - start) * 1e-9);
-      String text = summaryText(s, params, out, source);
-      out.writeText("summary.txt", text);
-      console.print(text);
-      return s;
+      try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration())) {
+        out.directory("codes.parquet", path -> spark.createDataFrame(rows, schema).write().parquet(path));
+        double tol = params.lasso().tolerance();
+        double[] stats = rows.map(r -> new double[] {1, ((org.apache.spark.ml.linalg.Vector) r.get(1)).numNonzeros(),
+            r.getDouble(2), r.getDouble(3), r.getDouble(3) > tol ? 1 : 0}).reduce((a, b) -> new double[] {a[0] + b[0],
+            a[1] + b[1], a[2] + b[2], Math.max(a[3], b[3]), a[4] + b[4]});
+        Summary s = new Summary((long) stats[0], m, p, stats[1] / stats[0], stats[2] / stats[0], stats[3],
+            params.fista() ? (long) stats[4] : 0, (System.nanoTime() - start) * 1e-9);
+        String text = summaryText(s, params, out, source);
+        out.text("summary.txt", text);
+        out.finish();
+        console.print(text);
+        return s;
+      }
     } finally {
       rows.unpersist(false);
       bc.destroy();
     }
   }
 
-  private static String summaryText(Summary s, EncodeParams params, OutputDir out, FileSource source) {
+  private static String summaryText(Summary s, EncodeParams params, RunOutputs out, FileSource source) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "[encode] data: %s%n", source.describe()));
     sb.append(String.format(Locale.ROOT, "[encode] %d codes of size %d (%s) in %s: mean non-zeros %.4f, mean "
@@ -150,21 +166,32 @@ public final class EncodeJob {
     return sb.toString();
   }
 
-  /** The rows of a partition's blocks. */
+  /**
+   * The rows of a partition's blocks: the unfolded encoder on a kernel of {@code backend} borrowed
+   * from the executor's pool for the partition, or FISTA.
+   */
   private static Iterator<Row> encode(Iterator<SampleBlock> blocks, Broadcast<double[]> bc, int m, int p,
       EncoderParams encoder, FistaLasso.Options lassoOptions, long scratchBytes, String backend) {
-    double[] d = bc.value();
-    double lambda = encoder.lambda();
-    UnfoldedIsta unfolded = lassoOptions != null ? null : Kernels.byName(backend).unfoldedIsta(
-        DictionaryOperator.of(d, m, p, encoder.alpha()), encoder, scratchBytes);
-    FistaLasso lasso = lassoOptions != null ? new FistaLasso(d, m, p, lambda, lassoOptions) : null;
+    if (lassoOptions != null) {
+      return encode(blocks, bc.value(), m, p, encoder.lambda(), null,
+          new FistaLasso(bc.value(), m, p, encoder.lambda(), lassoOptions));
+    }
+    DictionaryOperator op = OperatorCache.get(bc.id(), bc.value(), m, p, encoder.alpha());
+    try (KernelPool.Lease<UnfoldedIsta> lease = KernelPool.of(backend).unfoldedIsta(op, encoder, scratchBytes)) {
+      return encode(blocks, bc.value(), m, p, encoder.lambda(), lease.kernel(), null);
+    }
+  }
+
+  /** The rows of a partition's blocks by {@code unfolded} or, when it is null, by {@code lasso}. */
+  private static Iterator<Row> encode(Iterator<SampleBlock> blocks, double[] d, int m, int p, double lambda,
+      UnfoldedIsta unfolded, FistaLasso lasso) {
     BLAS blas = Blas.blas();
     List<Row> out = new ArrayList<>();
     while (blocks.hasNext()) {
       SampleBlock b = blocks.next();
       int cols = b.cols();
       double[] z;
-      if (lasso != null) {
+      if (unfolded == null) {
         z = lasso.solve(b.x(), 0, cols).z();
       } else {
         z = new double[p * cols];

@@ -118,12 +118,11 @@ public final class DictionaryFiles {
   }
 
   /**
-   * Writes {@code name} in {@code out} as a Parquet dataset of p rows, one per atom:
-   * {@code atom} (int, 0-based) and {@code values} ({@code array<double>} of its m entries), in
-   * one file.
+   * A dictionary as a Parquet dataset of p rows, one per atom: {@code atom} (int, 0-based) and
+   * {@code values} ({@code array<double>} of its m entries), in one file; for
+   * {@link RunOutputs#directory}.
    */
-  public static void writeParquet(JavaSparkContext sc, OutputDir out, String name, double[] d, int m, int p)
-      throws IOException {
+  public static OutputDir.DirectoryWriting parquet(JavaSparkContext sc, double[] d, int m, int p) {
     SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
     List<Row> rows = new ArrayList<>(p);
     for (int j = 0; j < p; j++) {
@@ -133,6 +132,6 @@ public final class DictionaryFiles {
         .add("atom", DataTypes.IntegerType, false)
         .add("values", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
     Dataset<Row> df = spark.createDataFrame(rows, schema).coalesce(1);
-    out.writeDirectory(name, path -> df.write().parquet(path));
+    return path -> df.write().parquet(path);
   }
 }

@@ -22,16 +22,25 @@ import org.apache.hadoop.fs.Path;
  * An output directory on any Hadoop filesystem, where every file appears atomically: it is
  * written under a hidden temporary name and renamed over the final name only when complete, so a
  * failed run never leaves half a result where a good one was.
+ *
+ * <p>On an object store whose files appear only when their stream closes (S3A, see
+ * {@link Storage#publishesOnClose}) a rename is a copy, and the final name is written directly
+ * instead: the object is replaced by one PUT when the stream closes, and a failed write aborts
+ * the upload, so the earlier object stays. A Parquet directory ({@link #writeDirectory}) is still
+ * renamed into place, which on S3 copies each of its files and is atomic per file only
+ * (docs/yarn-s3.md).
  */
 public final class OutputDir {
   private final FileSystem fs;
   private final Path dir;
   private final Configuration conf;
+  private final boolean publishesOnClose;
 
   private OutputDir(FileSystem fs, Path dir, Configuration conf) {
     this.fs = fs;
     this.dir = dir;
     this.conf = conf;
+    this.publishesOnClose = Storage.publishesOnClose(fs, dir);
   }
 
   /** Opens (and creates) the directory {@code uri}. */
@@ -81,6 +90,10 @@ public final class OutputDir {
 
   /** Writes {@code name} atomically. */
   public void write(String name, Writing writing) throws IOException {
+    if (publishesOnClose) {
+      writeInPlace(path(name), writing);
+      return;
+    }
     Path tmp = temporary(name);
     try {
       try (FSDataOutputStream out = fs.create(tmp, true)) {
@@ -91,6 +104,22 @@ public final class OutputDir {
       fs.delete(tmp, false);
       throw e;
     }
+  }
+
+  /** Writes {@code target} through a stream that publishes it on close, or abandons it on failure. */
+  private void writeInPlace(Path target, Writing writing) throws IOException {
+    FSDataOutputStream out = fs.create(target, true);
+    try {
+      writing.write(out);
+    } catch (IOException | RuntimeException e) {
+      try {
+        out.abort();
+      } catch (RuntimeException ignored) {
+        // the failure to report is e
+      }
+      throw e;
+    }
+    out.close();
   }
 
   /** Something that writes a directory of files (a Spark dataset) at a path it is given. */
@@ -129,16 +158,6 @@ public final class OutputDir {
     }
   }
 
-  /** Whether {@code name} exists in the directory. */
-  public boolean exists(String name) throws IOException {
-    return fs.exists(path(name));
-  }
-
-  /** Opens {@code name} for reading. */
-  public java.io.InputStream open(String name) throws IOException {
-    return fs.open(path(name));
-  }
-
   /** Writes text atomically. */
   public void writeText(String name, String text) throws IOException {
     write(name, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
@@ -165,6 +184,16 @@ public final class OutputDir {
   }
 
   private void commit(Path tmp, Path target) throws IOException {
+    if (publishesOnClose) {
+      // a copy in one PUT, which replaces the target whole; a rename would delete it first
+      writeInPlace(target, out -> {
+        try (java.io.InputStream in = fs.open(tmp)) {
+          in.transferTo(out);
+        }
+      });
+      fs.delete(tmp, false);
+      return;
+    }
     if ("file".equals(fs.getUri().getScheme())) {
       // POSIX rename replaces the target atomically
       if (!fs.rename(tmp, target)) {
@@ -182,6 +211,7 @@ public final class OutputDir {
     private final Path tmp;
     private final Path target;
     private boolean closed;
+    private boolean committed;
 
     private TextStream(FSDataOutputStream out, Path tmp, Path target) {
       this.out = out;
@@ -196,7 +226,10 @@ public final class OutputDir {
         writer.write(text);
         writer.write('\n');
         writer.flush();
-        out.hflush();
+        if (!publishesOnClose) {
+          // an object store keeps the lines until the stream closes, and warns on hflush
+          out.hflush();
+        }
       } catch (IOException e) {
         throw new UncheckedIOException("writing " + tmp, e);
       }
@@ -207,6 +240,12 @@ public final class OutputDir {
       writer.close();
       closed = true;
       OutputDir.this.commit(tmp, target);
+      committed = true;
+    }
+
+    /** Whether {@link #commit} renamed the file into place. */
+    public boolean committed() {
+      return committed;
     }
 
     /** The temporary file, where a failed run's partial output remains. */

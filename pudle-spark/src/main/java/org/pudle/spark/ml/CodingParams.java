@@ -20,6 +20,7 @@ import org.pudle.kernels.FistaLasso;
 import org.pudle.kernels.IhtCoding;
 import org.pudle.kernels.ThresholdKind;
 import org.pudle.spark.config.SparkMlParams;
+import org.pudle.kernels.pool.KernelSpec;
 
 /**
  * The parameters that {@link PudleDictionaryLearning} and {@link PudleModel} share: the columns
@@ -32,6 +33,8 @@ final class CodingParams {
 
   static final List<String> CODINGS = List.of("auto", "encoder", "lasso", "iht");
   static final List<String> THRESHOLDS = List.of("soft", "hard");
+  static final List<String> KERNELS = List.of("auto", "cpu", "cuda");
+  static final List<String> PRECISIONS = List.of("double", "float");
 
   static Param<String> inputCol(Identifiable owner) {
     return new Param<>(owner, "inputCol",
@@ -115,6 +118,17 @@ final class CodingParams {
     return new IntParam(owner, "noodlMaxIter", "NOODL: the IHT iteration cap", ParamValidators.gtEq(0));
   }
 
+  static Param<String> kernels(Identifiable owner) {
+    return new Param<>(owner, "kernels", "the kernel backend of the unfolded encoder (pudle's gradients and the "
+        + "encoder coding of transform): auto (CUDA where an executor has a driver and a device, else the CPU), cpu "
+        + "or cuda", ParamValidators.inArray(KERNELS));
+  }
+
+  static Param<String> kernelPrecision(Identifiable owner) {
+    return new Param<>(owner, "kernelPrecision", "the CUDA backend's precision: double or float",
+        ParamValidators.inArray(PRECISIONS));
+  }
+
   /** Positive and finite. */
   static <T> scala.Function1<T, Object> positive() {
     return ParamValidators.inRange(0, Double.MAX_VALUE, false, true);
@@ -153,6 +167,10 @@ final class CodingParams {
     DoubleParam noodlTol();
 
     IntParam noodlMaxIter();
+
+    Param<String> kernels();
+
+    Param<String> kernelPrecision();
   }
 
   /**
@@ -193,6 +211,11 @@ final class CodingParams {
   static EncoderParams encoder(Params ps, Owner o, double decay) {
     return new EncoderParams(getInt(ps, o.numLayers()), getDouble(ps, o.alpha()), getDouble(ps, o.lambda()),
         ThresholdKind.parse(get(ps, o.threshold())), getDouble(ps, o.hardThreshold()), decay);
+  }
+
+  /** The kernel backend of the params ({@code kernels} with {@code kernelPrecision}). */
+  static KernelSpec kernelSpec(Params ps, Owner o) {
+    return KernelSpec.parse(get(ps, o.kernels()) + ":" + get(ps, o.kernelPrecision()));
   }
 
   static FistaLasso.Options lasso(Params ps, Owner o) {

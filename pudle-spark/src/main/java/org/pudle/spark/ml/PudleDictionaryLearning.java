@@ -29,6 +29,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.pudle.kernels.Adam;
 import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.GradientKind;
+import org.pudle.kernels.UnfoldedIsta;
 import org.pudle.kernels.cuda.Precision;
 import org.pudle.kernels.linalg.Norms;
 import org.pudle.spark.agg.KernelProbe;
@@ -67,7 +68,6 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
     implements CodingParams.Owner, DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(PudleDictionaryLearning.class);
-  private static final List<String> KERNELS = List.of("auto", "cpu", "cuda");
 
   private final String uid;
   private final Param<String> inputCol;
@@ -162,10 +162,8 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
         "the initial dictionary, m x numAtoms (used as given); overrides init");
     blockSize = new IntParam(this, "blockSize", "samples per block handed to the kernels, >= 1",
         ParamValidators.gtEq(1));
-    kernels = new Param<>(this, "kernels", "the kernel backend of pudle's gradients: auto (CUDA where an executor "
-        + "has a driver and a device, else the CPU), cpu or cuda", ParamValidators.inArray(KERNELS));
-    kernelPrecision = new Param<>(this, "kernelPrecision", "the CUDA backend's precision: double or float",
-        ParamValidators.inArray(List.of("double", "float")));
+    kernels = CodingParams.kernels(this);
+    kernelPrecision = CodingParams.kernelPrecision(this);
     aggregationDepth = new IntParam(this, "aggregationDepth", "the depth of the treeAggregate of the sums, >= 1",
         ParamValidators.gtEq(1));
 
@@ -543,17 +541,19 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
   }
 
   public PudleDictionaryLearning setKernels(String value) {
-    return choice(kernels, KERNELS, value);
+    return choice(kernels, CodingParams.KERNELS, value);
   }
 
   public PudleDictionaryLearning setKernelPrecision(String value) {
-    return choice(kernelPrecision, List.of("double", "float"), value);
+    return choice(kernelPrecision, CodingParams.PRECISIONS, value);
   }
 
+  @Override
   public Param<String> kernels() {
     return kernels;
   }
 
+  @Override
   public Param<String> kernelPrecision() {
     return kernelPrecision;
   }
@@ -596,8 +596,8 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
     return new Learning.Setup(mp, CodingParams.encoder(this, this, d(lambdaDecay)), GradientKind.parse(s(gradient)),
         i(maxIter), batch, new Adam(d(stepSize), d(adamBeta1), d(adamBeta2), d(adamEps)),
         ColumnConstraint.parse(s(constraint)), d(decayStep), i(decayEvery),
-        new ExecutionParams(0, i(blockSize), i(aggregationDepth), org.pudle.kernels.UnfoldedIstaCpu.DEFAULT_SCRATCH_BYTES,
-            s(kernels), Precision.parse(s(kernelPrecision))), 1);
+        new ExecutionParams(0, i(blockSize), i(aggregationDepth), UnfoldedIsta.DEFAULT_SCRATCH_BYTES, s(kernels),
+            Precision.parse(s(kernelPrecision))), 1);
   }
 
   @Override

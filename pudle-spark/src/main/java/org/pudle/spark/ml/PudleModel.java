@@ -1,20 +1,13 @@
 package org.pudle.spark.ml;
 
-import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.linalg.DenseMatrix;
 import org.apache.spark.ml.linalg.Matrix;
 import org.apache.spark.ml.linalg.SQLDataTypes;
-import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -30,20 +23,15 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
-import org.pudle.kernels.DictionaryOperator;
 import org.pudle.kernels.EncoderParams;
-import org.pudle.kernels.FistaLasso;
-import org.pudle.kernels.IhtCoding;
-import org.pudle.kernels.UnfoldedIstaCpu;
-import org.pudle.spark.agg.OperatorCache;
 import org.pudle.spark.train.DictionaryTrainer;
 
 import scala.Option;
 
 /**
  * A learned dictionary D (m x p): {@link #transform} adds the sparse code of every sample as a
- * vector column of length p, computed by the unfolded encoder, the lasso or NOODL's IHT (param
- * {@code coding}). Made by {@link PudleDictionaryLearning#fit}; saved with
+ * vector column of length p, computed by the unfolded encoder (on the {@code kernels} backend),
+ * the lasso or NOODL's IHT (param {@code coding}). Made by {@link PudleDictionaryLearning#fit}; saved with
  * {@code write().save(path)} (the params as JSON metadata, D as Parquet under {@code data/}) and
  * read with {@link #load}.
  */
@@ -68,6 +56,8 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
   private final DoubleParam noodlTau;
   private final DoubleParam noodlTol;
   private final IntParam noodlMaxIter;
+  private final Param<String> kernels;
+  private final Param<String> kernelPrecision;
   private transient List<DictionaryTrainer.Update> history;
   private transient Broadcast<double[]> broadcast;
 
@@ -94,6 +84,8 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
     noodlTau = CodingParams.noodlTau(this);
     noodlTol = CodingParams.noodlTol(this);
     noodlMaxIter = CodingParams.noodlMaxIter(this);
+    kernels = CodingParams.kernels(this);
+    kernelPrecision = CodingParams.kernelPrecision(this);
     CodingParams.setDefaults(this, this);
   }
 
@@ -221,6 +213,16 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
     return noodlMaxIter;
   }
 
+  @Override
+  public Param<String> kernels() {
+    return kernels;
+  }
+
+  @Override
+  public Param<String> kernelPrecision() {
+    return kernelPrecision;
+  }
+
   public String getInputCol() {
     return getOrDefault(inputCol);
   }
@@ -253,6 +255,27 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
     return this;
   }
 
+  /** The backend of the encoder coding: {@code auto}, {@code cpu} or {@code cuda}. */
+  public PudleModel setKernels(String value) {
+    String v = CodingParams.lower(value);
+    if (!CodingParams.KERNELS.contains(v)) {
+      throw new IllegalArgumentException("kernels: expected one of " + CodingParams.KERNELS + ", got '" + value + "'");
+    }
+    set(kernels, v);
+    return this;
+  }
+
+  /** The CUDA backend's precision: {@code double} or {@code float}. */
+  public PudleModel setKernelPrecision(String value) {
+    String v = CodingParams.lower(value);
+    if (!CodingParams.PRECISIONS.contains(v)) {
+      throw new IllegalArgumentException("kernelPrecision: expected one of " + CodingParams.PRECISIONS + ", got '"
+          + value + "'");
+    }
+    set(kernelPrecision, v);
+    return this;
+  }
+
   /** T, the encoder's layers for {@code coding = encoder}. */
   public PudleModel setNumLayers(int value) {
     if (value < 1) {
@@ -275,7 +298,7 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
     String how = getCoding();
     EncoderParams enc = CodingParams.encoder(this, this, CodingParams.getDouble(this, lambdaDecay));
     return new Coder(broadcast(), numFeatures(), numAtoms(), "auto".equals(how) ? "encoder" : how, enc,
-        CodingParams.lasso(this, this), CodingParams.iht(this, this), inputIndex);
+        CodingParams.lasso(this, this), CodingParams.iht(this, this), CodingParams.kernelSpec(this, this), inputIndex);
   }
 
   private synchronized Broadcast<double[]> broadcast() {
@@ -340,136 +363,6 @@ public final class PudleModel extends Model<PudleModel> implements CodingParams.
       PudleModel model = new PudleModel(metadata.uid(), (Matrix) row.get(0));
       metadata.getAndSetParams(model, Option.empty());
       return model;
-    }
-  }
-
-  /**
-   * Codes the rows of one partition in blocks of up to {@value #BLOCK} samples with one GEMM-based
-   * kernel call per block; rows keep their columns and get the code appended (null for a null
-   * input).
-   */
-  static final class Coder implements MapPartitionsFunction<Row, Row>, Serializable {
-    private static final long serialVersionUID = 1L;
-    static final int BLOCK = 256;
-
-    private final Broadcast<double[]> dictionary;
-    private final int m;
-    private final int p;
-    private final String how;
-    private final EncoderParams encoder;
-    private final FistaLasso.Options lasso;
-    private final IhtCoding.Options iht;
-    private final int input;
-
-    Coder(Broadcast<double[]> dictionary, int m, int p, String how, EncoderParams encoder, FistaLasso.Options lasso,
-        IhtCoding.Options iht, int input) {
-      this.dictionary = dictionary;
-      this.m = m;
-      this.p = p;
-      this.how = how;
-      this.encoder = encoder;
-      this.lasso = lasso;
-      this.iht = iht;
-      this.input = input;
-    }
-
-    @Override
-    public Iterator<Row> call(Iterator<Row> rows) {
-      return new Iterator<>() {
-        private final List<Row> pending = new ArrayList<>();
-        private final List<Row> ready = new ArrayList<>();
-        private int next;
-
-        @Override
-        public boolean hasNext() {
-          if (next < ready.size()) {
-            return true;
-          }
-          ready.clear();
-          next = 0;
-          pending.clear();
-          while (rows.hasNext() && pending.size() < BLOCK) {
-            pending.add(rows.next());
-          }
-          if (!pending.isEmpty()) {
-            code(pending, ready);
-          }
-          return !ready.isEmpty();
-        }
-
-        @Override
-        public Row next() {
-          if (!hasNext()) {
-            throw new NoSuchElementException();
-          }
-          return ready.get(next++);
-        }
-      };
-    }
-
-    /** Codes {@code rows} into {@code out}, in order. */
-    void code(List<Row> rows, List<Row> out) {
-      double[] x = new double[m * rows.size()];
-      int[] col = new int[rows.size()];
-      int cols = 0;
-      for (int r = 0; r < rows.size(); r++) {
-        Row row = rows.get(r);
-        if (row.isNullAt(input)) {
-          col[r] = -1;
-          continue;
-        }
-        col[r] = cols;
-        PudleDictionaryLearning.copySample(row.get(input), x, cols * m, m, "PudleModel.transform");
-        cols++;
-      }
-      double[] z = codes(x, cols);
-      for (int r = 0; r < rows.size(); r++) {
-        Row row = rows.get(r);
-        Object[] values = new Object[row.length() + 1];
-        for (int i = 0; i < row.length(); i++) {
-          values[i] = row.get(i);
-        }
-        values[row.length()] = col[r] < 0 ? null : sparse(z, col[r] * p, p);
-        out.add(RowFactory.create(values));
-      }
-    }
-
-    /** The codes of the {@code cols} samples of {@code x}, p x cols. */
-    double[] codes(double[] x, int cols) {
-      double[] d = dictionary.value();
-      if (cols == 0) {
-        return new double[0];
-      }
-      switch (how) {
-        case "lasso":
-          return OperatorCache.lasso(dictionary.id(), d, m, p, encoder.lambda(), lasso).solve(x, 0, cols).z();
-        case "iht":
-          return OperatorCache.iht(dictionary.id(), d, m, p, iht).solve(x, 0, cols).z();
-        default:
-          DictionaryOperator op = OperatorCache.get(dictionary.id(), d, m, p, encoder.alpha());
-          double[] z = new double[p * cols];
-          new UnfoldedIstaCpu(op, encoder).encode(x, 0, cols, z, 0);
-          return z;
-      }
-    }
-
-    private static Vector sparse(double[] z, int off, int p) {
-      int nnz = 0;
-      for (int i = off; i < off + p; i++) {
-        if (z[i] != 0) {
-          nnz++;
-        }
-      }
-      int[] idx = new int[nnz];
-      double[] val = new double[nnz];
-      int k = 0;
-      for (int i = 0; i < p; i++) {
-        if (z[off + i] != 0) {
-          idx[k] = i;
-          val[k++] = z[off + i];
-        }
-      }
-      return Vectors.sparse(p, idx, val);
     }
   }
 }

@@ -190,10 +190,10 @@ public final class DStar {
     console.printf(Locale.ROOT, "[study] D*: Algorithm 1 from D_tilde on %d samples, eta %s, until ||r||_F <= %s "
         + "(at most %d updates)%n", dp.n(), dp.eta(), dp.tolerance(), dp.maxUpdates());
     try {
-      LassoGradientOracle oracle = new LassoGradientOracle(sc, blocks, m, p, params.lasso(),
+      EncoderParams enc = params.encoder();
+      LassoGradientOracle oracle = new LassoGradientOracle(sc, blocks, m, p, enc.lambda(), params.lasso(),
           params.execution().aggregateDepth(), dp.n(), 0, data.seed());
       double[] d = source.generatingDictionary().orElseThrow();
-      EncoderParams enc = params.encoder();
       Optimizer gd = Optimizer.gradientDescent(dp.eta());
       Progress progress = new Progress(console, "D*", dp.maxUpdates(), params.progressSeconds());
       double rNorm = Double.NaN;
@@ -201,7 +201,7 @@ public final class DStar {
       int u = 0;
       boolean converged = false;
       for (; u <= dp.maxUpdates(); u++) {
-        GradientOracle.Result res = oracle.gradient(d, enc, u);
+        GradientOracle.Result res = oracle.gradient(d, u);
         GradientSums sums = res.sums();
         double[] g = sums.meanGradient();
         rNorm = riemannianNorm(d, g, m, p);

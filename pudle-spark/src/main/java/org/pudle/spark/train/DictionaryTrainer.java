@@ -2,7 +2,6 @@ package org.pudle.spark.train;
 
 import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.DictionaryError;
-import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.GradientSums;
 import org.pudle.kernels.Optimizer;
 import org.pudle.kernels.linalg.Norms;
@@ -15,10 +14,16 @@ import org.pudle.kernels.linalg.Norms;
  */
 public final class DictionaryTrainer {
 
-  /** The schedule and optimizer of a run. */
+  /**
+   * What the metrics of one update report besides the sums: the l1 weight of the lasso loss
+   * ({@code lassoLoss = loss + lambda mean ||z_T||_1}) and the encoder's decay factor.
+   */
+  public record Objective(double lambda, double decay) {}
+
+  /** The objective of each update of a run (the decay factor may change with u). */
   public interface Schedule {
-    /** The encoder of update {@code u} (its decay factor may change with u). */
-    EncoderParams encoderAt(int u);
+    /** The objective of update {@code u} (0-based). */
+    Objective objectiveAt(int u);
   }
 
   /**
@@ -46,6 +51,14 @@ public final class DictionaryTrainer {
   /** Receives every update, with the dictionary after it (do not modify). */
   public interface Listener {
     void onUpdate(Update update, double[] dictionary);
+
+    /** This listener, then {@code next}. */
+    default Listener andThen(Listener next) {
+      return (update, dictionary) -> {
+        onUpdate(update, dictionary);
+        next.onUpdate(update, dictionary);
+      };
+    }
   }
 
   private final int m;
@@ -104,8 +117,8 @@ public final class DictionaryTrainer {
     long seen = start.seen();
     for (int u = start.update(); u < updates; u++) {
       long t0 = System.nanoTime();
-      EncoderParams enc = schedule.encoderAt(u);
-      GradientOracle.Result res = oracle.gradient(d, enc, u);
+      Objective obj = schedule.objectiveAt(u);
+      GradientOracle.Result res = oracle.gradient(d, u);
       GradientSums sums = res.sums();
       if (sums.count() == 0) {
         throw new IllegalStateException("update " + (u + 1) + " saw no samples");
@@ -123,7 +136,7 @@ public final class DictionaryTrainer {
       double[] err = measure ? errors(d) : new double[] {Double.NaN, Double.NaN};
       long t1 = System.nanoTime();
       Update rec = new Update(u + 1, (double) seen / n, sums.count(), sums.meanLoss(),
-          sums.meanLoss() + enc.lambda() * sums.meanL1(), gNorm, sums.meanNonZeros(), err[0], err[1], enc.decay(),
+          sums.meanLoss() + obj.lambda() * sums.meanL1(), gNorm, sums.meanNonZeros(), err[0], err[1], obj.decay(),
           (t1 - t0) * 1e-9, res.kernelSeconds(), start.elapsed() + (t1 - t00) * 1e-9);
       listener.onUpdate(rec, d);
     }

@@ -3,18 +3,18 @@ package org.pudle.spark.train;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.pudle.spark.agg.BatchSelection;
+import org.pudle.spark.agg.BlockAggregator;
 import org.pudle.spark.data.SampleBlock;
 
 /**
- * What the Spark oracles share: the cached blocks, the aggregation depth, and the mini-batch of
- * each update.
+ * What the Spark oracles of the sample-block methods share: the cached blocks, the shape of the
+ * dictionary, and the mini-batch of each update.
+ *
+ * @param <A> the method's aggregator
  */
-abstract class DistributedOracle implements GradientOracle {
-  protected final JavaSparkContext sc;
-  protected final JavaRDD<SampleBlock> blocks;
+abstract class DistributedOracle<A extends BlockAggregator<A>> extends PassOracle<SampleBlock, A> {
   protected final int m;
   protected final int p;
-  protected final int depth;
   private final long n;
   private final long batchSize;
   private final long seed;
@@ -24,11 +24,9 @@ abstract class DistributedOracle implements GradientOracle {
    */
   DistributedOracle(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, int depth, long n, long batchSize,
       long seed) {
-    this.sc = sc;
-    this.blocks = blocks;
+    super(sc, blocks, depth);
     this.m = m;
     this.p = p;
-    this.depth = depth;
     this.n = n;
     this.batchSize = batchSize;
     this.seed = seed;

@@ -9,6 +9,7 @@ import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.Optimizer;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.config.ExecutionParams;
 import org.pudle.spark.config.MethodParams;
 import org.pudle.spark.config.TrainParams;
@@ -17,10 +18,55 @@ import org.pudle.spark.data.SampleBlock;
 /**
  * One learning run on a cached block RDD, whatever the method: the oracle and the optimizer of
  * the method, the decay schedule, and the {@link DictionaryTrainer} loop. {@code pudle train},
- * {@code pudle compare} and the Spark ML estimator all come through here.
+ * {@code pudle compare} and the Spark ML estimator all come through here: a job builds one
+ * {@code Learning}, restores a checkpoint's optimizer state when it resumes, and {@link #run}s it
+ * with its listeners (metrics, checkpoints, progress) chained by
+ * {@link DictionaryTrainer.Listener#andThen}; {@link #run(JavaSparkContext, JavaRDD, int, int,
+ * long, long, Setup, double[], double[], DictionaryTrainer.Listener)} does all of it for a fresh
+ * run.
  */
 public final class Learning {
-  private Learning() {}
+  private final Setup setup;
+  private final DictionaryTrainer trainer;
+  private final GradientOracle oracle;
+  private final Optimizer optimizer;
+
+  /**
+   * A run of the setup's method on {@code blocks} (cached by the caller), with a fresh optimizer.
+   *
+   * @param n         the number of samples
+   * @param seed      the seed of the mini-batches
+   * @param reference the dictionary the errors are measured against, or null
+   */
+  public Learning(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, Setup setup,
+      double[] reference) {
+    this.setup = setup;
+    this.trainer = new DictionaryTrainer(m, p, n, setup.normalize(), reference, setup.metricsEvery());
+    this.oracle = oracle(sc, blocks, m, p, n, seed, setup);
+    this.optimizer = optimizer(setup, m * p);
+  }
+
+  /**
+   * The error of {@code d} to the reference, {spectral, Frobenius} (NaNs without one), by the
+   * loop's own estimator: the spectral norm is warm-started from the previous call's, so measuring
+   * D0 here first gives the loop's first error the same start as in every run.
+   */
+  public double[] errors(double[] d) {
+    return trainer.errors(d);
+  }
+
+  /** The optimizer the loop steps (Adam for PUDLE): restore a checkpoint's state into it before {@link #run}. */
+  public Optimizer optimizer() {
+    return optimizer;
+  }
+
+  /**
+   * Runs updates {@code from.update() + 1 .. updates} from {@code d}, which is updated in place,
+   * as is the optimizer's state.
+   */
+  public void run(double[] d, DictionaryTrainer.Start from, DictionaryTrainer.Listener listener) {
+    trainer.run(d, from, setup.updates(), setup::objectiveAt, oracle, optimizer, listener);
+  }
 
   /**
    * Everything a run needs besides the data and the starting dictionary.
@@ -52,6 +98,11 @@ public final class Learning {
       return encoder.withDecay(Math.max(encoder.decay() - decayStep * (u / decayEvery), 1e-12));
     }
 
+    /** What the metrics of update {@code u} report: the config's lambda and the encoder's decay factor. */
+    public DictionaryTrainer.Objective objectiveAt(int u) {
+      return new DictionaryTrainer.Objective(encoder.lambda(), encoderAt(u).decay());
+    }
+
     /** A short description: the method with its gradient, threshold and schedule. */
     public String describe() {
       StringBuilder pudle = new StringBuilder("g_").append(gradient.key());
@@ -68,22 +119,23 @@ public final class Learning {
   }
 
   /** The oracle of the setup's method on {@code blocks} (cached by the caller). */
-  public static GradientOracle oracle(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n,
+  private static GradientOracle oracle(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n,
       long seed, Setup s) {
     int depth = s.execution().aggregateDepth();
     switch (s.method().method()) {
       case ALTMIN:
-        return new LassoGradientOracle(sc, blocks, m, p, s.method().lasso(), depth, n, s.batchSize(), seed);
+        return new LassoGradientOracle(sc, blocks, m, p, s.encoder().lambda(), s.method().lasso(), depth, n,
+            s.batchSize(), seed);
       case NOODL:
         return new NoodlOracle(sc, blocks, m, p, s.method().iht(), depth, n, s.batchSize(), seed);
       default:
-        return new SparkGradientOracle(sc, blocks, m, p, s.gradient(), s.execution().scratchBytes(), depth, n,
-            s.batchSize(), seed, s.execution().kernelsSpec());
+        return new SparkGradientOracle(sc, blocks, m, p, s.gradient(), s::encoderAt, s.execution().scratchBytes(),
+            depth, n, s.batchSize(), seed, KernelSpec.parse(s.execution().kernelsSpec()));
     }
   }
 
   /** The optimizer of the setup's method, with fresh state, for {@code size} parameters. */
-  public static Optimizer optimizer(Setup s, int size) {
+  private static Optimizer optimizer(Setup s, int size) {
     switch (s.method().method()) {
       case ALTMIN:
         return Optimizer.gradientDescent(s.method().altminEta());
@@ -102,7 +154,6 @@ public final class Learning {
    */
   public static void run(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, Setup s,
       double[] d, double[] reference, DictionaryTrainer.Listener listener) {
-    DictionaryTrainer trainer = new DictionaryTrainer(m, p, n, s.normalize(), reference, s.metricsEvery());
-    trainer.run(d, s.updates(), s::encoderAt, oracle(sc, blocks, m, p, n, seed, s), optimizer(s, m * p), listener);
+    new Learning(sc, blocks, m, p, n, seed, s, reference).run(d, DictionaryTrainer.Start.FRESH, listener);
   }
 }

@@ -1,49 +1,45 @@
 package org.pudle.spark.train;
 
+import java.util.function.IntFunction;
+
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.GradientKind;
-import org.pudle.spark.agg.BatchSelection;
-import org.pudle.spark.agg.DistributedPass;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.agg.GradientAggregator;
 import org.pudle.spark.data.SampleBlock;
 
-/** The PUDLE gradient (Algorithm 2) by one distributed pass over a cached block RDD per update. */
-public final class SparkGradientOracle extends DistributedOracle {
+/**
+ * The PUDLE gradient (Algorithm 2) by one distributed pass over a cached block RDD per update: the
+ * encoder of the update (its decay factor follows the schedule) on the kernels of the
+ * {@code kernels} backend, borrowed on each executor.
+ */
+public final class SparkGradientOracle extends DistributedOracle<GradientAggregator> {
   private final GradientKind kind;
+  private final IntFunction<EncoderParams> encoderAt;
   private final long scratchBytes;
-  private final String backend;
+  private final KernelSpec kernels;
 
   /**
-   * On the CPU backend.
-   *
+   * @param encoderAt the encoder of update u (0-based)
    * @param batchSize samples per update, 0 for full batch
+   * @param kernels   the kernel backend, resolved on each executor
    */
   public SparkGradientOracle(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, GradientKind kind,
-      long scratchBytes, int depth, long n, long batchSize, long seed) {
-    this(sc, blocks, m, p, kind, scratchBytes, depth, n, batchSize, seed, "cpu");
-  }
-
-  /**
-   * @param batchSize samples per update, 0 for full batch
-   * @param backend   the kernel backend by name ({@code Kernels.byName}: cpu, cuda or auto, with an
-   *                  optional {@code :float}), resolved on each executor
-   */
-  public SparkGradientOracle(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, GradientKind kind,
-      long scratchBytes, int depth, long n, long batchSize, long seed, String backend) {
+      IntFunction<EncoderParams> encoderAt, long scratchBytes, int depth, long n, long batchSize, long seed,
+      KernelSpec kernels) {
     super(sc, blocks, m, p, depth, n, batchSize, seed);
     this.kind = kind;
+    this.encoderAt = encoderAt;
     this.scratchBytes = scratchBytes;
-    this.backend = backend;
+    this.kernels = kernels;
   }
 
   @Override
-  public Result gradient(double[] d, EncoderParams encoder, int update) {
-    BatchSelection batch = batch(update);
-    GradientAggregator agg = DistributedPass.aggregate(sc, blocks, d,
-        bc -> new GradientAggregator(bc, m, p, encoder, kind, scratchBytes, backend, batch),
-        GradientAggregator::add, GradientAggregator::merge, depth);
-    return new Result(agg.sums(), agg.kernelSeconds());
+  protected GradientAggregator aggregator(Broadcast<double[]> dictionary, int update) {
+    return new GradientAggregator(dictionary, m, p, encoderAt.apply(update), kind, scratchBytes, kernels,
+        batch(update));
   }
 }

@@ -73,4 +73,24 @@ class ExecutionSettingsTest {
     assertEquals(new ExecutionSettings.Backend("cuda", Precision.DOUBLE),
         ExecutionSettings.backend(Config.fromString("kernels = CUDA"), false));
   }
+
+  @Test
+  void cudaGemmTravelsInTheKernelSpecAndIsValidated() {
+    ExecutionParams auto = ExecutionParams.from(Config.fromString(""));
+    assertEquals(org.pudle.kernels.cuda.GemmProvider.AUTO, auto.gemm());
+    assertEquals("auto:double", auto.kernelsSpec());
+    ExecutionParams own = ExecutionParams.from(Config.fromString("kernels = cuda\ncuda.gemm = own"));
+    assertEquals("cuda:double:own", own.kernelsSpec());
+    org.pudle.kernels.pool.KernelSpec spec = org.pudle.kernels.pool.KernelSpec.parse(own.kernelsSpec());
+    assertEquals(org.pudle.kernels.cuda.GemmProvider.OWN, spec.gemm());
+    assertEquals(org.pudle.kernels.cuda.Precision.DOUBLE, spec.precision());
+    assertEquals("cuda:float:cublas", ExecutionParams.from(Config.fromString(
+        "kernel.precision = float\ncuda.gemm = CUBLAS\nkernels = cuda")).kernelsSpec());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ExecutionParams.from(Config.fromString("cuda.gemm = cudnn")));
+    assertTrue(e.getMessage().contains("cuda.gemm") && e.getMessage().contains("auto, cublas or own"), e.getMessage());
+    // the denoiser reads the same key
+    assertEquals(new ExecutionSettings.Backend("cuda", Precision.FLOAT, org.pudle.kernels.cuda.GemmProvider.OWN),
+        ExecutionSettings.backend(Config.fromString("kernels = cuda\nkernel.precision = float\ncuda.gemm = own"), true));
+  }
 }

@@ -31,7 +31,8 @@ class SparkMlParamsTest {
         modelParams++;
       }
     }
-    assertEquals(13, modelParams, "the coding params of the model: numLayers, alpha, lambda, threshold, ...");
+    assertEquals(15, modelParams, "the coding params of the model: numLayers, alpha, lambda, threshold, ..., kernels, "
+        + "kernelPrecision");
     // the values the estimator had before they came from the registry
     Map<String, Object> before = Map.ofEntries(Map.entry("numAtoms", 100), Map.entry("seed", 1L),
         Map.entry("numLayers", 200), Map.entry("alpha", 0.2), Map.entry("lambda", 0.2), Map.entry("threshold", "soft"),

@@ -23,7 +23,7 @@ import org.pudle.kernels.conv.Denoiser;
 import org.pudle.kernels.conv.GrayImage;
 import org.pudle.kernels.conv.ImageQuality;
 import org.pudle.spark.cli.PudleMain;
-import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.RunOutputs;
 
 /** The denoise commands: exit codes, messages, and that bad input writes nothing. */
 class DenoiseCommandLineTest {
@@ -60,7 +60,10 @@ class DenoiseCommandLineTest {
     Files.writeString(broken.resolve("corrupt.png"), "not a png");
     model = new DenoiseModel(5, 2, 4, new ConvEncoderParams(4, 0.1, 0.05, ConvThreshold.SOFT_NONNEG, 0),
         ConvFilters.random(5, 4, 2));
-    model.write(OutputDir.open(data.resolve("model").toString(), new Configuration()));
+    try (RunOutputs out = RunOutputs.open(data.resolve("model").toString(), new Configuration())) {
+      model.write(out);
+      out.finish();
+    }
   }
 
   @Test
@@ -72,7 +75,9 @@ class DenoiseCommandLineTest {
     GrayImage noisy = Images.read(data.resolve("noisy/z.png").toString(), 0, new Configuration());
     GrayImage clean = Images.read(data.resolve("clean/z.png").toString(), 0, new Configuration());
     double[] expected = new double[noisy.samples().length];
-    new Denoiser(model.kernel("cpu")).denoise(noisy.toDoubles(), 21, 25, expected);
+    try (var kernel = model.kernel(org.pudle.kernels.pool.KernelSpec.CPU)) {
+      new Denoiser(kernel.kernel()).denoise(noisy.toDoubles(), 21, 25, expected);
+    }
     double psnr = ImageQuality.psnr(clean.toDoubles(), expected, expected.length, 1.0);
     String[] row = Files.readAllLines(out.resolve("psnr.csv")).get(1).split(",");
     assertEquals("z.png", row[0]);

@@ -25,13 +25,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
+import org.pudle.kernels.backend.CpuKernels;
 import org.pudle.kernels.conv.ConvFilters;
-import org.pudle.kernels.conv.ConvKernels;
 import org.pudle.kernels.conv.ConvUnfoldedIsta;
 import org.pudle.kernels.conv.CropSampler;
 import org.pudle.kernels.conv.Denoiser;
 import org.pudle.kernels.conv.GrayImage;
 import org.pudle.kernels.linalg.Norms;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.SparkTestSupport;
 import org.pudle.spark.agg.BatchSelection;
 import org.pudle.spark.cli.PudleMain;
@@ -194,7 +195,8 @@ class DenoiseTrainJobTest {
   }
 
   private static double meanTestPsnr(double[] filters, DenoiseTrainParams p, long seed) {
-    Denoiser d = new Denoiser(ConvKernels.create("cpu", filters, p.k(), p.stride(), p.channels(), p.encoder()));
+    Denoiser d = new Denoiser(CpuKernels.INSTANCE.convUnfoldedIsta(filters, p.k(), p.stride(), p.channels(),
+        p.encoder()));
     List<Evaluation.Score> scores = new ArrayList<>();
     for (String name : List.of("a.png", "b.png")) {
       GrayImage img = Images.read(data.resolve("test").resolve(name).toString(), 0, new Configuration());
@@ -214,7 +216,7 @@ class DenoiseTrainJobTest {
     for (GradientKind kind : GradientKind.values()) {
       // the reference: the same crops, one after another in this thread
       BatchSelection batch = SparkCropOracle.batch(6, 3, 9, update);
-      ConvUnfoldedIsta kernel = ConvKernels.create("cpu", w, 5, 2, 4, p.encoder());
+      ConvUnfoldedIsta kernel = CpuKernels.INSTANCE.convUnfoldedIsta(w, 5, 2, 4, p.encoder());
       GradientSums expected = new GradientSums(25, 4);
       double[] clean = new double[225];
       double[] noisy = new double[225];
@@ -229,8 +231,8 @@ class DenoiseTrainJobTest {
         JavaRDD<GrayImage> images = DenoiseTrainJob.loadImages(SparkTestSupport.sc(), prep.train(), partitions, "t");
         try {
           SparkCropOracle oracle = new SparkCropOracle(SparkTestSupport.sc(), images, 6, 5, 2, 4, p.encoder(), kind,
-              sampler, 3, 9, 0.5, 2, "cpu");
-          GradientSums got = oracle.gradient(w, null, update).sums();
+              sampler, 3, 9, 0.5, 2, KernelSpec.CPU);
+          GradientSums got = oracle.gradient(w, update).sums();
           assertEquals(3, got.count());
           assertEquals(expected.meanLoss(), got.meanLoss(), 1e-12 * expected.meanLoss());
           double[] e = expected.gradientBuffer();

@@ -1,4 +1,4 @@
-package org.pudle.kernels.conv;
+package org.pudle.kernels.bench;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -9,7 +9,12 @@ import java.util.SplittableRandom;
 
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.GradientSums;
-import org.pudle.kernels.bench.KernelBench;
+import org.pudle.kernels.conv.ConvEncoderParams;
+import org.pudle.kernels.conv.ConvFilters;
+import org.pudle.kernels.conv.ConvGeometry;
+import org.pudle.kernels.conv.ConvThreshold;
+import org.pudle.kernels.conv.ConvUnfoldedIsta;
+import org.pudle.kernels.conv.ConvUnfoldedIstaCpu;
 import org.pudle.kernels.linalg.Blas;
 
 /**

@@ -1,0 +1,135 @@
+package org.pudle.spark.train;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.pudle.spark.config.Config;
+import org.pudle.spark.config.DictionarySources;
+import org.pudle.spark.config.Method;
+import org.pudle.spark.config.TrainParams;
+import org.pudle.spark.io.DictionaryFiles;
+import org.pudle.spark.io.RunOutputs;
+import org.pudle.spark.plot.Plots;
+
+/**
+ * The outputs writer of {@code pudle train}: every final file of a run, written through the run's
+ * {@link RunOutputs}: {@code dictionary.npy}, {@code dictionary.csv} and
+ * {@code dictionary.parquet} (the learned D), {@code initial-dictionary.npy} (D0),
+ * {@code generating-dictionary.npy} (D_tilde, when known), {@code learning-curve.png},
+ * {@code run.properties} and {@code summary.txt}. The files written while the loop runs come
+ * from its listeners: {@code metrics.csv} ({@link MetricsWriter}) and {@code checkpoint}
+ * ({@link CheckpointListener}).
+ */
+final class TrainOutputs {
+  private TrainOutputs() {}
+
+  /**
+   * Writes the final files of a run.
+   *
+   * @param dTilde    D_tilde, or null when not known
+   * @param withError whether the errors were measured against a reference
+   * @param inputLine the line that describes the data, first in {@code summary.txt}
+   */
+  static void write(JavaSparkContext sc, RunOutputs out, TrainParams params, Map<String, String> given,
+      TrainJob.Summary s, double[] dTilde, boolean withError, int m, int p, long n, String inputLine)
+      throws IOException {
+    out.npy("dictionary.npy", s.dictionary(), m, p);
+    out.csv("dictionary.csv", s.dictionary(), m, p);
+    out.directory("dictionary.parquet", DictionaryFiles.parquet(sc, s.dictionary(), m, p));
+    out.npy("initial-dictionary.npy", s.initial(), m, p);
+    if (dTilde != null) {
+      out.npy("generating-dictionary.npy", dTilde, m, p);
+    }
+    if (!s.updates().isEmpty()) {
+      String what = params.method().method() == Method.PUDLE ? "g_" + params.gradient() + ", T=" + params.encoder().T()
+          : params.method().method().key();
+      out.file("learning-curve.png", o -> Plots.logY(o, "pudle train: " + params.name() + " (" + what + ")",
+          "update", withError ? "||D - D~||_2 / ||D~||_2" : "loss", curves(s, withError), 900, 560));
+    }
+    out.text("run.properties", runProperties(params, given, m, p, n));
+    out.text("summary.txt", inputLine + summaryText(params, s, out));
+  }
+
+  /** The error curves from update 0 (D0), or the loss curve without a reference. */
+  private static List<Plots.Series> curves(TrainJob.Summary s, boolean withError) {
+    List<DictionaryTrainer.Update> h = s.updates();
+    int o = withError ? 1 : 0;
+    double[] x = new double[h.size() + o];
+    double[] y = new double[h.size() + o];
+    double[] yf = new double[h.size() + o];
+    if (withError) {
+      y[0] = s.initialErrorSpectral();
+      yf[0] = s.initialErrorFrobenius();
+    }
+    for (int i = 0; i < h.size(); i++) {
+      x[i + o] = h.get(i).update();
+      y[i + o] = withError ? h.get(i).errorSpectral() : h.get(i).loss();
+      yf[i + o] = h.get(i).errorFrobenius();
+    }
+    return withError
+        ? List.of(new Plots.Series("spectral", x, y), new Plots.Series("Frobenius", x, yf))
+        : List.of(new Plots.Series("loss", x, y));
+  }
+
+  /** The summary the console shows and {@code summary.txt} keeps. */
+  static String summaryText(TrainParams params, TrainJob.Summary s, RunOutputs out) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "[train] done: %d updates in %s%n", s.updates().size(),
+        Progress.duration(s.seconds())));
+    if (!Double.isNaN(s.finalErrorSpectral())) {
+      sb.append(String.format(Locale.ROOT,
+          "[train] ||D - D~||_2/||D~||_2: %.6e -> %.6e (%.1fx lower); Frobenius %.6e%n", s.initialErrorSpectral(),
+          s.finalErrorSpectral(), s.initialErrorSpectral() / s.finalErrorSpectral(), s.finalErrorFrobenius()));
+    }
+    if (!s.updates().isEmpty()) {
+      double kernel = 0;
+      double wall = 0;
+      for (DictionaryTrainer.Update u : s.updates()) {
+        kernel += u.kernelSeconds();
+        wall += u.seconds();
+      }
+      sb.append(String.format(Locale.ROOT,
+          "[train] final loss %.6e; %.3f s per update, of which kernels %.3f task-seconds%n", s.finalLoss(),
+          wall / s.updates().size(), kernel / s.updates().size()));
+    }
+    sb.append("[train] outputs in ").append(out).append(": dictionary.npy, dictionary.csv, dictionary.parquet, "
+        + "metrics.csv, learning-curve.png, run.properties\n");
+    return sb.toString();
+  }
+
+  /**
+   * Every setting in effect: the given values, then the rest, with what the run resolved from its
+   * data: for input files, m (from the data), p (from an init file), the initial dictionary
+   * ({@code init = samples}, or {@code random} when the input has fewer samples than atoms) and
+   * {@code reference = none}. Usable as a config.
+   */
+  static String runProperties(TrainParams params, Map<String, String> given, int m, int p, long n) {
+    Map<String, String> eff = new LinkedHashMap<>(params.settings());
+    DictionarySources ds = params.dictionaries();
+    StringBuilder sb = new StringBuilder("# pudle train: the settings in effect; usable as a config\n");
+    if (params.input() == null) {
+      sb.append("# init.tau resolves to ").append(params.data().tauB()).append('\n');
+      if (ds.init() == null) {
+        sb.append("# init: D0 of the synthetic model (no init key)\n");
+      }
+    } else {
+      eff.put("m", String.valueOf(m));
+      eff.put("p", String.valueOf(p));
+      if (ds.init() == null) {
+        eff.put("init", n < p ? DictionarySources.RANDOM : DictionarySources.SAMPLES);
+        if (n < p) {
+          sb.append("# init resolves to random: n = ").append(n).append(" samples, fewer than p = ").append(p)
+              .append('\n');
+        }
+      }
+      if (ds.reference() == null) {
+        eff.put("reference", DictionarySources.NONE);
+      }
+    }
+    return Config.settingsText(sb.toString(), eff, given);
+  }
+}
