@@ -44,7 +44,8 @@ class TrainFromFilesTest {
     Config c = Config.fromString(text + "\noutput = " + out + "\n");
     TrainParams params = TrainParams.from(c);
     return TrainJob.run(SparkTestSupport.sc(), TrainJob.prepare(c, params), c.values(), new PrintStream(console, true,
-        StandardCharsets.UTF_8), resume, changedInputOk);
+        StandardCharsets.UTF_8), resume || changedInputOk ? org.pudle.spark.io.RunClaim.Mode.RESUME
+        : org.pudle.spark.io.RunClaim.Mode.NEW, changedInputOk);
   }
 
   static double[] readNpy(Path p) throws IOException {

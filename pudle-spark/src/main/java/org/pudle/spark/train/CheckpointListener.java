@@ -64,8 +64,8 @@ final class CheckpointListener implements DictionaryTrainer.Listener {
   public void onUpdate(DictionaryTrainer.Update rec, double[] dictionary) {
     seen += rec.samples();
     if (every > 0 && (rec.update() % every == 0 || rec.update() == updates)) {
-      Checkpoint ck = new Checkpoint(settings, fingerprint, rec.update(), seen, rec.elapsed(), m, p, dictionary, initial,
-          optimizerState(optimizer, m * p), metrics.rows());
+      Checkpoint ck = new Checkpoint(settings, fingerprint, rec.update(), seen, rec.elapsed(), m, p, dictionary,
+          initial, optimizerState(optimizer, m * p), metrics.rows());
       try {
         out.checkpoint(Checkpoint.FILE, ck::write);
       } catch (IOException e) {
@@ -98,14 +98,34 @@ final class CheckpointListener implements DictionaryTrainer.Listener {
   static Checkpoint read(TrainParams params, Configuration conf, String settings, String fingerprint,
       boolean changedOk, PrintStream console) throws IOException {
     String output = params.output();
-    RunOutputs.Earlier earlier = RunOutputs.earlier(output, Checkpoint.FILE, conf);
-    if (earlier.bytes() == null) {
-      throw new ConfigException("--resume: no checkpoint in " + earlier.directory() + " (config key 'output'); a run "
+    List<RunOutputs.Earlier> found = RunOutputs.earlier(output, Checkpoint.FILE, conf);
+    if (found.isEmpty()) {
+      throw new ConfigException("--resume: no checkpoint in " + output + " (config key 'output'); a run "
           + "writes one every checkpoint.every updates");
     }
-    Checkpoint ck = Checkpoint.read(new ByteArrayInputStream(earlier.bytes()), earlier.path().toString());
+    // newest first: a run that did not finish, then the result; the first of these settings wins
+    RuntimeException refusal = null;
+    for (RunOutputs.Earlier earlier : found) {
+      Checkpoint ck = Checkpoint.read(new ByteArrayInputStream(earlier.bytes()), earlier.path().toString());
+      try {
+        check(ck, params, settings, fingerprint, output, changedOk, console);
+        return ck;
+      } catch (ConfigException | InputException e) {
+        if (refusal == null) {
+          refusal = e;
+        } else {
+          console.println("[train] not resuming from " + earlier.path() + ": " + e.getMessage());
+        }
+      }
+    }
+    throw refusal;
+  }
+
+  /** Checks that a checkpoint belongs to these settings and this input and lies within the run's updates. */
+  private static void check(Checkpoint ck, TrainParams params, String settings, String fingerprint, String where,
+      boolean changedOk, PrintStream console) {
     // the input first: a changed input also changes n, which the settings hold
-    checkInput(ck, fingerprint, params, output, changedOk, console);
+    checkInput(ck, fingerprint, params, where, changedOk, console);
     List<String> mayDiffer = changedOk ? List.of("data.n", "batch") : List.of();
     List<String> diff = new ArrayList<>();
     for (String d : ck.differences(settings)) {
@@ -114,15 +134,14 @@ final class CheckpointListener implements DictionaryTrainer.Listener {
       }
     }
     if (!diff.isEmpty()) {
-      throw new ConfigException("--resume: the checkpoint in " + earlier.directory() + " was written with other "
+      throw new ConfigException("--resume: the checkpoint in " + where + " was written with other "
           + "settings: " + String.join("; ", diff) + " (only updates, output, the progress, metrics and checkpoint "
           + "intervals and the partitioning may change)");
     }
     if (ck.update() > params.updates()) {
-      throw new ConfigException("--resume: the checkpoint in " + output + " is after update " + ck.update()
+      throw new ConfigException("--resume: the checkpoint in " + where + " is after update " + ck.update()
           + ", beyond updates = " + params.updates() + " (config key 'updates')");
     }
-    return ck;
   }
 
   /**
