@@ -27,6 +27,10 @@ import dev.ludovic.netlib.blas.BLAS;
  * it keeps the signs and its KKT residual is within the tolerance. A column is done when its
  * residual is at most {@code tolerance}.
  *
+ * <p>With {@code positive}, the codes are kept non-negative: the lasso over {@code z >= 0}, whose
+ * proximal step is {@code max(v - lambda / L, 0)} and whose KKT residual at a zero entry is
+ * {@code max(-g_j - lambda, 0)} (the polish then keeps every entry positive).
+ *
  * <p>Prepared once per dictionary ({@code H = D^T D} and {@code L}); {@link #solve} allocates its
  * own scratch, so one instance may serve several threads.
  */
@@ -37,11 +41,22 @@ public final class FistaLasso {
    * @param maxIterations  the FISTA iteration cap; unconverged columns are reported, not hidden
    * @param checkEvery     iterations between KKT checks
    * @param polishBelow    the KKT residual below which a support polish is tried (0 disables it)
+   * @param positive       solve the lasso over non-negative codes
    */
-  public record Options(double tolerance, int maxIterations, int checkEvery, double polishBelow)
+  public record Options(double tolerance, int maxIterations, int checkEvery, double polishBelow, boolean positive)
       implements java.io.Serializable {
     /** KKT residual 1e-11, at most 20000 iterations, checks every 10, polish below 1e-3. */
     public static final Options DEFAULT = new Options(1e-11, 20000, 10, 1e-3);
+
+    /** Codes of either sign. */
+    public Options(double tolerance, int maxIterations, int checkEvery, double polishBelow) {
+      this(tolerance, maxIterations, checkEvery, polishBelow, false);
+    }
+
+    /** The same options, with codes of either sign ({@code false}) or non-negative ones. */
+    public Options withPositive(boolean nonNegative) {
+      return new Options(tolerance, maxIterations, checkEvery, polishBelow, nonNegative);
+    }
 
     public Options {
       if (!(tolerance > 0)) {
@@ -178,6 +193,7 @@ public final class FistaLasso {
     int remaining = cols;
     double invL = 1.0 / lipschitz;
     double level = lambda / lipschitz;
+    boolean positive = options.positive();
     int it = 0;
     Polisher polisher = new Polisher();
     GramProduct product = new GramProduct(h, p, KernelStatistics.Counter.LASSO_SUPPORT,
@@ -195,8 +211,8 @@ public final class FistaLasso {
         for (int i = o; i < o + p; i++) {
           double prev = z[i];
           double u = y[i] - invL * g[i];
-          double a = Math.abs(u) - level;
-          double zi = a > 0 ? Math.copySign(a, u) : 0.0;
+          double a = (positive ? u : Math.abs(u)) - level;
+          double zi = a > 0 ? (positive ? a : Math.copySign(a, u)) : 0.0;
           zPrev[i] = prev;
           z[i] = zi;
           restart += (y[i] - zi) * (zi - prev);
@@ -220,7 +236,7 @@ public final class FistaLasso {
           if (done[j]) {
             continue;
           }
-          kkt[j] = kktResidual(z, g, j * p, p, lambda);
+          kkt[j] = kktResidual(z, g, j * p, p, lambda, positive);
           if (kkt[j] > options.tolerance() && kkt[j] <= options.polishBelow()) {
             double polished = polisher.polish(x, xOff, z, j);
             if (polished < kkt[j]) {
@@ -244,9 +260,18 @@ public final class FistaLasso {
    * The KKT residual of one code given {@code g = D^T (D z - x)}, both at offset {@code off}.
    */
   public static double kktResidual(double[] z, double[] g, int off, int p, double lambda) {
+    return kktResidual(z, g, off, p, lambda, false);
+  }
+
+  /**
+   * The KKT residual of one code given {@code g = D^T (D z - x)}, both at offset {@code off}; for
+   * the non-negative lasso ({@code positive}), a zero entry needs {@code g_j + lambda >= 0} only.
+   */
+  public static double kktResidual(double[] z, double[] g, int off, int p, double lambda, boolean positive) {
     double worst = 0;
     for (int i = off; i < off + p; i++) {
-      double r = z[i] != 0 ? Math.abs(g[i] + lambda * Math.signum(z[i])) : Math.max(Math.abs(g[i]) - lambda, 0);
+      double r = z[i] != 0 ? Math.abs(g[i] + lambda * Math.signum(z[i]))
+          : Math.max((positive ? -g[i] : Math.abs(g[i])) - lambda, 0);
       if (!(r <= worst)) {
         worst = r;
       }
@@ -314,7 +339,7 @@ public final class FistaLasso {
       for (int a = 0; a < k; a++) {
         blas.daxpy(p, w[a], h, support[a] * p, 1, grad, 0, 1);
       }
-      return kktResidual(candidate, grad, 0, p, lambda);
+      return kktResidual(candidate, grad, 0, p, lambda, options.positive());
     }
   }
 }

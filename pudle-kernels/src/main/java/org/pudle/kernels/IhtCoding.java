@@ -22,6 +22,9 @@ import dev.ludovic.netlib.blas.BLAS;
  * hidden. (The authors' MATLAB code stops on the change of the error to the true codes, which a
  * learner does not know.)
  *
+ * <p>With {@code positive}, both thresholds keep only positive entries ({@code v 1{v >= b}}): the
+ * codes are non-negative.
+ *
  * <p>Prepared once per dictionary ({@code H = D^T D}); {@link #solve} allocates its own scratch,
  * so one instance may serve several threads.
  */
@@ -33,11 +36,22 @@ public final class IhtCoding {
    * @param tau           the IHT threshold {@code tau}, positive
    * @param tolerance     the relative change of a column's code at which it stops
    * @param maxIterations the iteration cap
+   * @param positive      keep only positive entries (non-negative codes)
    */
-  public record Options(double c, double etaX, double tau, double tolerance, int maxIterations)
+  public record Options(double c, double etaX, double tau, double tolerance, int maxIterations, boolean positive)
       implements java.io.Serializable {
     /** NOODL's published settings: C = 1, eta_x = 0.2, tau = 0.1; relative change 1e-12, at most 5000 iterations. */
     public static final Options DEFAULT = new Options(1, 0.2, 0.1, 1e-12, 5000);
+
+    /** Codes of either sign. */
+    public Options(double c, double etaX, double tau, double tolerance, int maxIterations) {
+      this(c, etaX, tau, tolerance, maxIterations, false);
+    }
+
+    /** The same options, with codes of either sign ({@code false}) or non-negative ones. */
+    public Options withPositive(boolean nonNegative) {
+      return new Options(c, etaX, tau, tolerance, maxIterations, nonNegative);
+    }
 
     public Options {
       if (!(c >= 0) || Double.isInfinite(c)) {
@@ -144,8 +158,9 @@ public final class IhtCoding {
     blas.dgemm("T", "N", p, cols, m, 1.0, d, 0, m, x, xOff, m, 0.0, e, 0, p);
     double[] z = new double[pb];
     double init = options.c() / 2;
+    boolean positive = options.positive();
     for (int i = 0; i < pb; i++) {
-      z[i] = Math.abs(e[i]) >= init ? e[i] : 0.0;
+      z[i] = (positive ? e[i] : Math.abs(e[i])) >= init ? e[i] : 0.0;
     }
     double[] g = new double[pb];
     boolean[] done = new boolean[cols];
@@ -166,7 +181,7 @@ public final class IhtCoding {
         double norm = 0;
         for (int i = j * p; i < (j + 1) * p; i++) {
           double v = z[i] - eta * g[i];
-          double zi = Math.abs(v) >= tau ? v : 0.0;
+          double zi = (positive ? v : Math.abs(v)) >= tau ? v : 0.0;
           double dz = zi - z[i];
           change += dz * dz;
           norm += zi * zi;

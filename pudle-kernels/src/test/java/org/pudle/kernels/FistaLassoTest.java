@@ -72,6 +72,40 @@ class FistaLassoTest {
     }
   }
 
+  /**
+   * The non-negative lasso: every entry >= 0, and the optimality conditions over z >= 0 written
+   * out here: g_j = -lambda where z_j > 0, g_j >= -lambda where z_j = 0.
+   */
+  @Test
+  void positiveCodesSolveTheNonNegativeLasso() {
+    int m = 20;
+    int p = 40;
+    int n = 12;
+    double lambda = 0.1;
+    TestData.Problem pr = TestData.problem(m, p, 3, n, 7);
+    FistaLasso.Options o = FistaLasso.Options.DEFAULT.withPositive(true);
+    FistaLasso.Result res = new FistaLasso(pr.d(), m, p, lambda, o).solve(pr.x(), 0, n);
+    FistaLasso.Result signed = new FistaLasso(pr.d(), m, p, lambda, FistaLasso.Options.DEFAULT).solve(pr.x(), 0, n);
+    assertEquals(0, res.unconverged());
+    int negativeSigned = 0;
+    for (int c = 0; c < n; c++) {
+      double[] z = new double[p];
+      System.arraycopy(res.z(), c * p, z, 0, p);
+      double[] g = lassoGradient(pr.d(), m, p, pr.column(c), z);
+      for (int j = 0; j < p; j++) {
+        assertTrue(z[j] >= 0, "column " + c + ", atom " + j + ": " + z[j]);
+        if (z[j] > 0) {
+          assertEquals(-lambda, g[j], 1e-10, "column " + c + ", atom " + j + " (on the support)");
+        } else {
+          assertTrue(g[j] >= -lambda - 1e-10, "column " + c + ", atom " + j + ": g = " + g[j]);
+        }
+        negativeSigned += signed.z()[c * p + j] < 0 ? 1 : 0;
+      }
+      assertTrue(FistaLasso.kktResidual(z, g, 0, p, lambda, true) <= 1e-10);
+    }
+    assertTrue(negativeSigned > 0, "the signed lasso has negative entries on this data, so the constraint binds");
+  }
+
   @Test
   void withoutPolishFistaAloneStillReachesTheTolerance() {
     int m = 15;

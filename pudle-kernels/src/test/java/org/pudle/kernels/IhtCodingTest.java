@@ -59,6 +59,43 @@ class IhtCodingTest {
   }
 
   /**
+   * Positive codes: with non-negative generating amplitudes (no signs) the one-sided coding finds
+   * the same true codes; on signed samples it keeps no negative entry.
+   */
+  @Test
+  void positiveCodesAreNonNegative() {
+    int m = 100;
+    int p = 150;
+    int k = 3;
+    int n = 30;
+    IhtCoding.Options positive = IhtCoding.Options.DEFAULT.withPositive(true);
+    SyntheticModel unsigned = new SyntheticModel(m, p, k, 5, SignMode.NONE, 0);
+    double[] dTilde = unsigned.dictionaryTilde();
+    double[] x = new double[m * n];
+    int[] support = new int[k * n];
+    double[] amplitude = new double[k * n];
+    unsigned.generate(dTilde, 0, n, x, 0, support, amplitude);
+    double[] truth = new double[p * n];
+    unsigned.denseCodes(support, amplitude, n, truth, 0);
+    IhtCoding.Result res = new IhtCoding(dTilde, m, p, positive).solve(x, 0, n);
+    assertEquals(0, res.unconverged());
+    assertTrue(TestData.relativeDifference(res.z(), truth) <= 1e-10);
+
+    TestData.Problem pr = TestData.problem(40, 60, 2, 20, 23);
+    double[] z = new IhtCoding(pr.d(), 40, 60, positive).solve(pr.x(), 0, 20).z();
+    double[] signed = new IhtCoding(pr.d(), 40, 60, IhtCoding.Options.DEFAULT).solve(pr.x(), 0, 20).z();
+    int negative = 0;
+    int positiveEntries = 0;
+    for (int i = 0; i < z.length; i++) {
+      assertTrue(z[i] >= 0, "entry " + i + ": " + z[i]);
+      negative += signed[i] < 0 ? 1 : 0;
+      positiveEntries += z[i] > 0 ? 1 : 0;
+    }
+    assertTrue(negative > 0 && positiveEntries > 0, negative + " negative signed entries, " + positiveEntries
+        + " positive ones");
+  }
+
+  /**
    * At a perturbed dictionary a converged code is a fixed point of HT_tau(z - eta_x g): least
    * squares on its support (g_S = 0), every kept entry at least tau, every other |eta_x g_j| < tau.
    */

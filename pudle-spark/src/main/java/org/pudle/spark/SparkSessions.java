@@ -1,5 +1,8 @@
 package org.pudle.spark;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -50,7 +53,8 @@ public final class SparkSessions {
       return new Handle(active.get(), false);
     }
     SparkConf conf = new SparkConf().setAppName(appName);
-    if (!conf.contains("spark.master")) {
+    boolean embedded = !conf.contains("spark.master");
+    if (embedded) {
       conf.setMaster("local[*]");
     }
     String master = conf.get("spark.master");
@@ -69,6 +73,27 @@ public final class SparkSessions {
     // one BLAS thread per task: each core runs one task
     conf.setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
-    return new Handle(SparkSession.builder().config(conf).getOrCreate(), true);
+    try {
+      return new Handle(SparkSession.builder().config(conf).getOrCreate(), true);
+    } catch (IllegalArgumentException e) {
+      throw embedded ? heapTooSmall(e) : e;
+    }
+  }
+
+  private static final Pattern SYSTEM_MEMORY = Pattern.compile("System memory (\\d+) must be at least (\\d+)");
+
+  /**
+   * Spark's "System memory ... must be at least ..." names spark-submit's {@code --driver-memory};
+   * run embedded by submit/pudle, the driver's heap is {@code PUDLE_DRIVER_MEMORY}.
+   */
+  static RuntimeException heapTooSmall(IllegalArgumentException e) {
+    Matcher mt = SYSTEM_MEMORY.matcher(String.valueOf(e.getMessage()));
+    if (!mt.find()) {
+      return e;
+    }
+    long has = Long.parseLong(mt.group(1)) >> 20;
+    long needs = (Long.parseLong(mt.group(2)) + (1 << 20) - 1) >> 20;
+    return new UserInputException("the JVM's heap of " + has + " MB is smaller than the " + needs + " MB Spark needs: "
+        + "set PUDLE_DRIVER_MEMORY to 1g or more (submit/pudle runs Spark embedded in this JVM; the default is 4g)", e);
   }
 }

@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 import org.pudle.kernels.data.SignMode;
 import org.pudle.kernels.data.SyntheticModel;
 import org.pudle.kernels.io.Npy;
+import org.pudle.spark.io.RunClaim;
+import org.pudle.spark.io.RunOutputs;
 
 /**
  * pudle on real components: an HDFS (MiniDFSCluster, in this JVM) holds the samples, a Spark
@@ -350,7 +352,8 @@ class ClusterIT {
   void anAuthenticatedEncryptedClusterRunReadsHdfsAndEqualsLocalMode() throws Exception {
     Submitted cluster = submit(config("cluster", UPDATES), Mode.SECRET_FILE_ENCRYPTED);
     finish(cluster, "the cluster run");
-    assertTrue(cluster.log().contains("[train] read and cached " + N + " samples"), cluster.log());
+    assertTrue(cluster.log().contains("[train] read " + N + " samples in ") && cluster.log().contains("; cached in "
+        + "memory ("), cluster.log());
     double[] clusterDictionary = readNpy("/runs/cluster/dictionary.npy");
     double diff = relativeDifference(clusterDictionary, reference());
     report("cluster (standalone, authenticated, encrypted, hdfs) vs embedded local: relative difference " + diff);
@@ -410,5 +413,152 @@ class ClusterIT {
       assertFalse(run.log().contains(secret), run.log());
       report("refused (" + c[0] + "): " + failed.get(0));
     }
+  }
+
+  /**
+   * Splits on HDFS: a .npy in C order and in Fortran order and a CSV, cut into 2 KB splits (HDFS
+   * seeks, and positioned reads per column), read in this JVM from hdfs://, give the samples of the
+   * files read whole; the fingerprint a checkpoint records follows a file rewritten on HDFS with
+   * other bytes of the same length.
+   */
+  @Test
+  void splitsAndFingerprintsOnHdfs() throws Exception {
+    int n = 600;
+    int m = 7;
+    double[][] x = org.pudle.spark.data.TestFiles.samples(n, m, 21);
+    double[] rowMajor = new double[n * m];
+    double[] columnMajor = new double[n * m];
+    StringBuilder csv = new StringBuilder("# a comment\n");
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < m; j++) {
+        rowMajor[i * m + j] = x[i][j];
+        columnMajor[i + j * n] = x[i][j];
+        csv.append(j > 0 ? "," : "").append(x[i][j]);
+      }
+      csv.append(i % 2 == 0 ? "\r\n" : "\n");
+    }
+    writeNpy("/split/c.npy", rowMajor, n, m, false);
+    writeNpy("/split/f.npy", columnMajor, n, m, true);
+    try (OutputStream o = hdfs.create(new org.apache.hadoop.fs.Path("/split/x.csv"))) {
+      o.write(csv.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    var sc = SparkTestSupport.sc();
+    for (String name : List.of("c.npy", "f.npy", "x.csv")) {
+      String path = hdfsUri + "/split/" + name;
+      for (String split : List.of("128", "0.001953125")) {
+        org.pudle.spark.data.FileSource src = org.pudle.spark.data.FileSource.open(sc,
+            org.pudle.spark.config.InputSettings.from(org.pudle.spark.config.Config.fromString("input = " + path
+                + "\ninput.split.mb = " + split + "\n")));
+        assertTrue(split.equals("128") ? src.splitCount() == 1 : src.splitCount() > 5, name + ": " + src.splitCount());
+        double[][] got = org.pudle.spark.data.TestFiles.collect(src.blocks(sc, 3, 50), n);
+        for (int i = 0; i < n; i++) {
+          assertTrue(java.util.Arrays.equals(x[i], got[i]), name + " split " + split + ": sample " + i);
+        }
+      }
+    }
+    String input = hdfsUri + "/split/c.npy";
+    var params = org.pudle.spark.config.InputSettings.from(org.pudle.spark.config.Config.fromString("input = " + input
+        + "\n"));
+    String before = org.pudle.spark.data.FileSource.open(sc, params).fingerprint();
+    rowMajor[5] += 1;
+    writeNpy("/split/c.npy", rowMajor, n, m, false);
+    String after = org.pudle.spark.data.FileSource.open(sc, params).fingerprint();
+    List<String> changes = org.pudle.spark.data.InputFingerprint.differences(before, after);
+    assertEquals(List.of("the contents differ (same files and lengths, another SHA-256)"), changes);
+    assertEquals(List.of(), org.pudle.spark.data.InputFingerprint.differences(after, after));
+  }
+
+  private static List<String> hdfsNames(org.apache.hadoop.fs.Path dir) throws IOException {
+    List<String> names = new ArrayList<>();
+    for (org.apache.hadoop.fs.FileStatus st : hdfs.listStatus(dir)) {
+      names.add(st.getPath().getName());
+    }
+    names.sort(null);
+    return names;
+  }
+
+  /**
+   * Outputs on HDFS, whose renames differ from POSIX ones (a directory renamed onto an existing one
+   * moves into it; a file is replaced only by FileContext's rename with OVERWRITE): a result
+   * appears whole; an output that holds one is refused without --overwrite; a run in progress
+   * holds it against a second; a failed run leaves the earlier result; an overwrite replaces it
+   * whole; an interrupted swap is finished by the next claim; a file output is refused when it
+   * exists or is a directory, and replaced with --overwrite.
+   */
+  @Test
+  void outputsAreClaimedAndReplacedWholeOnHdfs() throws Exception {
+    Configuration conf = hdfs.getConf();
+    String out = hdfsUri + "/claims/run";
+    org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(out);
+    org.apache.hadoop.fs.Path control = new org.apache.hadoop.fs.Path(hdfsUri + "/claims/.run.pudle");
+    try (RunOutputs a = RunOutputs.open(out, conf, RunClaim.Mode.NEW, "pudle train a")) {
+      a.stream("metrics.csv").line("1,0.5");
+      a.text("a.txt", "a\n");
+      assertFalse(hdfs.exists(target), "nothing visible before the run finishes");
+      a.finish();
+    }
+    assertEquals(List.of("a.txt", "metrics.csv"), hdfsNames(target));
+    assertFalse(hdfs.exists(control), "the claim is released");
+
+    UserInputException refused = org.junit.jupiter.api.Assertions.assertThrows(UserInputException.class,
+        () -> RunOutputs.open(out, conf, RunClaim.Mode.NEW, "pudle train b"));
+    assertTrue(refused.getMessage().contains(" holds an earlier run's files (a.txt, metrics.csv); give --overwrite"),
+        refused.getMessage());
+
+    RunOutputs b = RunOutputs.open(out, conf, RunClaim.Mode.OVERWRITE, "pudle train b");
+    b.text("b.txt", "b\n");
+    UserInputException held = org.junit.jupiter.api.Assertions.assertThrows(UserInputException.class,
+        () -> RunOutputs.open(out, conf, RunClaim.Mode.OVERWRITE, "pudle train c"));
+    assertTrue(held.getMessage().contains(" is held by another run: pudle train b on "), held.getMessage());
+    b.close(); // b fails before finishing
+    assertEquals(List.of("a.txt", "metrics.csv"), hdfsNames(target), "a failed run leaves the earlier result");
+
+    try (RunOutputs c = RunOutputs.open(out, conf, RunClaim.Mode.OVERWRITE, "pudle train c")) {
+      c.text("c.txt", "c\n");
+      c.finish();
+    }
+    assertEquals(List.of("c.txt"), hdfsNames(target), "replaced whole");
+    assertFalse(hdfs.exists(control), "b's staging went with c's claim");
+
+    // a run killed between the two renames of its swap: the output is gone, the journal names the staging
+    hdfs.mkdirs(new org.apache.hadoop.fs.Path(control, "staging-0000abcd"));
+    try (OutputStream o = hdfs.create(new org.apache.hadoop.fs.Path(control, "staging-0000abcd/d.txt"))) {
+      o.write('d');
+    }
+    try (OutputStream o = hdfs.create(new org.apache.hadoop.fs.Path(control, "publishing"))) {
+      o.write("staging-0000abcd".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    assertTrue(hdfs.rename(target, new org.apache.hadoop.fs.Path(control, "old")));
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    try (OutputStream o = hdfs.create(new org.apache.hadoop.fs.Path(control, "claim"))) {
+      o.write(("host=" + java.net.InetAddress.getLocalHost().getHostName() + "\npid=" + gone.pid() + "\n")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    RunClaim.recover(hdfs, conf, target);
+    assertEquals(List.of("d.txt"), hdfsNames(target), "the swap was finished");
+    assertFalse(hdfs.exists(control));
+
+    String file = hdfsUri + "/claims/g.npy";
+    for (int v = 1; v <= 2; v++) {
+      int value = v;
+      try (RunOutputs g = RunOutputs.openFile(file, conf, v == 1 ? RunClaim.Mode.NEW : RunClaim.Mode.OVERWRITE,
+          "pudle gradient")) {
+        g.single(o -> o.write(value));
+        g.finish();
+      }
+      try (java.io.InputStream in = hdfs.open(new org.apache.hadoop.fs.Path(file))) {
+        assertEquals(value, in.read());
+      }
+    }
+    UserInputException exists = org.junit.jupiter.api.Assertions.assertThrows(UserInputException.class,
+        () -> RunOutputs.openFile(file, conf, RunClaim.Mode.NEW, "pudle gradient"));
+    assertTrue(exists.getMessage().endsWith("g.npy exists; give --overwrite to replace it, or another file"),
+        exists.getMessage());
+    hdfs.mkdirs(new org.apache.hadoop.fs.Path(hdfsUri + "/claims/dir.npy"));
+    UserInputException dir = org.junit.jupiter.api.Assertions.assertThrows(UserInputException.class,
+        () -> RunOutputs.openFile(hdfsUri + "/claims/dir.npy", conf, RunClaim.Mode.OVERWRITE, "pudle gradient"));
+    assertTrue(dir.getMessage().endsWith("dir.npy is a directory; give a file name"), dir.getMessage());
+    assertEquals(List.of("dir.npy", "g.npy", "run"), hdfsNames(new org.apache.hadoop.fs.Path(hdfsUri + "/claims")));
   }
 }

@@ -38,10 +38,18 @@ class CommandLineTest {
     return new Run(status, err.toString());
   }
 
+  /** A config of a few keys with {@code body} (a key = value line) in place of the line with its key. */
   private static Path config(Path dir, String body) throws IOException {
     Path c = dir.resolve("bad.properties");
-    Files.writeString(c, "m = 20\np = 30\nk = 3\nn = 100\nT = 5\nupdates = 2\noutput = " + dir.resolve("out") + "\n"
-        + body + "\n");
+    String key = body.substring(0, body.indexOf('=')).strip();
+    StringBuilder sb = new StringBuilder();
+    for (String line : List.of("m = 20", "p = 30", "k = 3", "n = 100", "T = 5", "updates = 2",
+        "output = " + dir.resolve("out"))) {
+      if (!line.startsWith(key + " ")) {
+        sb.append(line).append('\n');
+      }
+    }
+    Files.writeString(c, sb + body + "\n");
     return c;
   }
 
@@ -156,6 +164,59 @@ class CommandLineTest {
     assertEquals(2, r.status());
     assertTrue(r.err().contains("unknown gradient kind 'lasso'"), r.err());
     assertTrue(Files.notExists(dir.resolve("G.npy")));
+  }
+
+  /**
+   * A 1.6 KB .npy whose header promises (1e8, 20) doubles is bad input naming the file, for every
+   * reader of whole arrays (gradient's --input and --dictionary, train's init, encode's and
+   * study's dictionary), before anything is allocated; so is a header cut short.
+   */
+  @Test
+  void aNpyHeaderThatLiesIsBadInputForEveryReader(@TempDir Path dir) throws IOException {
+    Path lie = dir.resolve("lie.npy");
+    org.pudle.spark.data.TestFiles.npyWithHeader(lie, "{'descr': '<f8', 'fortran_order': True, "
+        + "'shape': (100000000, 20), }", 1500);
+    String cutShort = "lie.npy: .npy data cut short: the header promises shape (100000000, 20) of <f8, "
+        + "16000000000 bytes of data, but the file holds 1500 bytes after its 128-byte header";
+    writeNpy(dir.resolve("D.npy"), new double[] {1, 0, 0, 1, 0.5, 0.5}, 2, 3);
+    String out = dir.resolve("G.npy").toString();
+    Run r = run("gradient", "--dictionary", dir.resolve("D.npy").toString(), "--input", lie.toString(), "--kind",
+        "dec", "--output", out);
+    assertEquals(2, r.status(), r.err());
+    assertTrue(r.err().contains(cutShort) && r.err().contains("(--input)"), r.err());
+    r = run("gradient", "--dictionary", lie.toString(), "--input", dir.resolve("D.npy").toString(), "--kind", "dec",
+        "--output", out);
+    assertEquals(2, r.status(), r.err());
+    assertTrue(r.err().contains(cutShort) && r.err().contains("(--dictionary)"), r.err());
+    assertTrue(Files.notExists(dir.resolve("G.npy")));
+
+    Path train = dir.resolve("train.properties");
+    Files.writeString(train, "m = 20\np = 20\nk = 3\nn = 100\nT = 5\nupdates = 2\ninit = " + lie + "\noutput = "
+        + dir.resolve("out") + "\n");
+    r = run("train", train.toString());
+    assertEquals(2, r.status(), r.err());
+    assertTrue(r.err().contains(cutShort) && r.err().contains("config key 'init'"), r.err());
+    Path encode = dir.resolve("encode.properties");
+    Files.writeString(encode, "input = " + dir.resolve("D.npy") + "\ndictionary = " + lie + "\noutput = "
+        + dir.resolve("out") + "\n");
+    r = run("encode", encode.toString());
+    assertEquals(2, r.status(), r.err());
+    assertTrue(r.err().contains(cutShort) && r.err().contains("config key 'dictionary'"), r.err());
+    Path study = dir.resolve("study.properties");
+    Files.writeString(study, "m = 20\np = 20\nk = 3\nT = 5\ngrid = 1,2\nsweep.n = 100\ndictionary = " + lie
+        + "\noutput = " + dir.resolve("out") + "\n");
+    r = run("study", study.toString());
+    assertEquals(2, r.status(), r.err());
+    assertTrue(r.err().contains(cutShort), r.err());
+    assertTrue(Files.notExists(dir.resolve("out")), "nothing written");
+
+    Path cut = dir.resolve("cut.npy");
+    Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(dir.resolve("D.npy")), 50));
+    r = run("gradient", "--dictionary", cut.toString(), "--input", dir.resolve("D.npy").toString(), "--kind", "dec",
+        "--output", out);
+    assertEquals(2, r.status(), r.err());
+    assertTrue(r.err().contains("cut.npy: .npy header cut short: the file ends after 50 bytes, inside its 118-byte "
+        + "header (--dictionary)"), r.err());
   }
 
   @Test

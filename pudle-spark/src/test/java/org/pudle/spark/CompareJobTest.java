@@ -163,8 +163,11 @@ class CompareJobTest {
   void invalidComparisonsExitTwoAndWriteNothing(String line, String expected, @TempDir Path dir) throws IOException {
     Path out = dir.resolve("out");
     Path config = dir.resolve("bad.properties");
-    Files.writeString(config, SHARED + "output = " + out + "\ncompare = ae-ls, noodl\ncompare.noodl.method = noodl\n"
-        + line + "\n");
+    // the line replaces the line of its key (a key given twice in a file is an error of its own)
+    String key = line.substring(0, line.indexOf('=')).strip();
+    String base = (SHARED + "output = " + out + "\ncompare = ae-ls, noodl\ncompare.noodl.method = noodl\n")
+        .replaceAll("(?m)^" + java.util.regex.Pattern.quote(key) + " =[^\n]*\n", "");
+    Files.writeString(config, base + line + "\n");
     Run r = cli("compare", config.toString());
     assertEquals(2, r.status(), r.err());
     assertTrue(r.err().contains(expected), "message should contain '" + expected + "': " + r.err());

@@ -163,4 +163,50 @@ class ExitStatusTest {
         "the log holds the stack trace:\n" + logged);
     assertFalse(Files.exists(dir.resolve("out").resolve("dictionary.npy")), "no result");
   }
+
+  /**
+   * submit/pudle runs Spark embedded in the driver's JVM, whose heap is PUDLE_DRIVER_MEMORY: a
+   * heap below Spark's minimum is invalid input naming that variable, not spark-submit's
+   * --driver-memory.
+   */
+  @Test
+  void aHeapTooSmallForSparkNamesPudleDriverMemory(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("small.properties");
+    Files.writeString(config, "m = 5\np = 6\nk = 1\nn = 20\nT = 2\nupdates = 1\noutput = " + dir.resolve("out")
+        + "\n");
+    Path logConfig = dir.resolve("log4j2.properties");
+    Files.writeString(logConfig, "rootLogger.level = warn\nrootLogger.appenderRef.file.ref = file\n"
+        + "appender.file.type = File\nappender.file.name = file\nappender.file.fileName = " + dir.resolve("pudle.log")
+        + "\nappender.file.layout.type = PatternLayout\nappender.file.layout.pattern = %p %c{1}: %m%n%ex\n");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx256m");
+    cmd.add("-Djava.awt.headless=true");
+    cmd.add("-Dlog4j2.configurationFile=" + logConfig.toUri());
+    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect")) {
+        cmd.add(a);
+      }
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(PudleMain.class.getName());
+    cmd.add("train");
+    cmd.add(config.toString());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve("stdout").toFile())
+        .redirectError(dir.resolve("stderr").toFile());
+    Process child = pb.start();
+    try {
+      assertTrue(child.waitFor(120, TimeUnit.SECONDS), "the driver should end");
+    } finally {
+      child.destroyForcibly();
+    }
+    String err = Files.readString(dir.resolve("stderr"), StandardCharsets.UTF_8);
+    assertEquals(ExitStatus.INVALID_INPUT, child.exitValue(), err);
+    List<String> errLines = lines(err);
+    assertEquals(1, errLines.size(), err);
+    assertTrue(errLines.get(0).startsWith("pudle train: error: the JVM's heap of ") && errLines.get(0).contains(
+        "set PUDLE_DRIVER_MEMORY to 1g or more") && !err.contains("--driver-memory"), errLines.get(0));
+    assertFalse(Files.exists(dir.resolve("out")), "nothing written");
+  }
 }

@@ -235,12 +235,14 @@ class S3IT {
     }
     Run first = pudle(true, "train", base + "/conf/train.properties", "--set", "updates=6");
     assertEquals(0, first.status(), first.log());
-    assertTrue(first.log().contains("[train] read and cached " + N + " samples"), first.log());
+    assertTrue(first.log().contains("[train] read " + N + " samples in "), first.log());
     assertTrue(s3.exists(new org.apache.hadoop.fs.Path("/runs/resumed/checkpoint")), first.log());
+    assertTrue(!s3.exists(new org.apache.hadoop.fs.Path("/runs/.resumed.pudle")), "no claim or staging left");
 
     Run resumed = pudle(true, "train", base + "/conf/train.properties", "--set", "updates=12", "--resume");
     assertEquals(0, resumed.status(), resumed.log());
-    assertTrue(resumed.log().contains("[train] resumed from " + base + "/runs/resumed/checkpoint after update 6"),
+    assertTrue(resumed.log().contains("[train] resumed from the checkpoint for " + base
+        + "/runs/resumed after update 6"),
         resumed.log());
 
     Run straight = pudle(true, "train", base + "/conf/train.properties", "--set", "updates=12", "--set",

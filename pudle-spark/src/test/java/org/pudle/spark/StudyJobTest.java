@@ -118,7 +118,7 @@ class StudyJobTest {
   @Test
   void studyEqualsDirectSingleProcessComputationForAnyPartitioning(@TempDir Path dir) throws IOException {
     int n = 41;
-    StudyParams p1 = params(TINY + "n = " + n + "\npartitions = 1\n", dir);
+    StudyParams p1 = params(TINY + "n = " + n + "\npartitions = 1\n", dir.resolve("p1"));
     StudyJob.Summary s1 = run(p1);
     StudyParams p4 = params(TINY + "n = " + n + "\npartitions = 4\n", dir);
     StudyJob.Summary s4 = run(p4);
@@ -256,8 +256,8 @@ class StudyJobTest {
     assertTrue(again.cached());
     assertArrayEquals(r.dictionary(), again.dictionary(), 0.0);
     // another setting it depends on: another cache entry (two updates are enough to tell)
-    StudyParams other = params(TINY.replace("dstar.max.updates = 400", "dstar.max.updates = 2") + "n = 10\n"
-        + "lambda = 0.25\n", dir);
+    StudyParams other = params(TINY.replace("dstar.max.updates = 400", "dstar.max.updates = 2")
+        .replace("lambda = 0.2\n", "lambda = 0.25\n") + "n = 10\n", dir);
     DStar.Result r2 = DStar.obtain(SparkTestSupport.sc(), other,
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     assertFalse(r2.cached());

@@ -23,6 +23,8 @@ import org.pudle.kernels.io.Npy;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.TrainParams;
+import org.pudle.spark.data.InputException;
+import org.pudle.spark.data.TestFiles;
 import org.pudle.spark.train.TrainJob;
 
 /**
@@ -34,10 +36,16 @@ class TrainFromFilesTest {
       + "adam.lr = 1e-2\npartitions = 2\nblock.size = 64\nprogress.seconds = 1000\n";
 
   static TrainJob.Summary train(String text, Path out, boolean resume) throws IOException {
+    return train(text, out, resume, false, new ByteArrayOutputStream());
+  }
+
+  static TrainJob.Summary train(String text, Path out, boolean resume, boolean changedInputOk,
+      ByteArrayOutputStream console) throws IOException {
     Config c = Config.fromString(text + "\noutput = " + out + "\n");
     TrainParams params = TrainParams.from(c);
-    PrintStream console = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-    return TrainJob.run(SparkTestSupport.sc(), TrainJob.prepare(c, params), c.values(), console, resume);
+    return TrainJob.run(SparkTestSupport.sc(), TrainJob.prepare(c, params), c.values(), new PrintStream(console, true,
+        StandardCharsets.UTF_8), resume || changedInputOk ? org.pudle.spark.io.RunClaim.Mode.RESUME
+        : org.pudle.spark.io.RunClaim.Mode.NEW, changedInputOk);
   }
 
   static double[] readNpy(Path p) throws IOException {
@@ -87,8 +95,9 @@ class TrainFromFilesTest {
     }
     String props = Files.readString(dir.resolve("file/run.properties"));
     assertTrue(props.contains("input = " + dir.resolve("x.npy")) && !props.contains("init.tau"), props);
-    // run.properties is a config that reproduces the run
-    TrainJob.Summary again = train(Files.readString(dir.resolve("file/run.properties")), dir.resolve("again"), false);
+    // run.properties is a config that reproduces the run (into another output)
+    TrainJob.Summary again = train(Files.readString(dir.resolve("file/run.properties"))
+        .replaceAll("(?m)^output = .*\n", ""), dir.resolve("again"), false);
     assertEquals(0, relativeDifference(again.dictionary(), fromFile.dictionary()), 0);
   }
 
@@ -143,5 +152,73 @@ class TrainFromFilesTest {
     assertTrue(e.getMessage().contains("after update 9, beyond updates = 8"), e.getMessage());
     e = assertThrows(ConfigException.class, () -> train(SYNTHETIC + "updates = 9\n", dir.resolve("none"), true));
     assertTrue(e.getMessage().contains("no checkpoint in"), e.getMessage());
+  }
+
+  /**
+   * The checkpoint records a fingerprint of the input: --resume refuses files that changed, naming
+   * what changed, unless told to resume anyway; a file that was only touched (the same bytes, a
+   * small input) still resumes. run.properties records the initial dictionary the run resolved
+   * (random: fewer samples than atoms) and reproduces the run. The console says where the samples
+   * are cached.
+   */
+  @Test
+  void resumeRefusesAChangedInputAndRunPropertiesRecordsTheInit(@TempDir Path dir) throws IOException {
+    Path in = Files.createDirectories(dir.resolve("in"));
+    double[][] x = TestFiles.samples(12, 6, 3);
+    TestFiles.npy(in.resolve("a.npy"), x, false);
+    String text = "p = 15\nT = 5\nupdates = 2\ncheckpoint.every = 1\nprogress.seconds = 1000\npartitions = 2\n"
+        + "input = " + in + "\n";
+    Path out = dir.resolve("out");
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    TrainJob.Summary first = train(text, out, false, false, console);
+    assertTrue(console.toString(StandardCharsets.UTF_8).contains("[train] read 12 samples in ")
+        && console.toString(StandardCharsets.UTF_8).contains("; cached in memory ("), console.toString());
+    String props = Files.readString(out.resolve("run.properties"));
+    assertTrue(props.contains("\ninit = random\n") && props.contains("\nm = 6\n")
+        && props.contains("\nreference = none\n"), props);
+    TrainJob.Summary again = train(props.replaceAll("(?m)^output = .*\n", ""), dir.resolve("again"), false);
+    assertEquals(0, relativeDifference(again.dictionary(), first.dictionary()), 0, "run.properties reproduces the run");
+
+    // touched: the same bytes
+    Files.setLastModifiedTime(in.resolve("a.npy"), java.nio.file.attribute.FileTime.fromMillis(
+        Files.getLastModifiedTime(in.resolve("a.npy")).toMillis() + 5000));
+    assertEquals(3, train(text.replace("updates = 2", "updates = 3"), out, true).updates().size());
+
+    // another value in the same number of bytes
+    x[4][2] += 1;
+    TestFiles.npy(in.resolve("a.npy"), x, false);
+    InputException e = assertThrows(InputException.class,
+        () -> train(text.replace("updates = 2", "updates = 4"), out, true));
+    assertTrue(e.getMessage().startsWith("--resume: the input " + in + " changed since the checkpoint in " + out
+        + " was written: the contents differ") && e.getMessage().contains("--resume-changed-input"), e.getMessage());
+    // another file, and so more samples: the input is named before the settings (data.n)
+    TestFiles.npy(in.resolve("b.npy"), TestFiles.samples(3, 6, 4), false);
+    e = assertThrows(InputException.class, () -> train(text.replace("updates = 2", "updates = 4"), out, true));
+    assertTrue(e.getMessage().contains("b.npy: new"), e.getMessage());
+    ByteArrayOutputStream resumed = new ByteArrayOutputStream();
+    TrainJob.Summary anyway = train(text.replace("updates = 2", "updates = 4"), out, true, true, resumed);
+    assertEquals(4, anyway.updates().size());
+    assertTrue(resumed.toString(StandardCharsets.UTF_8).contains("[train] --resume-changed-input: the input"),
+        resumed.toString(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The splits decide only which task reads which bytes: a run whose files are cut into 2 KB
+   * splits learns the dictionary of a run that reads them whole, to the last bit. (Two
+   * partitions: the driver merges the partitions' sums in the order their tasks finish, and two
+   * sums add the same either way; with more, runs agree to rounding, as for any partitioning.)
+   */
+  @Test
+  void theSplitsDoNotChangeTheDictionary(@TempDir Path dir) throws IOException {
+    Path in = Files.createDirectories(dir.resolve("in"));
+    double[][] x = TestFiles.samples(600, 10, 9);
+    TestFiles.npy(in.resolve("a.npy"), java.util.Arrays.copyOfRange(x, 0, 250), true);
+    TestFiles.csv(in.resolve("b.csv"), java.util.Arrays.copyOfRange(x, 250, 600), ",", null);
+    String text = "p = 12\nT = 5\nupdates = 4\nbatch.size = 70\nadam.lr = 1e-2\nprogress.seconds = 1000\n"
+        + "partitions = 2\nblock.size = 64\ninput = " + in + "\n";
+    TrainJob.Summary whole = train(text, dir.resolve("whole"), false);
+    TrainJob.Summary split = train(text + "input.split.mb = 0.001953125\n", dir.resolve("split"), false);
+    assertEquals(0, relativeDifference(split.dictionary(), whole.dictionary()), 0);
+    assertTrue(relativeDifference(whole.dictionary(), whole.initial()) > 1e-6, "D moved");
   }
 }

@@ -357,7 +357,7 @@ class YarnIT {
     List<Path> containers = containers(app);
     // the driver ran in the application master's container, the first one
     String driver = Files.readString(containers.get(0).resolve("stdout"));
-    assertTrue(driver.contains("[train] read and cached " + N + " samples"), driver + containerLogs(app));
+    assertTrue(driver.contains("[train] read " + N + " samples in "), driver + containerLogs(app));
     // each executor found the OpenBLAS inside the application jar and runs it with one thread
     int executors = containers.size() - 1;
     for (Path c : containers.subList(1, containers.size())) {

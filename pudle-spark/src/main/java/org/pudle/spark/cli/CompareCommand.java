@@ -36,6 +36,10 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--keys", description = "list the config keys with their defaults and exit")
   boolean keys;
 
+  @Option(names = "--overwrite", description = "replace the result of an earlier run in the output, once this run "
+      + "is complete (until then the earlier result stays as it was)")
+  boolean overwrite;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -47,7 +51,8 @@ final class CompareCommand implements Callable<Integer> {
       throw new UserInputException("missing CONFIG: give a config file, for example conf/fig6-scaled.properties");
     }
     Config c = Config.load(config, overrides);
-    CompareJob.Summary summary = CompareJob.run(CompareJob.prepare(c), c.values(), System.out);
+    CompareJob.Summary summary = CompareJob.run(CompareJob.prepare(c), c.values(), System.out,
+        OutputOptions.mode(overwrite, false));
     if (!summary.failed().isEmpty()) {
       PrintWriter err = spec.commandLine().getErr();
       for (CompareJob.RunResult r : summary.failed()) {

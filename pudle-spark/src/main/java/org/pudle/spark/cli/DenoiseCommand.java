@@ -69,6 +69,10 @@ final class DenoiseCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", description = "worker threads (default: all cores)")
   Integer threads;
 
+  @Option(names = "--overwrite", description = "replace the images of an earlier run in OUTPUT, once this run is "
+      + "complete (until then they stay as they were)")
+  boolean overwrite;
+
   private record Job(String input, String base, GrayImage image, GrayImage clean) {}
 
   @Override
@@ -77,7 +81,7 @@ final class DenoiseCommand implements Callable<Integer> {
     Configuration conf = new Configuration();
     DenoiseModel m = InputFiles.read(model, "MODEL", () -> DenoiseModel.read(model, conf));
     List<Job> jobs = readJobs(conf);
-    try (RunOutputs out = RunOutputs.open(output, conf)) {
+    try (RunOutputs out = RunOutputs.open(output, conf, OutputOptions.mode(overwrite, false), "pudle denoise")) {
       PrintWriter console = spec.commandLine().getOut();
       console.printf(Locale.ROOT, "[denoise] %s: %d image(s)%s -> %s%n", m, jobs.size(),
           noise != null ? String.format(Locale.ROOT, " with added noise %s/255 (seed %d)", noise, seed)

@@ -40,6 +40,10 @@ final class DenoiseTrainCommand implements Callable<Integer> {
   @Option(names = "--keys", description = "list the config keys with their defaults and exit")
   boolean keys;
 
+  @Option(names = "--overwrite", description = "replace the result of an earlier run in the output, once this run "
+      + "is complete (until then the earlier result stays as it was)")
+  boolean overwrite;
+
   @Override
   public Integer call() throws Exception {
     if (keys) {
@@ -53,7 +57,8 @@ final class DenoiseTrainCommand implements Callable<Integer> {
     Config c = Config.load(config, overrides);
     DenoiseTrainParams params = DenoiseTrainParams.from(c);
     DenoiseTrainJob.Prepared prepared = DenoiseTrainJob.prepare(c, params, new Configuration());
-    DenoiseTrainJob.run(params, prepared, c.values(), printStream(spec.commandLine().getOut()));
+    DenoiseTrainJob.run(params, prepared, c.values(), printStream(spec.commandLine().getOut()),
+        OutputOptions.mode(overwrite, false));
     return 0;
   }
 

@@ -32,6 +32,10 @@ final class EncodeCommand implements Callable<Integer> {
   @Option(names = "--keys", description = "list the config keys with their defaults and exit")
   boolean keys;
 
+  @Option(names = "--overwrite", description = "replace the result of an earlier run in the output, once this run "
+      + "is complete (until then the earlier result stays as it was)")
+  boolean overwrite;
+
   @Override
   public Integer call() throws Exception {
     if (keys) {
@@ -43,7 +47,7 @@ final class EncodeCommand implements Callable<Integer> {
     EncodeParams params = EncodeParams.from(c);
     EncodeJob.checkPaths(params);
     EncodeJob.readDictionary(params, org.pudle.spark.io.Storage.driverConfiguration());
-    EncodeJob.run(params, System.out);
+    EncodeJob.run(params, System.out, OutputOptions.mode(overwrite, false));
     return 0;
   }
 }

@@ -20,7 +20,7 @@ import org.pudle.spark.UserInputException;
 import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.data.InputException;
 import org.pudle.spark.io.Matrices;
-import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.RunOutputs;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -67,6 +67,9 @@ final class GradientCommand implements Callable<Integer> {
       + "(CUDA when a driver and a device are present, else the CPU), cpu or cuda, optionally with :float (default "
       + "${DEFAULT-VALUE})")
   String kernels;
+
+  @Option(names = "--overwrite", description = "replace an existing file at --output")
+  boolean overwrite;
 
   @Override
   public Integer call() throws IOException {
@@ -120,6 +123,16 @@ final class GradientCommand implements Callable<Integer> {
     if (violation != null) {
       throw new UserInputException("--alpha " + alpha + ": " + violation);
     }
+    // the output is claimed before the work: an existing file (without --overwrite) or a directory
+    // there is refused with nothing written
+    try (RunOutputs out = RunOutputs.openFile(output, conf, OutputOptions.mode(overwrite, false), "pudle gradient")) {
+      write(out, d, x, m, p, n, nThreads, k, enc, backend);
+    }
+    return 0;
+  }
+
+  private void write(RunOutputs out, double[] d, double[] x, int m, int p, int n, int nThreads, GradientKind k,
+      EncoderParams enc, KernelSpec backend) throws IOException {
     KernelPool pool = KernelPool.of(backend);
     DictionaryOperator op = DictionaryOperator.of(d, m, p, alpha);
     long t0 = System.nanoTime();
@@ -130,11 +143,11 @@ final class GradientCommand implements Callable<Integer> {
       }
     });
     double[] g = sums.meanGradient();
-    OutputDir.writeFile(output, conf, out -> Npy.writeColumnMajor(out, g, m, p));
+    out.single(o -> Npy.writeColumnMajor(o, g, m, p));
+    out.finish();
     spec.commandLine().getOut().printf(Locale.ROOT, "[gradient] g_%s over %d samples (m=%d, p=%d, T=%d): |g|_F = %.6e, "
             + "mean loss %.6e, mean nnz %.3f, %.2f s on %s; written to %s%n", k, n, m, p, layers, Norms.frobenius(g),
         sums.meanLoss(), sums.meanNonZeros(), (System.nanoTime() - t0) * 1e-9, pool.kernels().name(), output);
-    return 0;
   }
 
   /** Rejects NaN and Inf, naming the row and column (0-based, as numpy indexes them). */

@@ -43,6 +43,10 @@ final class StudyCommand implements Callable<Integer> {
       description = "draw the PNGs of a finished study in DIR again from its study.csv and sweep.csv, and exit")
   String replot;
 
+  @Option(names = "--overwrite", description = "replace the result of an earlier run in the output, once this run "
+      + "is complete (until then the earlier result stays as it was)")
+  boolean overwrite;
+
   @Override
   public Integer call() throws Exception {
     if (keys) {
@@ -66,7 +70,7 @@ final class StudyCommand implements Callable<Integer> {
     }
     Config c = Config.load(config, all);
     StudyParams params = StudyParams.from(c);
-    StudyJob.run(StudyJob.prepare(c, params), c.values(), System.out);
+    StudyJob.run(StudyJob.prepare(c, params), c.values(), System.out, OutputOptions.mode(overwrite, false));
     return 0;
   }
 }

@@ -35,8 +35,16 @@ final class TrainCommand implements Callable<Integer> {
   boolean keys;
 
   @Option(names = "--resume", description = "continue from the checkpoint in the output directory (same settings; "
-      + "updates may grow)")
+      + "updates may grow); refused when the input files changed since the checkpoint")
   boolean resume;
+
+  @Option(names = "--overwrite", description = "replace the result of an earlier run in the output directory, "
+      + "once this run is complete (until then the earlier result stays, and stays resumable)")
+  boolean overwrite;
+
+  @Option(names = "--resume-changed-input", description = "--resume even when the input files changed since the "
+      + "checkpoint (another path, length, modification time or, for an input of at most 16 MiB, contents)")
+  boolean resumeChangedInput;
 
   @Override
   public Integer call() throws Exception {
@@ -50,7 +58,8 @@ final class TrainCommand implements Callable<Integer> {
     }
     Config c = Config.load(config, overrides);
     TrainParams params = TrainParams.from(c);
-    TrainJob.run(TrainJob.prepare(c, params), c.values(), System.out, resume);
+    TrainJob.run(TrainJob.prepare(c, params), c.values(), System.out,
+        OutputOptions.mode(overwrite, resume || resumeChangedInput), resumeChangedInput);
     return 0;
   }
 }

@@ -2,8 +2,6 @@ package org.pudle.spark.config;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,12 +18,15 @@ import java.util.regex.Pattern;
 
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.pudle.spark.UserInputException;
+import org.pudle.spark.data.FileSystems;
 import org.pudle.spark.io.Storage;
 
 /**
  * A job's settings: a {@code .properties} file (any Hadoop path) with {@code --set key=value}
  * overrides on top. A file may start from another with {@code include = base.properties} (a path
  * relative to the including file): the included keys come first and the file's own override them.
+ * A key given twice in one file is an error that names both lines.
  * Values are read through the registry ({@link #get} of a {@link Setting}); {@link #requireKnown}
  * rejects keys that a command does not have. Every error names the key and the source of its
  * value.
@@ -79,19 +80,21 @@ public final class Config {
     if (chain.size() >= MAX_INCLUDE_DEPTH) {
       throw new ConfigException("config file " + shown + ": includes nest deeper than " + MAX_INCLUDE_DEPTH);
     }
-    Properties props = new Properties();
+    Properties props;
     try {
-      FileSystem fs = file.getFileSystem(Storage.driverConfiguration());
+      FileSystem fs = FileSystems.of(file, Storage.driverConfiguration(), "config file");
       if (!fs.exists(file)) {
         throw new ConfigException("config file " + shown + " does not exist"
             + (chain.isEmpty() ? "" : " (included by " + chain.get(chain.size() - 1) + ")"));
       }
-      try (InputStream in = fs.open(file); Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-        props.load(r);
+      String text;
+      try (InputStream in = fs.open(file)) {
+        text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       }
+      props = parse(text, "config file " + shown);
     } catch (IOException | RuntimeException e) {
-      if (e instanceof ConfigException) {
-        throw (ConfigException) e;
+      if (e instanceof UserInputException) {
+        throw (UserInputException) e;
       }
       throw new ConfigException("cannot read config file " + shown + ": " + Storage.cause(shown, e), e);
     }
@@ -108,6 +111,54 @@ public final class Config {
         put(key, props.getProperty(key).trim(), shown);
       }
     }
+  }
+
+  /**
+   * The keys of properties text, read as {@link Properties#load} reads them, with one more rule:
+   * a key given twice is an error naming both lines (Properties would keep the last silently).
+   *
+   * @param shown names the text in the message: {@code config file conf/x.properties}
+   */
+  static Properties parse(String text, String shown) {
+    Properties props = new Properties();
+    Map<String, Integer> lines = new LinkedHashMap<>();
+    String[] physical = text.split("\r\n|\r|\n", -1);
+    for (int i = 0; i < physical.length; i++) {
+      int first = i + 1;
+      String line = physical[i];
+      String lead = line.stripLeading();
+      if (lead.isEmpty() || lead.charAt(0) == '#' || lead.charAt(0) == '!') {
+        continue;
+      }
+      // a logical line goes on while a physical one ends in an odd number of backslashes
+      StringBuilder logical = new StringBuilder(line);
+      while (endsInOddBackslashes(physical[i]) && i + 1 < physical.length) {
+        logical.append('\n').append(physical[++i]);
+      }
+      Properties one = new Properties();
+      try {
+        one.load(new StringReader(logical.toString()));
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      for (String key : one.stringPropertyNames()) {
+        Integer before = lines.put(key, first);
+        if (before != null) {
+          throw new ConfigException(shown + ": key '" + key + "' is given twice, on line " + before + " and on line "
+              + first + "; keep one");
+        }
+        props.setProperty(key, one.getProperty(key));
+      }
+    }
+    return props;
+  }
+
+  private static boolean endsInOddBackslashes(String line) {
+    int n = 0;
+    for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
+      n++;
+    }
+    return n % 2 == 1;
   }
 
   /** Parses and applies one {@code key=value} override. */
@@ -285,12 +336,7 @@ public final class Config {
 
   /** Reads properties text, for tests. */
   public static Config fromString(String text) {
-    Properties props = new Properties();
-    try {
-      props.load(new StringReader(text));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    Properties props = parse(text, "inline config");
     Config c = new Config("inline");
     for (String key : new TreeMap<>(toMap(props)).keySet()) {
       c.put(key, props.getProperty(key).trim(), "inline");

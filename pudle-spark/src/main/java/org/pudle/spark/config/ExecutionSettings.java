@@ -22,7 +22,8 @@ public final class ExecutionSettings {
 
   public static final Setting<Integer> PARTITIONS = Setting.integer("partitions", "0")
       .check(v -> v >= 0, "0 (Spark's default) or a positive count")
-      .doc("RDD partitions; 0 = Spark's default parallelism (one per core in local mode)");
+      .doc("RDD partitions; 0 = Spark's default parallelism (one per core in local mode), and for input files at "
+          + "least one per input.split.mb of samples");
   public static final Setting<Integer> BLOCK_SIZE = Setting.integer("block.size", "1024")
       .check(v -> v >= 1, "a positive number of samples")
       .doc("samples per block handed to the kernel");

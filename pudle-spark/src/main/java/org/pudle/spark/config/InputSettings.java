@@ -53,6 +53,11 @@ public final class InputSettings {
       "gray or rgb")
       .format(rgb -> rgb ? "rgb" : "gray")
       .doc("gray (luminance 0.299 R + 0.587 G + 0.114 B) or rgb (3 values per pixel)");
+  public static final Setting<Double> SPLIT_MB = Setting.real("input.split.mb", "128")
+      .check(v -> v > 0 && v * (1 << 20) >= 1 && !v.isInfinite(), "a positive size of at least one byte")
+      .doc("MiB of an input file one task reads (CSV, TSV and .npy files are split, by lines and by rows, like "
+          + "Spark's spark.files.maxPartitionBytes) and, with partitions = 0, MiB of samples (as doubles) per "
+          + "partition");
   /** The dimension the input's samples must have; 0 (the default) infers it. */
   public static final Setting<Integer> DIMENSION = Setting.integer("m", "0")
       .withDefault(0, "inferred")
@@ -61,7 +66,7 @@ public final class InputSettings {
 
   /** The keys of {@link InputParams}, without {@link #DIMENSION} (which is {@code m}). */
   public static final List<Setting<?>> ALL = List.of(INPUT, FORMAT, COLUMN, HEADER, DELIMITER, NORMALIZE, BAD_ROWS,
-      IMAGE_PATCH, IMAGE_STRIDE, IMAGE_COLOR);
+      IMAGE_PATCH, IMAGE_STRIDE, IMAGE_COLOR, SPLIT_MB);
 
   /** The input of the config, or null when it has no {@code input} key (synthetic data). */
   public static InputParams from(Config c) {
@@ -75,11 +80,12 @@ public final class InputSettings {
     int[] patch = c.get(IMAGE_PATCH);
     int[] stride = c.get(IMAGE_STRIDE);
     boolean rgb = c.get(IMAGE_COLOR);
+    long split = Math.max(1, Math.round(c.get(SPLIT_MB) * (1 << 20)));
     if (path == null) {
       return null;
     }
     return new InputParams(path, format, column, header, delimiter, normalize, skip, c.get(DIMENSION),
-        new InputParams.ImagePatches(patch[0], patch[1], stride[0], stride[1], rgb));
+        new InputParams.ImagePatches(patch[0], patch[1], stride[0], stride[1], rgb), split);
   }
 
   private static Boolean header(String s) {

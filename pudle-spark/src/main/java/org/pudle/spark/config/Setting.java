@@ -192,6 +192,35 @@ public final class Setting<T> {
     return valid == null || value == null || valid.test(value);
   }
 
+  /**
+   * Checks a value that does not come from a config (a Spark ML param's): text that the key's
+   * parser reads, or a value of the key's type (its default's class).
+   *
+   * @return null when the key accepts it, else what the key expects ({@code "dec, ae-ls or
+   *         ae-lasso"}, {@code "a positive number of atoms"})
+   */
+  @SuppressWarnings("unchecked")
+  public String rejection(Object value) {
+    T v;
+    if (value instanceof String) {
+      try {
+        v = parser.parse(((String) value).trim());
+      } catch (IllegalArgumentException e) {
+        return expected;
+      }
+    } else if (value != null && defaultValue != null && defaultValue.getClass().isInstance(value)) {
+      v = (T) value;
+    } else {
+      return expected;
+    }
+    return v != null && accepts(v) ? null : validExpected != null ? validExpected : expected;
+  }
+
+  /** The text of a value as {@code run.properties} writes it: {@code text} parsed and written back. */
+  public String canonical(String text) {
+    return format(parser.parse(text.trim()));
+  }
+
   /** The value of this key in {@code c}: given, or the default; errors name the key and its source. */
   T read(Config c) {
     String text = c.raw(name);

@@ -31,6 +31,16 @@ public final class SparkMlParams {
     }
   }
 
+  /** The config key that the param {@code param} mirrors, or null when it mirrors none. */
+  public static Setting<?> settingOf(String param) {
+    for (Mirror m : MIRRORS) {
+      if (m.param().equals(param)) {
+        return m.setting();
+      }
+    }
+    return null;
+  }
+
   public static final List<Mirror> MIRRORS = List.of(
       new Mirror("numAtoms", SyntheticSettings.P),
       new Mirror("seed", SyntheticSettings.SEED),

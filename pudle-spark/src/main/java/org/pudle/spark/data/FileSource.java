@@ -3,7 +3,6 @@ package org.pudle.spark.data;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -13,60 +12,64 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.Partitioner;
-import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import scala.Tuple2;
 
 /**
  * Samples read from files on any Hadoop filesystem: Parquet, CSV/TSV, {@code .npy} (a file or a
  * directory of shards) and image patches, one reader per format ({@link RowReader}).
  *
  * <p>{@link #open} lists the files (sorted by path; a directory is walked, skipping names that
- * start with {@code .} or {@code _}), then reads them all once on the executors to check them:
- * the signal dimension m is the {@code m} key when given, else the most frequent sample length of
+ * start with {@code .} or {@code _}; a symbolic link back to a directory being walked is an
+ * error), cuts them into splits by size ({@link InputSplit}: {@code input.split.mb} each, as
+ * Spark cuts its file inputs), then reads every split once on the executors to check it: the
+ * signal dimension m is the {@code m} key when given, else the most frequent sample length of
  * the first file; every record of another length, not a number, not finite or null is a bad row,
  * and an unreadable or empty file is a bad file. With {@code input.bad.rows=fail} the first
  * problem is an {@link InputException} naming the file and the row; with {@code skip} they are
  * skipped and counted. Nothing is collected to the driver but these counts.
  *
  * <p>Sample {@code i} of the input is the i-th good record in file order, so the samples and
- * their indices (which pick the mini-batches) do not depend on the partitioning.
- * {@link #blocks} reads the files again (one task per group of files) and moves each sample to
- * the partition that holds its index range, {@code [j n / P, (j+1) n / P)}, as SyntheticSource
- * lays them out.
+ * their indices (which pick the mini-batches) do not depend on the splits or the partitioning.
+ * {@link #blocks} gives partition {@code j} of {@code P} the samples {@code [j n / P, (j+1) n / P)},
+ * as SyntheticSource lays them out: its task reads them from the splits that hold them (no
+ * shuffle) and hands them on in blocks of {@code block.size} as it reads, so that no task holds
+ * more than a block and a chunk of a file.
  */
 public final class FileSource implements SampleSource {
   private static final Logger LOG = LoggerFactory.getLogger(FileSource.class);
+  /** Inputs up to this size are fingerprinted by their contents too ({@link #fingerprint}). */
+  static final long HASHED_BYTES = 16L << 20;
 
   private final InputParams params;
   private final HadoopConf conf;
   private final int m;
   private final long n;
+  private final List<InputFile> files;
   private final List<Slice> slices;
-  private final int fileCount;
   private final long badRows;
   private final List<String> badFiles;
   private final List<String> problems;
 
-  /** The good samples of one file: global indices {@code [offset, offset + count)}. */
-  record Slice(InputFile file, long offset, long count) implements Serializable {}
+  /**
+   * The good samples of one split: global indices {@code [offset, offset + count)}.
+   *
+   * @param allGood whether every record of the split is a good sample (its k-th record is its k-th sample)
+   */
+  record Slice(InputSplit split, long offset, long count, boolean allGood) implements Serializable {}
 
-  private FileSource(InputParams params, HadoopConf conf, int m, long n, List<Slice> slices, int fileCount,
+  private FileSource(InputParams params, HadoopConf conf, int m, long n, List<InputFile> files, List<Slice> slices,
       long badRows, List<String> badFiles, List<String> problems) {
     this.params = params;
     this.conf = conf;
     this.m = m;
     this.n = n;
+    this.files = files;
     this.slices = slices;
-    this.fileCount = fileCount;
     this.badRows = badRows;
     this.badFiles = badFiles;
     this.problems = problems;
@@ -80,16 +83,35 @@ public final class FileSource implements SampleSource {
    */
   public static FileSource open(JavaSparkContext sc, InputParams params) {
     Configuration hadoop = sc.hadoopConfiguration();
-    List<InputFile> files = list(params, hadoop);
+    List<InputFile> files = InputListing.list(params, hadoop);
     HadoopConf conf = new HadoopConf(hadoop);
-    int slices = Math.min(files.size(), Math.max(1, 2 * sc.defaultParallelism()));
+    long total = 0;
+    for (InputFile f : files) {
+      total += f.length();
+    }
+    long splitBytes = InputSplit.splitBytes(total, params.splitBytes(), sc.defaultParallelism());
+    List<InputSplit> splits = InputSplit.of(files, splitBytes, hadoop);
+    int tasks = (int) Math.min(splits.size(), Math.max(2L * sc.defaultParallelism(), total / splitBytes + 1));
     InputParams p = params;
-    List<FileScan> scans = sc.parallelize(files, slices).map(f -> FileScan.of(f, p, conf.get())).collect();
-    return resolve(params, conf, scans);
+    List<FileScan> scans = sc.parallelize(splits, Math.max(1, tasks)).map(s -> FileScan.of(s, p, conf.get()))
+        .collect();
+    return resolve(params, conf, files, scans);
   }
 
-  /** Decides m, checks every file against it and numbers the good samples. */
-  static FileSource resolve(InputParams params, HadoopConf conf, List<FileScan> scans) {
+  /** Decides m, checks every file against it and numbers the good samples of each split. */
+  static FileSource resolve(InputParams params, HadoopConf conf, List<InputFile> files, List<FileScan> splitScans) {
+    // the scans of each file's splits, in order, and the file's own
+    List<List<FileScan>> byFile = new ArrayList<>();
+    for (FileScan s : splitScans) {
+      if (byFile.isEmpty() || byFile.get(byFile.size() - 1).get(0).file().index() != s.file().index()) {
+        byFile.add(new ArrayList<>());
+      }
+      byFile.get(byFile.size() - 1).add(s);
+    }
+    List<FileScan> scans = new ArrayList<>();
+    for (List<FileScan> f : byFile) {
+      scans.add(FileScan.merge(f));
+    }
     int m = params.expectedM();
     String mFrom = "config key 'm'";
     if (m == 0) {
@@ -106,10 +128,9 @@ public final class FileSource implements SampleSource {
     List<Slice> slices = new ArrayList<>();
     long badRows = 0;
     long offset = 0;
-    for (FileScan s : scans) {
+    for (int f = 0; f < scans.size(); f++) {
+      FileScan s = scans.get(f);
       String path = s.file().path();
-      String unit = s.file().format().recordUnit();
-      long good = m > 0 ? s.good(m) : 0;
       long wrongLength = 0;
       long firstWrong = Long.MAX_VALUE;
       int firstWrongLength = 0;
@@ -125,7 +146,7 @@ public final class FileSource implements SampleSource {
       badRows += wrongLength + s.bad();
       String problem = null;
       if (wrongLength > 0 && firstWrong < s.firstBadNumber()) {
-        problem = String.format(Locale.ROOT, "%s: %s %d: expected m = %d values (%s), got %d", path, unit, firstWrong,
+        problem = String.format(Locale.ROOT, "%s: %s: expected m = %d values (%s), got %d", path, s.where(firstWrong),
             m, mFrom, firstWrongLength);
       } else if (s.bad() > 0) {
         problem = path + ": " + s.firstBad();
@@ -141,9 +162,12 @@ public final class FileSource implements SampleSource {
         badFiles.add(path);
         problems.add(path + ": empty file (no samples)");
       }
-      if (good > 0) {
-        slices.add(new Slice(s.file(), offset, good));
-        offset += good;
+      for (FileScan split : byFile.get(f)) {
+        long good = m > 0 ? split.good(m) : 0;
+        if (good > 0) {
+          slices.add(new Slice(split.split(), offset, good, split.allGood(m)));
+          offset += good;
+        }
       }
     }
     if (!problems.isEmpty() && !params.skipBadRows()) {
@@ -154,8 +178,9 @@ public final class FileSource implements SampleSource {
       throw new InputException("input " + params.path() + ": no valid samples"
           + (problems.isEmpty() ? "" : "; first problem: " + problems.get(0)));
     }
-    FileSource src = new FileSource(params, conf, m, offset, Collections.unmodifiableList(slices), scans.size(),
-        badRows, Collections.unmodifiableList(badFiles), Collections.unmodifiableList(problems));
+    FileSource src = new FileSource(params, conf, m, offset, Collections.unmodifiableList(new ArrayList<>(files)),
+        Collections.unmodifiableList(slices), badRows, Collections.unmodifiableList(badFiles),
+        Collections.unmodifiableList(problems));
     if (!problems.isEmpty()) {
       LOG.warn("input {}: skipped {}; the first: {}", params.path(), summary(badRows, badFiles.size()),
           problems.get(0));
@@ -166,60 +191,6 @@ public final class FileSource implements SampleSource {
   private static String summary(long badRows, int badFiles) {
     return badRows + " bad row" + (badRows == 1 ? "" : "s") + " and " + badFiles + " bad file"
         + (badFiles == 1 ? "" : "s");
-  }
-
-  /** The files of the input, sorted by path, with their formats. */
-  static List<InputFile> list(InputParams params, Configuration conf) {
-    String input = params.path();
-    List<FileStatus> found = new ArrayList<>();
-    try {
-      Path path = new Path(input);
-      FileSystem fs = path.getFileSystem(conf);
-      FileStatus[] matched = fs.globStatus(path);
-      if (matched == null || matched.length == 0) {
-        throw new InputException("input " + input + " (config key 'input'): no such file or directory");
-      }
-      for (FileStatus st : matched) {
-        if (st.isDirectory()) {
-          walk(fs, st.getPath(), found);
-        } else {
-          found.add(st);
-        }
-      }
-    } catch (IOException | IllegalArgumentException e) {
-      if (e instanceof InputException) {
-        throw (InputException) e;
-      }
-      throw new InputException("input " + input + " (config key 'input'): " + RowReader.message(e), e);
-    }
-    if (found.isEmpty()) {
-      throw new InputException("input " + input + " (config key 'input'): no files in the directory");
-    }
-    found.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
-    List<InputFile> files = new ArrayList<>(found.size());
-    for (FileStatus st : found) {
-      FileFormat f = params.format() != null ? params.format() : FileFormat.ofFileName(st.getPath().getName());
-      if (f == null) {
-        throw new InputException(st.getPath() + ": cannot tell the format from the file name; set input.format to "
-            + "parquet, csv, tsv, npy or image");
-      }
-      files.add(new InputFile(files.size(), st.getPath().toString(), f, st.getLen()));
-    }
-    return files;
-  }
-
-  private static void walk(FileSystem fs, Path dir, List<FileStatus> out) throws IOException {
-    for (FileStatus st : fs.listStatus(dir)) {
-      String name = st.getPath().getName();
-      if (name.startsWith(".") || name.startsWith("_")) {
-        continue;
-      }
-      if (st.isDirectory()) {
-        walk(fs, st.getPath(), out);
-      } else {
-        out.add(st);
-      }
-    }
   }
 
   @Override
@@ -247,20 +218,45 @@ public final class FileSource implements SampleSource {
     return problems;
   }
 
+  /** The number of splits that hold samples. */
+  public int splitCount() {
+    return slices.size();
+  }
+
   public InputParams params() {
     return params;
   }
 
   @Override
   public String describe() {
-    return String.format(Locale.ROOT, "%s: %d file%s, m=%d, n=%d%s", params.path(), fileCount,
-        fileCount == 1 ? "" : "s", m, n, badRows + badFiles.size() == 0 ? ""
+    return String.format(Locale.ROOT, "%s: %d file%s, m=%d, n=%d%s", params.path(), files.size(),
+        files.size() == 1 ? "" : "s", m, n, badRows + badFiles.size() == 0 ? ""
             : ", skipped " + summary(badRows, badFiles.size()));
   }
 
   @Override
   public Optional<double[]> generatingDictionary() {
     return Optional.empty();
+  }
+
+  /**
+   * Spark's default parallelism, or more partitions when the samples (as doubles) are larger than
+   * {@code input.split.mb} per partition: a partition's task reads and caches about that much.
+   */
+  @Override
+  public int defaultPartitions(JavaSparkContext sc) {
+    double bytes = 8.0 * m * n;
+    long bySize = (long) Math.ceil(bytes / params.splitBytes());
+    return (int) Math.max(1, Math.min(n, Math.min(Integer.MAX_VALUE, Math.max(sc.defaultParallelism(), bySize))));
+  }
+
+  /**
+   * A fingerprint of the input as it is now: every file's path, length and modification time,
+   * and for an input of at most {@value #HASHED_BYTES} bytes a SHA-256 of the files' contents,
+   * as {@code key = value} lines ({@link InputFingerprint} compares two).
+   */
+  public String fingerprint() throws IOException {
+    return InputFingerprint.of(files, params.path(), conf.get());
   }
 
   @Override
@@ -272,186 +268,170 @@ public final class FileSource implements SampleSource {
       throw new IllegalArgumentException("block size: expected at least 1, got " + blockSize);
     }
     int parts = (int) Math.min(partitions, n);
-    int readers = Math.min(slices.size(), Math.max(parts, sc.defaultParallelism()));
+    List<Plan> plans = plan(slices, n, parts);
     InputParams p = params;
     HadoopConf c = conf;
     int dim = m;
-    long total = n;
-    JavaRDD<Slice> files = sc.parallelize(slices, readers).setName("pudle input files (" + params.path() + ")");
-    IndexRanges ranges = new IndexRanges(total, parts);
-    JavaPairRDD<Long, double[]> samples = files
-        .mapPartitionsToPair(it -> runsOf(samplesOf(it, p, c, dim), ranges, dim))
-        .partitionBy(ranges);
-    return samples.mapPartitionsWithIndex((j, it) -> gather(j, parts, total, dim, blockSize, it), true)
+    // one plan per partition: parallelize gives element j to partition j
+    return sc.parallelize(plans, parts)
+        .mapPartitions(it -> read(it, p, c, dim, blockSize), true)
         .setName("pudle input blocks (" + params.path() + ")");
   }
 
-  /** Rows of consecutive indices per shuffle record: far fewer objects to serialize than one per sample. */
-  private static final int RUN_VALUES = 1 << 16;
-
   /**
-   * Packs consecutive samples bound for the same partition into runs: (index of the first,
-   * their values one after another), at most {@link #RUN_VALUES} values each.
+   * What partition {@code j} reads: its samples {@code [start, end)}, from the splits that hold
+   * them.
    */
-  private static Iterator<Tuple2<Long, double[]>> runsOf(Iterator<Tuple2<Long, double[]>> samples,
-      IndexRanges ranges, int m) {
-    int maxRows = Math.max(1, RUN_VALUES / Math.max(m, 1));
+  record Plan(long start, long end, List<Piece> pieces) implements Serializable {}
+
+  /** Good samples {@code [skip, skip + take)} of a slice's split. */
+  record Piece(Slice slice, long skip, long take) implements Serializable {}
+
+  /** The plans of {@code parts} partitions of the n samples, in order. */
+  static List<Plan> plan(List<Slice> slices, long n, int parts) {
+    List<Plan> plans = new ArrayList<>(parts);
+    int s = 0;
+    for (int j = 0; j < parts; j++) {
+      long start = j * n / parts;
+      long end = (j + 1) * n / parts;
+      List<Piece> pieces = new ArrayList<>();
+      while (s < slices.size() && slices.get(s).offset() + slices.get(s).count() <= start) {
+        s++;
+      }
+      for (int k = s; k < slices.size() && slices.get(k).offset() < end; k++) {
+        Slice sl = slices.get(k);
+        long from = Math.max(start, sl.offset());
+        long to = Math.min(end, sl.offset() + sl.count());
+        pieces.add(new Piece(sl, from - sl.offset(), to - from));
+      }
+      plans.add(new Plan(start, end, pieces));
+    }
+    return plans;
+  }
+
+  /** A partition's samples in blocks of {@code blockSize}, read as they are handed on. */
+  private static Iterator<SampleBlock> read(Iterator<Plan> plans, InputParams params, HadoopConf conf, int m,
+      int blockSize) {
+    if (!plans.hasNext()) {
+      return Collections.emptyIterator();
+    }
+    Plan plan = plans.next();
+    if (plans.hasNext()) {
+      throw new IllegalStateException("a partition of the input holds two plans");
+    }
+    Iterator<double[]> samples = samplesOf(plan.pieces(), params, conf, m);
     return new Iterator<>() {
-      private Tuple2<Long, double[]> pending;
+      private long first = plan.start();
 
       @Override
       public boolean hasNext() {
-        return pending != null || samples.hasNext();
+        return first < plan.end();
       }
 
       @Override
-      public Tuple2<Long, double[]> next() {
-        Tuple2<Long, double[]> first = pending != null ? pending : samples.next();
-        pending = null;
-        long start = first._1();
-        int part = ranges.getPartition(start);
-        double[] buf = new double[maxRows * m];
-        System.arraycopy(first._2(), 0, buf, 0, m);
-        int rows = 1;
-        while (rows < maxRows && samples.hasNext()) {
-          Tuple2<Long, double[]> t = samples.next();
-          if (t._1() != start + rows || ranges.getPartition(t._1()) != part) {
-            pending = t;
-            break;
-          }
-          System.arraycopy(t._2(), 0, buf, rows * m, m);
-          rows++;
+      public SampleBlock next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
         }
-        return new Tuple2<>(start, rows == maxRows ? buf : Arrays.copyOf(buf, rows * m));
+        int cols = (int) Math.min(blockSize, plan.end() - first);
+        double[] x = new double[cols * m];
+        for (int c = 0; c < cols; c++) {
+          if (!samples.hasNext()) {
+            throw new IllegalStateException("the input changed while the job ran: sample " + (first + c)
+                + " is missing");
+          }
+          System.arraycopy(samples.next(), 0, x, c * m, m);
+        }
+        SampleBlock b = SampleBlock.of(first, m, cols, x);
+        first += cols;
+        return b;
       }
     };
   }
 
-  /** The good samples of the slices' files, each with its global index, normalized. */
-  private static Iterator<Tuple2<Long, double[]>> samplesOf(Iterator<Slice> slices, InputParams params, HadoopConf conf,
-      int m) {
+  /** The samples of the pieces, in order, normalized. */
+  private static Iterator<double[]> samplesOf(List<Piece> pieces, InputParams params, HadoopConf conf, int m) {
     return new Iterator<>() {
+      private int p = -1;
       private RowReader reader;
-      private Slice slice;
-      private long k;
-      private Tuple2<Long, double[]> next;
+      private long taken;
+      private double[] next;
+
+      {
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+          task.addTaskCompletionListener((TaskCompletionListener) ctx -> closeReader());
+        }
+      }
 
       @Override
       public boolean hasNext() {
         while (next == null) {
-          if (reader != null && reader.hasNext()) {
-            RawRow r = reader.next();
-            if (r.isGood() && r.values().length == m) {
-              if (k >= slice.count()) {
-                throw changed(slice, k + 1);
-              }
-              params.normalize().apply(r.values(), 0, m);
-              next = new Tuple2<>(slice.offset() + k, r.values());
-              k++;
+          if (reader != null && taken < pieces.get(p).take()) {
+            double[] v = nextGood();
+            if (v == null) {
+              throw changed(pieces.get(p), taken);
             }
+            params.normalize().apply(v, 0, m);
+            next = v;
+            taken++;
             continue;
           }
-          if (reader != null && k != slice.count()) {
-            throw changed(slice, k);
-          }
-          if (!slices.hasNext()) {
+          closeReader();
+          if (p + 1 >= pieces.size()) {
             return false;
           }
-          slice = slices.next();
-          k = 0;
-          reader = RowReader.open(slice.file(), params, conf.get());
+          Piece piece = pieces.get(++p);
+          reader = RowReader.open(piece.slice().split(), params, conf.get());
+          taken = 0;
+          if (piece.skip() > 0 && !(piece.slice().allGood() && reader.skipGood(piece.skip()))) {
+            for (long k = 0; k < piece.skip(); k++) {
+              if (nextGood() == null) {
+                throw changed(piece, -1);
+              }
+            }
+          }
         }
         return true;
       }
 
+      /** The split's next good record of length m, or null at its end. */
+      private double[] nextGood() {
+        while (reader.hasNext()) {
+          RawRow r = reader.next();
+          if (r.isGood() && r.values().length == m) {
+            return r.values();
+          }
+        }
+        return null;
+      }
+
+      private void closeReader() {
+        if (reader != null) {
+          try {
+            reader.close();
+          } catch (IOException e) {
+            // the samples are read
+          }
+          reader = null;
+        }
+      }
+
       @Override
-      public Tuple2<Long, double[]> next() {
+      public double[] next() {
         if (!hasNext()) {
           throw new NoSuchElementException();
         }
-        Tuple2<Long, double[]> r = next;
+        double[] r = next;
         next = null;
         return r;
       }
     };
   }
 
-  private static IllegalStateException changed(Slice s, long found) {
-    return new IllegalStateException(s.file().path() + ": the file changed while the job ran: it held " + s.count()
-        + " good samples when first read, now " + found);
-  }
-
-  /** Partition j's samples, placed by index, cut into blocks. */
-  private static Iterator<SampleBlock> gather(int j, int parts, long n, int m, int blockSize,
-      Iterator<Tuple2<Long, double[]>> it) {
-    long start = j * n / parts;
-    long end = (j + 1) * n / parts;
-    long size = end - start;
-    if ((long) m * size > Integer.MAX_VALUE - 8) {
-      throw new IllegalStateException("partition " + j + " holds " + size + " samples of m = " + m
-          + ", more than one Java array; raise the partitions key");
-    }
-    double[] x = new double[(int) (m * size)];
-    boolean[] seen = new boolean[(int) size];
-    long filled = 0;
-    while (it.hasNext()) {
-      Tuple2<Long, double[]> t = it.next();
-      int rows = t._2().length / m;
-      int i0 = (int) (t._1() - start);
-      for (int r = 0; r < rows; r++) {
-        int i = i0 + r;
-        if (i < 0 || i >= size || seen[i]) {
-          throw new IllegalStateException("sample " + (t._1() + r) + " arrived twice or in partition " + j + " of ["
-              + start + ", " + end + ")");
-        }
-        seen[i] = true;
-      }
-      System.arraycopy(t._2(), 0, x, i0 * m, rows * m);
-      filled += rows;
-    }
-    if (filled != size) {
-      throw new IllegalStateException("partition " + j + " received " + filled + " of its " + size + " samples");
-    }
-    List<SampleBlock> blocks = new ArrayList<>();
-    for (long b = 0; b < size; b += blockSize) {
-      int cols = (int) Math.min(blockSize, size - b);
-      blocks.add(SampleBlock.of(start + b, m, cols,
-          size <= blockSize ? x : Arrays.copyOfRange(x, (int) (b * m), (int) ((b + cols) * m))));
-    }
-    return blocks.iterator();
-  }
-
-  /** Sends sample i to the partition whose range {@code [j n / P, (j+1) n / P)} holds it. */
-  static final class IndexRanges extends Partitioner {
-    private static final long serialVersionUID = 1L;
-    private final long n;
-    private final int parts;
-
-    IndexRanges(long n, int parts) {
-      this.n = n;
-      this.parts = parts;
-    }
-
-    @Override
-    public int numPartitions() {
-      return parts;
-    }
-
-    @Override
-    public int getPartition(Object key) {
-      long i = (Long) key;
-      // the largest j with floor(j n / P) <= i
-      return (int) (((i + 1) * parts - 1) / n);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof IndexRanges && ((IndexRanges) o).n == n && ((IndexRanges) o).parts == parts;
-    }
-
-    @Override
-    public int hashCode() {
-      return Long.hashCode(n) * 31 + parts;
-    }
+  private static IllegalStateException changed(Piece piece, long found) {
+    Slice s = piece.slice();
+    return new IllegalStateException(s.split() + ": the file changed while the job ran: it held " + s.count()
+        + " good samples when first read, now " + (found < 0 ? "fewer than " + piece.skip() : piece.skip() + found));
   }
 }

@@ -10,12 +10,17 @@ import java.util.Locale;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
+
+import org.pudle.kernels.io.MemoryCap;
 
 /**
  * Image files to {@link BufferedImage}s through javax.imageio, strictly: patch input
  * ({@code input} with images) and the denoiser's whole images decode alike, and a corrupt file
- * is an error that names it.
+ * is an error that names it. The dimensions in the image's header are checked before it is
+ * decoded: a small file (a 390 KB PNG of 20000 x 20000 pixels) may hold an image whose pixels, as
+ * the doubles the readers make of them, exceed what the JVM can hold ({@link MemoryCap}).
  */
 public final class ImageDecoding {
   private ImageDecoding() {}
@@ -39,6 +44,7 @@ public final class ImageDecoding {
       try {
         reader.setInput(iis, true, true);
         reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
+        checkSize(reader, source);
         BufferedImage img = reader.read(0);
         if (!warnings.isEmpty()) {
           throw new IOException(source + ": corrupt " + reader.getFormatName().toUpperCase(Locale.ROOT) + " image ("
@@ -55,5 +61,23 @@ public final class ImageDecoding {
         reader.dispose();
       }
     }
+  }
+
+  /**
+   * Checks the decoded size of the image, {@code width x height x channels} doubles, against
+   * {@link MemoryCap#bytes}, from the header alone.
+   */
+  private static void checkSize(ImageReader reader, String source) throws IOException {
+    int w = reader.getWidth(0);
+    int h = reader.getHeight(0);
+    int channels = 1;
+    Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+    if (types.hasNext()) {
+      channels = Math.max(1, types.next().getColorModel().getNumColorComponents());
+    }
+    long values = (long) w * h * channels;
+    // the message starts with source, so decode passes it on as it is
+    MemoryCap.check(source, "the " + reader.getFormatName().toUpperCase(Locale.ROOT) + " image of " + w + " x " + h
+        + " pixels" + (channels > 1 ? " x " + channels + " channels" : ""), values, MemoryCap.bytes());
   }
 }

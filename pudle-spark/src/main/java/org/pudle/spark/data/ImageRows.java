@@ -7,6 +7,7 @@ import java.io.InputStream;
 
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
+import org.pudle.kernels.io.MemoryCap;
 
 /**
  * An image cut into patches: PNG or JPEG (javax.imageio) or PGM (P2 or P5, read here), grayscale
@@ -28,13 +29,10 @@ final class ImageRows extends RowReader {
   private long number;
 
   ImageRows(InputFile file, InputParams.ImagePatches patch, Configuration conf) throws IOException {
-    super("patch", 0);
+    super(0);
     this.patch = patch;
     this.channels = patch.rgb() ? 3 : 1;
-    byte[] bytes;
-    try (InputStream in = openStream(new Path(file.path()), conf)) {
-      bytes = in.readAllBytes();
-    }
+    byte[] bytes = readAll(file, conf);
     if (bytes.length == 0) {
       throw new IOException(file.path() + ": empty file");
     }
@@ -59,6 +57,24 @@ final class ImageRows extends RowReader {
           + patch.width() + "x" + patch.height() + " patch (image.patch)");
     }
     this.planes = toMode(rgb, patch.rgb(), w * h);
+  }
+
+  /** The bytes of an image file, under {@link MemoryCap}: compressed images are small, their pixels are not. */
+  static byte[] readAll(InputFile file, Configuration conf) throws IOException {
+    Path path = new Path(file.path());
+    if (codec(path, conf) == null) {
+      MemoryCap.check(file.path(), "the image file of " + file.length() + " bytes", (file.length() + 7) / 8,
+          MemoryCap.bytes());
+    }
+    int limit = (int) Math.min(MemoryCap.MAX_ARRAY_LENGTH - 1, MemoryCap.bytes());
+    try (InputStream in = openStream(path, conf)) {
+      byte[] b = in.readNBytes(limit + 1);
+      if (b.length > limit) {
+        throw new IOException(file.path() + ": the decompressed image file is larger than the " + MemoryCap.size(limit)
+            + " one array may take in this JVM");
+      }
+      return b;
+    }
   }
 
   /** The gray plane, or the R, G, B planes, scaled to [0, 1]. */
@@ -154,9 +170,14 @@ final class ImageRows extends RowReader {
         throw new IOException(source + ": corrupt PGM header (width " + w + ", height " + h + ", maxval " + max + ")");
       }
       long size = (long) w * h;
-      if (size > Integer.MAX_VALUE - 8) {
-        throw new IOException(source + ": PGM image of " + w + "x" + h + " pixels is too large");
+      int p0 = pos[0] + 1;
+      // the pixels take at least a digit and a blank each (plain) or 1 or 2 bytes (raw)
+      long least = plain ? 2 * size - 1 : size * (max < 256 ? 1 : 2);
+      if (b.length - p0 < least) {
+        throw new IOException(source + ": corrupt PGM: the header promises " + w + "x" + h + " pixels, which take at "
+            + "least " + least + " bytes, but " + Math.max(0, b.length - p0) + " follow it");
       }
+      MemoryCap.check(source, "the PGM image of " + w + "x" + h + " pixels", size, MemoryCap.bytes());
       double[] v = new double[(int) size];
       if (plain) {
         for (int i = 0; i < v.length; i++) {

@@ -14,9 +14,11 @@ package org.pudle.spark.data;
  * @param skipBadRows skip (and count) bad rows and files instead of failing on the first
  * @param expectedM   the signal dimension the data must have, or 0 to infer it from the data
  * @param image       how images are cut into patches
+ * @param splitBytes  the most bytes of a file one task reads ({@link InputSplit}), and, without a
+ *                    {@code partitions} key, the size of the samples of a partition as doubles
  */
 public record InputParams(String path, FileFormat format, String column, Boolean header, String delimiter,
-    SampleNormalization normalize, boolean skipBadRows, int expectedM, ImagePatches image)
+    SampleNormalization normalize, boolean skipBadRows, int expectedM, ImagePatches image, long splitBytes)
     implements java.io.Serializable {
 
   /**

@@ -39,7 +39,7 @@ final class ParquetRows extends RowReader {
   }
 
   ParquetRows(InputFile file, String column, Configuration conf) throws IOException {
-    super("row", 0);
+    super(0);
     this.source = file.path();
     this.reader = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file.path()), conf));
     try {
@@ -163,7 +163,7 @@ final class ParquetRows extends RowReader {
     try {
       return RawRow.good(r, values(g));
     } catch (BadValue e) {
-      return RawRow.bad(r, where(r) + ": " + e.getMessage());
+      return RawRow.bad(r, ": " + e.getMessage());
     }
   }
 

@@ -3,10 +3,12 @@ package org.pudle.spark.data;
 /**
  * One record of an input file: a sample's values, or why it is bad.
  *
- * @param number the record's number in the file as messages show it (a CSV line counts from 1;
- *               a .npy or Parquet row and an image patch from 0); -1 for the file as a whole
+ * @param number the record's number in its split as messages show it (a CSV line counts from 1;
+ *               a .npy or Parquet row and an image patch from 0), to which the records of the
+ *               file's earlier splits are added; -1 for the file as a whole
  * @param values the values, or null for a bad record
- * @param error  what is wrong, with its place in the file (without the file's name), or null
+ * @param error  what is wrong: after the record's place (", column 3: 'abc' is not a number"),
+ *               or the whole message for the file; null for a good record
  */
 public record RawRow(long number, double[] values, String error) {
 

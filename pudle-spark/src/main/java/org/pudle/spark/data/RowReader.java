@@ -13,42 +13,56 @@ import org.apache.hadoop.io.compress.CompressionCodec;
 import org.apache.hadoop.io.compress.CompressionCodecFactory;
 
 /**
- * The records of one input file, read lazily. Values that are not finite make a record bad (the
- * message names the column); a failure to read the file becomes one file-level bad record, after
- * which the reader ends. Nothing here throws for bad data, so Spark never retries a task for it.
+ * The records of one split of an input file ({@link InputSplit}), read lazily. Values that are not
+ * finite make a record bad (the message names the column); a failure to read the file becomes one
+ * file-level bad record, after which the reader ends. Nothing here throws for bad data, so Spark
+ * never retries a task for it.
+ *
+ * <p>Records are numbered within the split ({@link RawRow#number}); {@link #span} says how many
+ * numbers the split took, so that the numbers of a file's later splits follow on.
  */
 public abstract class RowReader implements Iterator<RawRow>, Closeable {
-  private final String unit;
   private final int columnBase;
   private RawRow next;
   private boolean done;
 
   /**
-   * @param unit       what a record is called in messages: line, row or patch
    * @param columnBase the number of the first column in messages (1 for CSV, 0 for arrays)
    */
-  protected RowReader(String unit, int columnBase) {
-    this.unit = unit;
+  protected RowReader(int columnBase) {
     this.columnBase = columnBase;
   }
 
-  /** The next record, or null at the end of the file. */
+  /** The next record, or null at the end of the split. */
   protected abstract RawRow read() throws IOException;
 
-  /** The place of record {@code number}, for messages: "line 7", "row 12". */
-  protected String where(long number) {
-    return unit + " " + number;
+  /**
+   * How many record numbers the split has used so far (at its end: all of them): CSV lines
+   * including blank and comment lines, array rows. The next split of the file numbers on from
+   * here.
+   */
+  protected long span() {
+    return 0;
   }
 
-  /** Opens the reader of {@code file}. Failures to open show up as a file-level bad record. */
-  public static RowReader open(InputFile file, InputParams params, Configuration conf) {
+  /**
+   * Skips the next {@code records} records without reading them when the reader can (a
+   * {@code .npy} file seeks), the caller knowing that they are all good; returns whether it did.
+   */
+  boolean skipGood(long records) {
+    return false;
+  }
+
+  /** Opens the reader of {@code split}. Failures to open show up as a file-level bad record. */
+  public static RowReader open(InputSplit split, InputParams params, Configuration conf) {
     try {
+      InputFile file = split.file();
       switch (file.format()) {
         case CSV:
         case TSV:
-          return new CsvRows(file, params, conf);
+          return new CsvRows(split, params, conf);
         case NPY:
-          return new NpyRows(file, conf);
+          return new NpyRows(split, conf);
         case PARQUET:
           return new ParquetRows(file, params.column(), conf);
         case IMAGE:
@@ -63,7 +77,7 @@ public abstract class RowReader implements Iterator<RawRow>, Closeable {
 
   /** A reader with one file-level error. */
   static RowReader failed(String message) {
-    return new RowReader("row", 0) {
+    return new RowReader(0) {
       private boolean given;
 
       @Override
@@ -88,10 +102,15 @@ public abstract class RowReader implements Iterator<RawRow>, Closeable {
 
   /** Opens a file for reading, through its compression codec when its name has one. */
   static InputStream openStream(Path path, Configuration conf) throws IOException {
-    FileSystem fs = path.getFileSystem(conf);
+    FileSystem fs = FileSystems.of(path, conf, null);
     InputStream in = fs.open(path);
     CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(path);
     return codec == null ? in : codec.createInputStream(in);
+  }
+
+  /** The file's codec, or null for an uncompressed file. */
+  static CompressionCodec codec(Path path, Configuration conf) {
+    return new CompressionCodecFactory(conf).getCodec(path);
   }
 
   @Override
@@ -128,12 +147,11 @@ public abstract class RowReader implements Iterator<RawRow>, Closeable {
   private RawRow checkFinite(RawRow r) {
     double[] v = r.values();
     if (v.length == 0) {
-      return RawRow.bad(r.number(), where(r.number()) + ": no values");
+      return RawRow.bad(r.number(), ": no values");
     }
     for (int j = 0; j < v.length; j++) {
       if (!Double.isFinite(v[j])) {
-        return RawRow.bad(r.number(), where(r.number()) + ", column " + (j + columnBase) + ": value " + v[j]
-            + " is not finite");
+        return RawRow.bad(r.number(), ", column " + (j + columnBase) + ": value " + v[j] + " is not finite");
       }
     }
     return r;

@@ -26,6 +26,14 @@ public interface SampleSource {
    */
   JavaRDD<SampleBlock> blocks(JavaSparkContext sc, int partitions, int blockSize);
 
+  /**
+   * The number of partitions when the {@code partitions} key leaves it to the job (0): Spark's
+   * default parallelism (one per core in local mode), or more where the source says so.
+   */
+  default int defaultPartitions(JavaSparkContext sc) {
+    return sc.defaultParallelism();
+  }
+
   /** The dictionary that generated the data, when known. */
   Optional<double[]> generatingDictionary();
 }

@@ -25,7 +25,9 @@ import org.pudle.spark.config.Config;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.RunClaim;
 import org.pudle.spark.io.RunOutputs;
+import org.pudle.spark.train.CacheReport;
 import org.pudle.spark.train.DictionaryTrainer;
 import org.pudle.spark.train.MetricsWriter;
 import org.pudle.spark.train.Progress;
@@ -116,11 +118,15 @@ public final class DenoiseTrainJob {
     return limit > 0 && limit < files.size() ? List.copyOf(files.subList(0, limit)) : files;
   }
 
-  /** Runs in its own (or spark-submit's) SparkSession. */
+  /**
+   * Runs in its own (or spark-submit's) SparkSession.
+   *
+   * @param mode what to do with an earlier result in the output ({@code --overwrite})
+   */
   public static Summary run(DenoiseTrainParams params, Prepared prepared, Map<String, String> given,
-      PrintStream console) throws IOException {
+      PrintStream console, RunClaim.Mode mode) throws IOException {
     try (SparkSessions.Handle spark = SparkSessions.open("pudle denoise-train " + params.name())) {
-      return run(spark.context(), params, prepared, given, console);
+      return run(spark.context(), params, prepared, given, console, mode);
     }
   }
 
@@ -162,9 +168,19 @@ public final class DenoiseTrainJob {
     }
   }
 
-  /** Runs on an existing context (tests share one). */
+  /** Runs on an existing context (tests share one) into a new output. */
   public static Summary run(JavaSparkContext sc, DenoiseTrainParams params, Prepared prepared,
       Map<String, String> given, PrintStream console) throws IOException {
+    return run(sc, params, prepared, given, console, RunClaim.Mode.NEW);
+  }
+
+  /**
+   * Runs on an existing context.
+   *
+   * @param mode what to do with an earlier result in the output ({@code --overwrite})
+   */
+  public static Summary run(JavaSparkContext sc, DenoiseTrainParams params, Prepared prepared,
+      Map<String, String> given, PrintStream console, RunClaim.Mode mode) throws IOException {
     long start = System.nanoTime();
     int partitions = params.partitions() > 0 ? params.partitions() : sc.defaultParallelism();
     int n = prepared.train().size();
@@ -174,7 +190,7 @@ public final class DenoiseTrainJob {
     List<String> chosen = kernels.mayUseCuda()
         ? KernelProbe.resolve(sc, params.backend(), partitions, "kernels")
         : List.of();
-    try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration())) {
+    try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration(), mode, "pudle denoise-train")) {
       describe(console, params, prepared, partitions, chosen, out);
       JavaRDD<GrayImage> train = loadImages(sc, prepared.train(), partitions, "training");
       // test images are denoised independently: spread them over every core even when one crop per
@@ -234,9 +250,9 @@ public final class DenoiseTrainJob {
     if (test != null) {
       materialize(test);
     }
-    console.printf(Locale.ROOT, "[denoise-train] read and cached %d training%s images in %s%n",
+    console.printf(Locale.ROOT, "[denoise-train] read %d training%s images in %s; the training images %s%n",
         prepared.train().size(), test == null ? "" : " and " + prepared.test().size() + " test",
-        Progress.duration((System.nanoTime() - t0) * 1e-9));
+        Progress.duration((System.nanoTime() - t0) * 1e-9), CacheReport.of(JavaSparkContext.fromSparkContext(train.context()), train));
   }
 
   /**

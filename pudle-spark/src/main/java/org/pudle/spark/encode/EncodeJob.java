@@ -36,6 +36,7 @@ import org.pudle.spark.data.FileSource;
 import org.pudle.spark.data.InputException;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.io.DictionaryFiles;
+import org.pudle.spark.io.RunClaim;
 import org.pudle.spark.io.RunOutputs;
 import org.pudle.spark.io.Storage;
 import org.pudle.spark.train.Progress;
@@ -86,13 +87,29 @@ public final class EncodeJob {
     Storage.checkWritable(params.output(), conf, "config key 'output'");
   }
 
-  public static Summary run(EncodeParams params, PrintStream console) throws IOException {
+  /**
+   * Runs in its own (or spark-submit's) SparkSession.
+   *
+   * @param mode what to do with an earlier result in the output ({@code --overwrite})
+   */
+  public static Summary run(EncodeParams params, PrintStream console, RunClaim.Mode mode) throws IOException {
     try (SparkSessions.Handle spark = SparkSessions.open("pudle encode " + params.name())) {
-      return run(spark.context(), params, console);
+      return run(spark.context(), params, console, mode);
     }
   }
 
+  /** Runs on an existing context (tests share one) into a new output. */
   public static Summary run(JavaSparkContext sc, EncodeParams params, PrintStream console) throws IOException {
+    return run(sc, params, console, RunClaim.Mode.NEW);
+  }
+
+  /**
+   * Runs on an existing context.
+   *
+   * @param mode what to do with an earlier result in the output ({@code --overwrite})
+   */
+  public static Summary run(JavaSparkContext sc, EncodeParams params, PrintStream console, RunClaim.Mode mode)
+      throws IOException {
     long start = System.nanoTime();
     DictionaryFiles.Matrix dict = readDictionary(params, sc.hadoopConfiguration());
     int m = dict.rows();
@@ -102,7 +119,8 @@ public final class EncodeJob {
       throw new InputException(params.input().path() + ": the samples have m = " + source.m() + " values, the "
           + "dictionary " + params.dictionary() + " has " + m + " rows");
     }
-    int partitions = params.execution().partitions() > 0 ? params.execution().partitions() : sc.defaultParallelism();
+    int partitions = params.execution().partitions() > 0 ? params.execution().partitions()
+        : source.defaultPartitions(sc);
     console.printf(Locale.ROOT, "[encode] %s: %s; dictionary %s (%d x %d); %s%n", params.name(), source.describe(),
         params.dictionary(), m, p, params.fista()
             ? "FISTA to KKT " + params.lasso().tolerance() + ", lambda=" + params.encoder().lambda()
@@ -131,7 +149,7 @@ public final class EncodeJob {
           .add("code", SQLDataTypes.VectorType(), false)
           .add("loss", DataTypes.DoubleType, false)
           .add("kkt", DataTypes.DoubleType, false);
-      try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration())) {
+      try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration(), mode, "pudle encode")) {
         out.directory("codes.parquet", path -> spark.createDataFrame(rows, schema).write().parquet(path));
         double tol = params.lasso().tolerance();
         double[] stats = rows.map(r -> new double[] {1, ((org.apache.spark.ml.linalg.Vector) r.get(1)).numNonzeros(),

@@ -21,6 +21,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.pudle.kernels.io.Npy;
+import org.pudle.spark.data.FileSystems;
 import org.pudle.spark.data.InputException;
 
 /**
@@ -44,7 +45,7 @@ public final class DictionaryFiles {
   public static Matrix read(String path, Configuration conf, String key) {
     try {
       Path p = new Path(path);
-      FileSystem fs = p.getFileSystem(conf);
+      FileSystem fs = FileSystems.of(p, conf, "config key '" + key + "'");
       if (!fs.exists(p)) {
         throw new InputException(path + " (config key '" + key + "'): no such file");
       }

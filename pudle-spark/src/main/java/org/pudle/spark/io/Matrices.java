@@ -10,7 +10,9 @@ import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.pudle.kernels.io.MemoryCap;
 import org.pudle.kernels.io.Npy;
+import org.pudle.spark.data.FileSystems;
 
 /** Dense matrices in and out of files on any Hadoop filesystem. */
 public final class Matrices {
@@ -37,15 +39,20 @@ public final class Matrices {
     return Double.toString(v).toLowerCase(Locale.ROOT).replace("infinity", "inf");
   }
 
-  /** Reads a whole {@code .npy} matrix from a Hadoop path. */
+  /**
+   * Reads a whole {@code .npy} matrix from a Hadoop path: its header is checked against the
+   * file's length and against {@link MemoryCap} before anything is allocated.
+   */
   public static Npy.Matrix readNpy(String path, Configuration conf) throws IOException {
     Path p = new Path(path);
-    FileSystem fs = p.getFileSystem(conf);
+    FileSystem fs = FileSystems.of(p, conf, null);
     if (!fs.exists(p)) {
       throw new IOException(path + ": no such file");
     }
+    long length = fs.getFileStatus(p).getLen();
     try (InputStream in = fs.open(p)) {
-      return Npy.read(new DataInputStream(new java.io.BufferedInputStream(in, 1 << 16)), path);
+      return Npy.read(new DataInputStream(new java.io.BufferedInputStream(in, 1 << 16)), path, length,
+          MemoryCap.bytes());
     }
   }
 }

@@ -43,14 +43,25 @@ public final class OutputDir {
     this.publishesOnClose = Storage.publishesOnClose(fs, dir);
   }
 
-  /** Opens (and creates) the directory {@code uri}. */
-  public static OutputDir open(String uri, Configuration conf) throws IOException {
-    Path dir = new Path(uri);
-    FileSystem fs = dir.getFileSystem(conf);
+  /** The filesystem of {@code path}; on the local one without {@code .crc} side files. */
+  static FileSystem fileSystem(Path path, Configuration conf) throws IOException {
+    FileSystem fs = path.getFileSystem(conf);
     if (fs instanceof LocalFileSystem) {
       // the raw local filesystem: no .crc side files next to the outputs
       fs = ((LocalFileSystem) fs).getRaw();
     }
+    return fs;
+  }
+
+  /** The existing directory {@code dir} of {@code fs} (a run's staging directory). */
+  static OutputDir at(FileSystem fs, Path dir, Configuration conf) {
+    return new OutputDir(fs, fs.makeQualified(dir), conf);
+  }
+
+  /** Opens (and creates) the directory {@code uri}. */
+  public static OutputDir open(String uri, Configuration conf) throws IOException {
+    Path dir = new Path(uri);
+    FileSystem fs = fileSystem(dir, conf);
     dir = fs.makeQualified(dir);
     if (fs.exists(dir) && !fs.getFileStatus(dir).isDirectory()) {
       throw new IOException("output " + dir + " exists and is not a directory");
@@ -184,6 +195,10 @@ public final class OutputDir {
   }
 
   private void commit(Path tmp, Path target) throws IOException {
+    if (fs.exists(target) && fs.getFileStatus(target).isDirectory()) {
+      // a rename would move the file into it, hidden under its temporary name
+      throw new IOException("cannot write " + target + ": a directory is in the way");
+    }
     if (publishesOnClose) {
       // a copy in one PUT, which replaces the target whole; a rename would delete it first
       writeInPlace(target, out -> {

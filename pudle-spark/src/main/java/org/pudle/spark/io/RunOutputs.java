@@ -12,63 +12,124 @@ import org.apache.hadoop.fs.Path;
 import org.pudle.kernels.io.Npy;
 
 /**
- * The output directory of one run: every job writes its results, the files it streams while it
- * runs ({@code metrics.csv}) and its checkpoint through one of these, and nothing else writes
- * there. A run opens its outputs once ({@link #open}), writes, and ends with {@link #finish}: the
- * streams still open are committed, and the outputs are closed to further writes. A run that
- * fails closes them without finishing ({@link #close}): the finished files stay as they were, and
- * the partial streams stay under their temporary names for inspection.
+ * The output of one run: every job writes its results, the files it streams while it runs
+ * ({@code metrics.csv}) and its checkpoint through one of these, and nothing else writes there.
+ * A run opens its outputs once ({@link #open}), which claims the output ({@link RunClaim}: a
+ * second run is refused, naming the holder; an output that holds an earlier result is refused
+ * unless the mode says {@code --overwrite} or {@code --resume}), writes into a staging directory,
+ * and ends with {@link #finish}: the streams still open are committed and the whole result
+ * replaces the output at once. A run that fails or is killed leaves the output as it was; its
+ * staging directory (with its checkpoint) stays for {@code --resume} when it holds files.
  *
- * <p>Each file appears atomically ({@link OutputDir}). Where a run's files land, and what happens
- * to an earlier run's files, is decided here and nowhere else.
+ * <p>Each file in the staging directory appears atomically ({@link OutputDir}). Where a run's
+ * files land, and what happens to an earlier run's files, is decided here and nowhere else.
  */
 public final class RunOutputs implements Closeable {
   private final OutputDir dir;
+  private final RunClaim claim;
+  private final boolean isFile;
   private final List<OutputDir.TextStream> streams = new ArrayList<>();
   private boolean finished;
 
-  private RunOutputs(OutputDir dir) {
+  private RunOutputs(OutputDir dir, RunClaim claim, boolean isFile) {
     this.dir = dir;
+    this.claim = claim;
+    this.isFile = isFile;
   }
 
-  /** Opens (and creates) the output directory {@code uri} of a run. */
+  /** Claims the output directory {@code uri} for a new run ({@link RunClaim.Mode#NEW}). */
   public static RunOutputs open(String uri, Configuration conf) throws IOException {
-    return new RunOutputs(OutputDir.open(uri, conf));
+    return open(uri, conf, RunClaim.Mode.NEW, "pudle");
   }
 
   /**
-   * A file that an earlier run left in a run's output directory.
+   * Claims the output directory {@code uri} for a run of {@code command} ({@link RunClaim#acquire}).
    *
-   * @param directory the directory, qualified
-   * @param bytes     the file's bytes, or null when there is none
+   * @throws org.pudle.spark.UserInputException when another run holds it, or it holds an earlier
+   *         result that {@code mode} may not replace
+   */
+  public static RunOutputs open(String uri, Configuration conf, RunClaim.Mode mode, String command)
+      throws IOException {
+    return claim(uri, conf, mode, command, false);
+  }
+
+  /**
+   * Claims the single output file {@code uri} ({@code gradient --output}); its one file is written
+   * with {@link #file} under the file's own name and replaces {@code uri} at {@link #finish}. A
+   * directory at {@code uri} is refused.
+   */
+  public static RunOutputs openFile(String uri, Configuration conf, RunClaim.Mode mode, String command)
+      throws IOException {
+    return claim(uri, conf, mode, command, true);
+  }
+
+  private static RunOutputs claim(String uri, Configuration conf, RunClaim.Mode mode, String command, boolean isFile)
+      throws IOException {
+    Path target = Storage.resolve(uri);
+    FileSystem fs = OutputDir.fileSystem(target, conf);
+    RunClaim claim = RunClaim.acquire(fs, conf, target, mode, command, isFile);
+    return new RunOutputs(OutputDir.at(fs, claim.staging(), conf), claim, isFile);
+  }
+
+  /**
+   * A file that an earlier run left for a run's output directory.
+   *
+   * @param directory the output directory, qualified
+   * @param path      where the file is: the staging directory of a run that did not finish, or
+   *                  the output
+   * @param bytes     the file's bytes
    */
   public record Earlier(Path directory, Path path, byte[] bytes) {}
 
   /**
-   * Reads the file {@code name} that an earlier run left in the output directory {@code uri} (the
-   * checkpoint {@code --resume} continues from). Creates nothing.
+   * Reads the files {@code name} that earlier runs left for the output directory {@code uri} (the
+   * checkpoints {@code --resume} may continue from), newest first: runs that did not finish left
+   * theirs in their staging directories, a complete one in the output. Creates nothing.
    */
-  public static Earlier earlier(String uri, String name, Configuration conf) throws IOException {
-    Path dir = new Path(uri);
-    FileSystem fs = dir.getFileSystem(conf);
+  public static List<Earlier> earlier(String uri, String name, Configuration conf) throws IOException {
+    Path dir = Storage.resolve(uri);
+    FileSystem fs = OutputDir.fileSystem(dir, conf);
     dir = fs.makeQualified(dir);
-    Path file = new Path(dir, name);
-    if (!fs.exists(file)) {
-      return new Earlier(dir, file, null);
+    List<Earlier> found = new ArrayList<>();
+    for (Path file : RunClaim.earlier(fs, dir, name)) {
+      try (InputStream in = fs.open(file)) {
+        found.add(new Earlier(dir, file, in.readAllBytes()));
+      }
     }
-    try (InputStream in = fs.open(file)) {
-      return new Earlier(dir, file, in.readAllBytes());
-    }
+    return found;
   }
 
-  /** The path of {@code name} in the directory. */
+  /**
+   * Starts a resumed run from the file {@code name} of an earlier run ({@link #earlier}): writes it
+   * into this run's staging directory and drops the staging directories of the runs before.
+   */
+  public void resumeFrom(String name, OutputDir.Writing writing) throws IOException {
+    checkpoint(name, writing);
+    claim.dropOtherStagings();
+  }
+
+  /** The path {@code name} will have in the output once the run finishes. */
   public Path path(String name) {
-    return dir.path(name);
+    return new Path(claim.target(), name);
   }
 
+  /** The output (where the result appears when the run finishes). */
   @Override
   public String toString() {
-    return dir.toString();
+    return claim.target().toString();
+  }
+
+  /** The staging directory, where the files are until the run finishes. */
+  public Path staging() {
+    return claim.staging();
+  }
+
+  /** Writes the one file of a file output ({@link #openFile}). */
+  public void single(OutputDir.Writing writing) throws IOException {
+    if (!isFile) {
+      throw new IllegalStateException(claim.target() + " is a directory output");
+    }
+    file(claim.target().getName(), writing);
   }
 
   /** Writes the file {@code name}. */
@@ -119,7 +180,10 @@ public final class RunOutputs implements Closeable {
     return s;
   }
 
-  /** Ends a complete run: commits the streams not yet committed; nothing is written after. */
+  /**
+   * Ends a complete run: commits the streams not yet committed, then makes the whole result the
+   * output (replacing an earlier one) and releases the claim; nothing is written after.
+   */
   public void finish() throws IOException {
     if (finished) {
       throw new IllegalStateException("the outputs in " + dir + " are already finished");
@@ -130,11 +194,13 @@ public final class RunOutputs implements Closeable {
       }
     }
     finished = true;
+    claim.publish(isFile);
   }
 
   /**
-   * Closes the streams not committed, keeping their partial files under the temporary names (a
-   * failed run); after {@link #finish} there are none.
+   * Closes the streams not committed, keeping their partial files under the temporary names in
+   * the staging directory, and releases the claim (a failed run: the output stays as it was);
+   * after {@link #finish} there are none.
    */
   @Override
   public void close() throws IOException {
@@ -149,6 +215,13 @@ public final class RunOutputs implements Closeable {
       }
     }
     finished = true;
+    try {
+      claim.abandon();
+    } catch (IOException e) {
+      if (first == null) {
+        first = e;
+      }
+    }
     if (first != null) {
       throw first;
     }

@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
+import org.pudle.spark.data.FileSystems;
 import org.pudle.spark.data.InputException;
 
 /**
@@ -72,8 +73,11 @@ public final class Storage {
    */
   public static FileSystem fileSystem(Path path, Configuration conf, String what) {
     try {
-      return path.getFileSystem(conf);
+      return FileSystems.of(path, conf, what);
     } catch (IOException | RuntimeException e) {
+      if (e instanceof InputException) {
+        throw (InputException) e;
+      }
       throw new InputException(path + " (" + what + "): " + cause(path, e), e);
     }
   }

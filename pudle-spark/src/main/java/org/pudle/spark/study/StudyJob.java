@@ -26,6 +26,7 @@ import org.pudle.spark.config.Config;
 import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.data.SyntheticSource;
+import org.pudle.spark.io.RunClaim;
 import org.pudle.spark.io.RunOutputs;
 import org.pudle.spark.io.StudyCsv;
 import org.pudle.spark.io.Storage;
@@ -113,10 +114,15 @@ public final class StudyJob {
     return prepared;
   }
 
-  /** Runs in its own (or spark-submit's) SparkSession. */
-  public static Summary run(Prepared prepared, Map<String, String> given, PrintStream console) throws IOException {
+  /**
+   * Runs in its own (or spark-submit's) SparkSession.
+   *
+   * @param mode what to do with an earlier result in the output ({@code --overwrite})
+   */
+  public static Summary run(Prepared prepared, Map<String, String> given, PrintStream console, RunClaim.Mode mode)
+      throws IOException {
     try (SparkSessions.Handle spark = SparkSessions.open("pudle study " + prepared.params().name())) {
-      return run(spark.context(), prepared, given, console);
+      return run(spark.context(), prepared, given, console, mode);
     }
   }
 
@@ -126,9 +132,19 @@ public final class StudyJob {
     return run(sc, prepared(params, sc.hadoopConfiguration()), given, console);
   }
 
-  /** Runs on an existing context. */
+  /** Runs on an existing context into a new output. */
   public static Summary run(JavaSparkContext sc, Prepared prepared, Map<String, String> given, PrintStream console)
       throws IOException {
+    return run(sc, prepared, given, console, RunClaim.Mode.NEW);
+  }
+
+  /**
+   * Runs on an existing context.
+   *
+   * @param mode what to do with an earlier result in the output ({@code --overwrite})
+   */
+  public static Summary run(JavaSparkContext sc, Prepared prepared, Map<String, String> given, PrintStream console,
+      RunClaim.Mode mode) throws IOException {
     long start = System.nanoTime();
     StudyParams params = prepared.params();
     int partitions = params.execution().partitions() > 0 ? params.execution().partitions()
@@ -137,7 +153,7 @@ public final class StudyJob {
     // kernels=cuda without a device is a configuration error
     String backend = params.execution().kernelsSpec();
     List<String> kernels = backend.startsWith("cpu") ? List.of() : KernelProbe.resolve(sc, backend, partitions);
-    try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration())) {
+    try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration(), mode, "pudle study")) {
       describe(console, params, partitions, out);
       if (!kernels.isEmpty()) {
         console.printf(Locale.ROOT, "[study] kernels: %s%n", String.join("; ", kernels));
@@ -244,7 +260,7 @@ public final class StudyJob {
     String setting = String.format(Locale.ROOT, "m=%s p=%s k=%s n=%d lambda=%s alpha=%s", props.getProperty("m", "?"),
         props.getProperty("p", "?"), props.getProperty("k", "?"), rows.get(0).n(), props.getProperty("lambda", "?"),
         props.getProperty("alpha", "?"));
-    try (RunOutputs out = RunOutputs.open(dir, conf)) {
+    try (RunOutputs out = RunOutputs.open(dir, conf, RunClaim.Mode.AMEND, "pudle study --replot")) {
       StudyFigures.write(out, setting, rows, byN, jacobian, grid);
       out.finish();
       return String.format(Locale.ROOT, "[study] redrew the figures of %s from its CSV files (%d rows%s)", out,

@@ -23,10 +23,13 @@ import org.pudle.kernels.Adam;
  * functions of (seed, update), so the seed (in the settings) and the update count are the whole
  * random state.
  *
- * <p>One binary file, written atomically through {@code OutputDir}: the magic {@code PUDLECK1},
- * the fields below in {@link DataOutputStream} encoding, and a CRC-32 of all of it.
+ * <p>One binary file, written atomically through {@code OutputDir}: the magic {@code PUDLECK2},
+ * the fields below in {@link DataOutputStream} encoding, and a CRC-32 of all of it. A
+ * {@code PUDLECK1} checkpoint (before inputs were fingerprinted) reads with a null {@code input}.
  *
  * @param settings  the settings that must not change on resume, {@code key = value} lines
+ * @param input     the fingerprint of the input files ({@code data.InputFingerprint}), empty for
+ *                  synthetic data, null when the checkpoint did not record one
  * @param update    updates done
  * @param seen      samples used by those updates
  * @param elapsed   seconds spent by those updates
@@ -35,18 +38,20 @@ import org.pudle.kernels.Adam;
  * @param adam      the optimizer state
  * @param rows      the metrics.csv rows of the updates done
  */
-public record Checkpoint(String settings, int update, long seen, double elapsed, int m, int p, double[] d,
+public record Checkpoint(String settings, String input, int update, long seen, double elapsed, int m, int p, double[] d,
     double[] initial, Adam.State adam, List<String> rows) {
 
   /** The file name in the output directory. */
   public static final String FILE = "checkpoint";
-  private static final byte[] MAGIC = "PUDLECK1".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MAGIC = "PUDLECK2".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MAGIC_1 = "PUDLECK1".getBytes(StandardCharsets.US_ASCII);
 
   public void write(OutputStream raw) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 * (d.length * 4 + 1024));
     DataOutputStream out = new DataOutputStream(bytes);
     out.write(MAGIC);
     writeString(out, settings);
+    writeString(out, input == null ? "" : input);
     out.writeInt(update);
     out.writeLong(seen);
     out.writeDouble(elapsed);
@@ -85,10 +90,9 @@ public record Checkpoint(String settings, int update, long seen, double elapsed,
     for (int i = all.length - 8; i < all.length; i++) {
       stored = (stored << 8) | (all[i] & 0xff);
     }
-    for (int i = 0; i < MAGIC.length; i++) {
-      if (all[i] != MAGIC[i]) {
-        throw new IOException(source + ": not a pudle checkpoint (bad magic)");
-      }
+    boolean version2 = java.util.Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length);
+    if (!version2 && !java.util.Arrays.equals(all, 0, MAGIC_1.length, MAGIC_1, 0, MAGIC_1.length)) {
+      throw new IOException(source + ": not a pudle checkpoint (bad magic)");
     }
     if (stored != crc.getValue()) {
       throw new IOException(source + ": the checkpoint is damaged (CRC mismatch)");
@@ -97,6 +101,7 @@ public record Checkpoint(String settings, int update, long seen, double elapsed,
       DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(all, MAGIC.length,
           all.length - 8 - MAGIC.length));
       String settings = readString(in);
+      String input = version2 ? readString(in) : null;
       int update = in.readInt();
       long seen = in.readLong();
       double elapsed = in.readDouble();
@@ -115,7 +120,7 @@ public record Checkpoint(String settings, int update, long seen, double elapsed,
       if (d.length != (long) m * p || initial.length != d.length || am.length != d.length || av.length != d.length) {
         throw new IOException(source + ": inconsistent checkpoint shapes");
       }
-      return new Checkpoint(settings, update, seen, elapsed, m, p, d, initial, new Adam.State(step, am, av), rows);
+      return new Checkpoint(settings, input, update, seen, elapsed, m, p, d, initial, new Adam.State(step, am, av), rows);
     } catch (EOFException e) {
       throw new IOException(source + ": the checkpoint ends early", e);
     }

@@ -22,6 +22,7 @@ import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.data.SyntheticSource;
 import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.RunClaim;
 import org.pudle.spark.io.RunOutputs;
 
 /**
@@ -119,16 +120,31 @@ public final class CompareJob {
    */
   public record Prepared(CompareParams params, double[] dTilde, double[] d0) {}
 
-  /** Runs in its own (or spark-submit's) SparkSession. */
-  public static Summary run(Prepared prepared, Map<String, String> given, PrintStream console) throws IOException {
+  /**
+   * Runs in its own (or spark-submit's) SparkSession.
+   *
+   * @param mode what to do with an earlier result in the output ({@code --overwrite})
+   */
+  public static Summary run(Prepared prepared, Map<String, String> given, PrintStream console, RunClaim.Mode mode)
+      throws IOException {
     try (SparkSessions.Handle spark = SparkSessions.open("pudle compare " + prepared.params().name())) {
-      return run(spark.context(), prepared, given, console);
+      return run(spark.context(), prepared, given, console, mode);
     }
   }
 
-  /** Runs on an existing context (tests share one). */
+  /** Runs on an existing context (tests share one) into a new output. */
   public static Summary run(JavaSparkContext sc, Prepared prepared, Map<String, String> given, PrintStream console)
       throws IOException {
+    return run(sc, prepared, given, console, RunClaim.Mode.NEW);
+  }
+
+  /**
+   * Runs on an existing context.
+   *
+   * @param mode what to do with an earlier result in the output ({@code --overwrite})
+   */
+  public static Summary run(JavaSparkContext sc, Prepared prepared, Map<String, String> given, PrintStream console,
+      RunClaim.Mode mode) throws IOException {
     long start = System.nanoTime();
     CompareParams params = prepared.params();
     TrainParams base = params.base();
@@ -139,7 +155,7 @@ public final class CompareJob {
     double[] dTilde = prepared.dTilde();
     double[] d0 = prepared.d0();
     int partitions = base.execution().partitions() > 0 ? base.execution().partitions() : sc.defaultParallelism();
-    try (RunOutputs out = RunOutputs.open(base.output(), sc.hadoopConfiguration())) {
+    try (RunOutputs out = RunOutputs.open(base.output(), sc.hadoopConfiguration(), mode, "pudle compare")) {
       describe(console, params, source, partitions, out);
       JavaRDD<SampleBlock> blocks = source.blocks(sc, partitions, base.execution().blockSize())
           .persist(StorageLevel.MEMORY_AND_DISK());
@@ -150,8 +166,8 @@ public final class CompareJob {
       try {
         long t0 = System.nanoTime();
         long counted = blocks.map(SampleBlock::cols).reduce(Integer::sum);
-        console.printf(Locale.ROOT, "[compare] generated and cached %d samples in %s; ||D0 - D~||_2/||D~||_2 = %.4e%n",
-            counted, Progress.duration((System.nanoTime() - t0) * 1e-9), initialError);
+        console.printf(Locale.ROOT, "[compare] generated %d samples in %s; %s; ||D0 - D~||_2/||D~||_2 = %.4e%n",
+            counted, Progress.duration((System.nanoTime() - t0) * 1e-9), CacheReport.of(sc, blocks), initialError);
         OutputDir.TextStream metrics = out.stream("metrics.csv");
         metrics.line("run," + MetricsWriter.HEADER);
         for (CompareParams.Run r : params.runs()) {

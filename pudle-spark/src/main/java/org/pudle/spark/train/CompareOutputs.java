@@ -131,7 +131,9 @@ final class CompareOutputs {
   /** The shared settings in effect, then the comparison's keys: usable as a compare config. */
   static String runProperties(CompareParams params, Map<String, String> given) {
     StringBuilder sb = new StringBuilder("# pudle compare: the settings in effect; usable as a config\n");
-    sb.append(TrainOutputs.runProperties(params.base(), given).replaceFirst("^# pudle train[^\n]*\n", ""));
+    var data = params.base().data();
+    sb.append(TrainOutputs.runProperties(params.base(), given, data.m(), data.p(), data.n())
+        .replaceFirst("^# pudle train[^\n]*\n", ""));
     sb.append("\n# the runs\n");
     List<String> names = params.runs().stream().map(CompareParams.Run::name).toList();
     sb.append("compare = ").append(String.join(", ", names)).append('\n');

@@ -1,6 +1,7 @@
 package org.pudle.spark.train;
 
 import java.util.Locale;
+import java.util.function.Consumer;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -65,7 +66,22 @@ public final class Learning {
    * as is the optimizer's state.
    */
   public void run(double[] d, DictionaryTrainer.Start from, DictionaryTrainer.Listener listener) {
-    trainer.run(d, from, setup.updates(), setup::objectiveAt, oracle, optimizer, listener);
+    run(d, from, setup.updates(), null, listener);
+  }
+
+  /**
+   * Runs updates {@code from.update() + 1 .. until} (at most the setup's updates), each step of
+   * the optimizer followed by {@code projection} of the dictionary, before the column constraint
+   * (the Spark ML estimator's {@code D >= 0}), or by nothing when it is null. A caller that stops
+   * early (a tolerance on the objective) runs one update at a time.
+   */
+  public void run(double[] d, DictionaryTrainer.Start from, int until, Consumer<double[]> projection,
+      DictionaryTrainer.Listener listener) {
+    Optimizer step = projection == null ? optimizer : (theta, grad) -> {
+      optimizer.step(theta, grad);
+      projection.accept(theta);
+    };
+    trainer.run(d, from, Math.min(until, setup.updates()), setup::objectiveAt, oracle, step, listener);
   }
 
   /**

@@ -15,6 +15,7 @@ import org.pudle.spark.config.Config;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.data.FileSource;
 import org.pudle.spark.data.SampleBlock;
+import org.pudle.spark.io.RunClaim;
 import org.pudle.spark.io.RunOutputs;
 
 /**
@@ -48,12 +49,14 @@ public final class TrainJob {
   /**
    * Runs in its own (or spark-submit's) SparkSession.
    *
-   * @param resume continue from the checkpoint in the output directory
+   * @param mode               what to do with an earlier run's result in the output
+   *                           ({@code --overwrite}, {@code --resume}: continue from its checkpoint)
+   * @param resumeChangedInput resume even when the input files changed since the checkpoint
    */
   public static Summary run(TrainSetup.Prepared prepared, Map<String, String> given, PrintStream console,
-      boolean resume) throws IOException {
+      RunClaim.Mode mode, boolean resumeChangedInput) throws IOException {
     try (SparkSessions.Handle spark = SparkSessions.open("pudle train " + prepared.params().name())) {
-      return run(spark.context(), prepared, given, console, resume);
+      return run(spark.context(), prepared, given, console, mode, resumeChangedInput);
     }
   }
 
@@ -64,37 +67,50 @@ public final class TrainJob {
   }
 
   /**
-   * Runs on an existing context.
-   *
-   * @param resume continue from the checkpoint in the output directory
+   * Runs on an existing context into a new output, or with {@code resume} from its checkpoint.
    */
   public static Summary run(JavaSparkContext sc, TrainSetup.Prepared prepared, Map<String, String> given,
       PrintStream console, boolean resume) throws IOException {
+    return run(sc, prepared, given, console, resume ? RunClaim.Mode.RESUME : RunClaim.Mode.NEW, false);
+  }
+
+  /**
+   * Runs on an existing context. The output is claimed first ({@link RunOutputs}): another run's,
+   * or one that holds a result {@code mode} may not replace, is refused before anything is read.
+   *
+   * @param mode               what to do with an earlier run's result in the output
+   * @param resumeChangedInput resume even when the input files changed since the checkpoint (the
+   *                           {@code --resume-changed-input} option); otherwise a changed input
+   *                           is refused
+   */
+  public static Summary run(JavaSparkContext sc, TrainSetup.Prepared prepared, Map<String, String> given,
+      PrintStream console, RunClaim.Mode mode, boolean resumeChangedInput) throws IOException {
     long start = System.nanoTime();
-    TrainSetup setup = TrainSetup.open(sc, prepared, given, resume);
-    TrainParams params = setup.params;
-    Learning.Setup method = Learning.Setup.of(params, setup.batch);
-    describe(console, setup, method);
-    JavaRDD<SampleBlock> blocks = setup.source.blocks(sc, setup.partitions, params.execution().blockSize())
-        .persist(StorageLevel.MEMORY_AND_DISK());
-    blocks.setName("pudle samples (" + setup.source.describe() + ")");
-    try {
-      long t0 = System.nanoTime();
-      long counted = blocks.map(SampleBlock::cols).reduce(Integer::sum);
-      console.printf(Locale.ROOT, "[train] %s and cached %d samples in %s%n",
-          params.input() == null ? "generated" : "read", counted, Progress.duration((System.nanoTime() - t0) * 1e-9));
-      double[] d0 = setup.initialDictionary(blocks);
-      try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration())) {
+    TrainParams params = prepared.params();
+    try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration(), mode, "pudle train")) {
+      TrainSetup setup = TrainSetup.open(sc, prepared, given, mode == RunClaim.Mode.RESUME, resumeChangedInput,
+          console);
+      Learning.Setup method = Learning.Setup.of(params, setup.batch);
+      describe(console, setup, method);
+      JavaRDD<SampleBlock> blocks = setup.source.blocks(sc, setup.partitions, params.execution().blockSize())
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      blocks.setName("pudle samples (" + setup.source.describe() + ")");
+      try {
+        long t0 = System.nanoTime();
+        long counted = blocks.map(SampleBlock::cols).reduce(Integer::sum);
+        console.printf(Locale.ROOT, "[train] %s %d samples in %s; %s%n", params.input() == null ? "generated" : "read",
+            counted, Progress.duration((System.nanoTime() - t0) * 1e-9), CacheReport.of(sc, blocks));
+        double[] d0 = setup.initialDictionary(blocks, console);
         Summary summary = learn(sc, blocks, setup, method, d0, out, console, start);
         String inputLine = "[train] data: " + setup.source.describe() + "\n";
         TrainOutputs.write(sc, out, params, given, summary, setup.dTilde, setup.reference != null, setup.m, setup.p,
-            inputLine);
+            setup.n, inputLine);
         out.finish();
         console.print(inputLine + TrainOutputs.summaryText(params, summary, out));
         return summary;
+      } finally {
+        blocks.unpersist(false);
       }
-    } finally {
-      blocks.unpersist(false);
     }
   }
 
@@ -136,14 +152,16 @@ public final class TrainJob {
       CheckpointListener.restore(learning.optimizer(), ck);
       from = new DictionaryTrainer.Start(ck.update(), ck.seen(), ck.elapsed());
       metrics.resume(ck.rows());
-      console.printf(Locale.ROOT, "[train] resumed from %s after update %d%n", out.path(Checkpoint.FILE),
-          ck.update());
+      // the checkpoint continues in this run's staging directory: killed before its next one, the
+      // run resumes from it again
+      out.resumeFrom(Checkpoint.FILE, ck::write);
+      console.printf(Locale.ROOT, "[train] resumed from the checkpoint for %s after update %d%n", out, ck.update());
     }
     Progress progress = new Progress(console, "train", params.updates(), params.progressSeconds());
     boolean withError = setup.reference != null;
     DictionaryTrainer.Listener listener = metrics
         .andThen(new CheckpointListener(out, params.dictionaries().checkpointEvery(), params.updates(),
-            setup.settings, setup.m, setup.p, d0, learning.optimizer(), from, metrics))
+            setup.settings, setup.fingerprint, setup.m, setup.p, d0, learning.optimizer(), from, metrics))
         .andThen((rec, dict) -> progress.step(rec.update(), rec.elapsed(), progressDetail(rec, withError)));
     try {
       learning.run(d, from, listener);

@@ -1,12 +1,14 @@
 package org.pudle.spark.train;
 
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.pudle.spark.config.Config;
+import org.pudle.spark.config.DictionarySources;
 import org.pudle.spark.config.Method;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.io.DictionaryFiles;
@@ -33,7 +35,8 @@ final class TrainOutputs {
    * @param inputLine the line that describes the data, first in {@code summary.txt}
    */
   static void write(JavaSparkContext sc, RunOutputs out, TrainParams params, Map<String, String> given,
-      TrainJob.Summary s, double[] dTilde, boolean withError, int m, int p, String inputLine) throws IOException {
+      TrainJob.Summary s, double[] dTilde, boolean withError, int m, int p, long n, String inputLine)
+      throws IOException {
     out.npy("dictionary.npy", s.dictionary(), m, p);
     out.csv("dictionary.csv", s.dictionary(), m, p);
     out.directory("dictionary.parquet", DictionaryFiles.parquet(sc, s.dictionary(), m, p));
@@ -47,7 +50,7 @@ final class TrainOutputs {
       out.file("learning-curve.png", o -> Plots.logY(o, "pudle train: " + params.name() + " (" + what + ")",
           "update", withError ? "||D - D~||_2 / ||D~||_2" : "loss", curves(s, withError), 900, 560));
     }
-    out.text("run.properties", runProperties(params, given));
+    out.text("run.properties", runProperties(params, given, m, p, n));
     out.text("summary.txt", inputLine + summaryText(params, s, out));
   }
 
@@ -98,12 +101,35 @@ final class TrainOutputs {
     return sb.toString();
   }
 
-  /** Every setting in effect: the given values, then the resolved parameters; usable as a config. */
-  static String runProperties(TrainParams p, Map<String, String> given) {
+  /**
+   * Every setting in effect: the given values, then the rest, with what the run resolved from its
+   * data: for input files, m (from the data), p (from an init file), the initial dictionary
+   * ({@code init = samples}, or {@code random} when the input has fewer samples than atoms) and
+   * {@code reference = none}. Usable as a config.
+   */
+  static String runProperties(TrainParams params, Map<String, String> given, int m, int p, long n) {
+    Map<String, String> eff = new LinkedHashMap<>(params.settings());
+    DictionarySources ds = params.dictionaries();
     StringBuilder sb = new StringBuilder("# pudle train: the settings in effect; usable as a config\n");
-    if (p.input() == null) {
-      sb.append("# init.tau resolves to ").append(p.data().tauB()).append('\n');
+    if (params.input() == null) {
+      sb.append("# init.tau resolves to ").append(params.data().tauB()).append('\n');
+      if (ds.init() == null) {
+        sb.append("# init: D0 of the synthetic model (no init key)\n");
+      }
+    } else {
+      eff.put("m", String.valueOf(m));
+      eff.put("p", String.valueOf(p));
+      if (ds.init() == null) {
+        eff.put("init", n < p ? DictionarySources.RANDOM : DictionarySources.SAMPLES);
+        if (n < p) {
+          sb.append("# init resolves to random: n = ").append(n).append(" samples, fewer than p = ").append(p)
+              .append('\n');
+        }
+      }
+      if (ds.reference() == null) {
+        eff.put("reference", DictionarySources.NONE);
+      }
     }
-    return Config.settingsText(sb.toString(), p.settings(), given);
+    return Config.settingsText(sb.toString(), eff, given);
   }
 }

@@ -1,8 +1,10 @@
 package org.pudle.spark.train;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.apache.hadoop.conf.Configuration;
@@ -60,12 +62,14 @@ public final class TrainSetup {
   final List<String> kernels;
   /** The checkpoint to resume from, or null. */
   final Checkpoint checkpoint;
+  /** The fingerprint of the input files ({@link FileSource#fingerprint}), empty for synthetic data. */
+  final String fingerprint;
   private final Prepared prepared;
   private final DictionaryFiles.Matrix initFile;
 
   private TrainSetup(Prepared prepared, SampleSource source, int m, int p, long n, double[] reference,
       DictionaryFiles.Matrix initFile, long batch, int partitions, String settings, List<String> kernels,
-      Checkpoint checkpoint) {
+      String fingerprint, Checkpoint checkpoint) {
     this.params = prepared.params();
     this.prepared = prepared;
     this.source = source;
@@ -79,6 +83,7 @@ public final class TrainSetup {
     this.partitions = partitions;
     this.settings = settings;
     this.kernels = kernels;
+    this.fingerprint = fingerprint;
     this.checkpoint = checkpoint;
   }
 
@@ -141,10 +146,13 @@ public final class TrainSetup {
    * checkpoint; resolves the kernels on the executors (kernels=cuda without a device is a
    * configuration error). Writes nothing.
    *
-   * @param given the keys the config set (an init file's width overrides a default {@code p})
+   * @param given              the keys the config set (an init file's width overrides a default {@code p})
+   * @param resume             read the checkpoint to continue from
+   * @param resumeChangedInput resume even when the input files changed since the checkpoint
+   * @param console            where a resume on a changed input is reported
    */
-  static TrainSetup open(JavaSparkContext sc, Prepared prepared, Map<String, String> given, boolean resume)
-      throws IOException {
+  static TrainSetup open(JavaSparkContext sc, Prepared prepared, Map<String, String> given, boolean resume,
+      boolean resumeChangedInput, PrintStream console) throws IOException {
     TrainParams params = prepared.params();
     Configuration hadoop = sc.hadoopConfiguration();
     var data = params.data();
@@ -177,14 +185,16 @@ public final class TrainSetup {
       reference = ref.columnMajor();
     }
     long batch = params.batchSizeFor(n);
-    int partitions = params.execution().partitions() > 0 ? params.execution().partitions() : sc.defaultParallelism();
+    int partitions = params.execution().partitions() > 0 ? params.execution().partitions()
+        : source.defaultPartitions(sc);
     String settings = settings(params, m, p, n, batch);
     String backend = params.execution().kernelsSpec();
     List<String> kernels = backend.startsWith("cpu") ? List.of() : KernelProbe.resolve(sc, backend, partitions);
-    Checkpoint checkpoint = resume ? CheckpointListener.read(params.output(), hadoop, settings, params.updates())
-        : null;
+    String fingerprint = source instanceof FileSource files ? files.fingerprint() : "";
+    Checkpoint checkpoint = resume ? CheckpointListener.read(params, hadoop, settings, fingerprint,
+        resumeChangedInput, console) : null;
     return new TrainSetup(prepared, source, m, p, n, reference, initFile, batch, partitions, settings, kernels,
-        checkpoint);
+        fingerprint, checkpoint);
   }
 
   /**
@@ -192,7 +202,7 @@ public final class TrainSetup {
    * samples picked from the cached {@code blocks}. ISTA's step is checked against
    * {@code sigma_max(D0)} where {@link #prepare} did not (a resumed run checked it when it began).
    */
-  double[] initialDictionary(JavaRDD<SampleBlock> blocks) {
+  double[] initialDictionary(JavaRDD<SampleBlock> blocks, PrintStream console) {
     if (checkpoint != null) {
       return checkpoint.initial();
     }
@@ -205,6 +215,9 @@ public final class TrainSetup {
     if (initFile != null) {
       d0 = initFile.columnMajor();
     } else if (DictionarySources.RANDOM.equals(ds.init()) || (ds.init() == null && n < p)) {
+      if (ds.init() == null) {
+        console.printf(Locale.ROOT, "[train] init = random: the input has n = %d samples, fewer than p = %d%n", n, p);
+      }
       d0 = InitialDictionary.random(m, p, seed);
     } else {
       if (n < p) {
@@ -225,7 +238,7 @@ public final class TrainSetup {
   static String settings(TrainParams params, int m, int p, long n, long batch) {
     Map<String, String> eff = new LinkedHashMap<>(params.settings());
     for (String k : List.of("updates", "output", "metrics.every", "progress.seconds", "checkpoint.every", "partitions",
-        "block.size", "aggregate.depth", "kernel.scratch.mb")) {
+        "block.size", "aggregate.depth", "kernel.scratch.mb", "input.split.mb")) {
       eff.remove(k);
     }
     eff.put("data.m", String.valueOf(m));

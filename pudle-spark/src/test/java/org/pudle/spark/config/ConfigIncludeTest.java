@@ -60,4 +60,32 @@ class ConfigIncludeTest {
     e = assertThrows(ConfigException.class, () -> Config.load(null, List.of("include=x.properties")));
     assertTrue(e.getMessage().contains("config files only"), e.getMessage());
   }
+
+  /**
+   * A key given twice in one file is an error naming both lines (Properties would keep the last
+   * silently); a key of an included file given again by the including file, or by --set, is an
+   * override, not a duplicate. Lines count as an editor counts them, continuation lines included.
+   */
+  @Test
+  void aKeyTwiceInOneFileIsAnErrorNamingBothLines(@TempDir Path dir) throws IOException {
+    Files.writeString(dir.resolve("twice.properties"), "# a comment\nT = 5\nlambda = 0.1, \\\n  0.2\n\n"
+        + "! another comment \\\nT: 7\n");
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> Config.load(dir.resolve("twice.properties").toString(), List.of()));
+    assertTrue(e.getMessage().contains("twice.properties: key 'T' is given twice, on line 2 and on line 7"),
+        e.getMessage());
+
+    Files.writeString(dir.resolve("base.properties"), "T = 5\nlambda = 0.1\n");
+    Files.writeString(dir.resolve("run.properties"), "include = base.properties\nT = 7\n");
+    Config c = Config.load(dir.resolve("run.properties").toString(), List.of("lambda=0.3"));
+    assertEquals(7, c.get(EncoderSettings.T));
+    assertEquals(0.3, c.get(EncoderSettings.LAMBDA));
+
+    Files.writeString(dir.resolve("base.properties"), "T = 5\nlambda = 0.1\nlambda=0.2\n");
+    e = assertThrows(ConfigException.class, () -> Config.load(dir.resolve("run.properties").toString(), List.of()));
+    assertTrue(e.getMessage().contains("base.properties: key 'lambda' is given twice, on line 2 and on line 3"),
+        e.getMessage());
+    e = assertThrows(ConfigException.class, () -> Config.fromString("a = 1\nb = 2\na = 1\n"));
+    assertTrue(e.getMessage().contains("key 'a' is given twice, on line 1 and on line 3"), e.getMessage());
+  }
 }

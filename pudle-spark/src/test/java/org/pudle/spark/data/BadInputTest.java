@@ -122,6 +122,40 @@ class BadInputTest {
       case "parquet":
         Files.writeString(in.resolve("bad.parquet"), "PAR1 not really");
         return in.toString();
+      case "npy-extra-key":
+        TestFiles.npyWithHeader(in.resolve("bad.npy"), "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), "
+            + "'x': 1}", 48);
+        return in.toString();
+      case "npy-no-brace":
+        TestFiles.npyWithHeader(in.resolve("bad.npy"), "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), ",
+            48);
+        return in.toString();
+      case "npy-cut-header":
+        TestFiles.npy(in.resolve("ok.npy"), good, false);
+        byte[] npy = Files.readAllBytes(in.resolve("ok.npy"));
+        Files.delete(in.resolve("ok.npy"));
+        Files.write(in.resolve("bad.npy"), Arrays.copyOf(npy, 40));
+        return in.toString();
+      case "npy-lying-shape":
+        // 1.6 KB whose header promises 30000000 x 20 doubles (4.8 GB)
+        TestFiles.npyWithHeader(in.resolve("bad.npy"), "{'descr': '<f8', 'fortran_order': True, "
+            + "'shape': (30000000, 20), }", 1500);
+        return in.toString();
+      case "quoted-comma":
+        Files.writeString(in.resolve("bad.csv"), "\"a\",\"b, \"\"quoted\"\"\",c\n1,2,3\n\"1,5\",2,3\n");
+        return in.toString();
+      case "symlink-loop":
+        TestFiles.npy(in.resolve("a.npy"), good, false);
+        Files.createSymbolicLink(in.resolve("loop"), in);
+        return in.toString();
+      case "huge-png":
+        // a valid PNG of 392 KB whose 20000 x 20000 pixels take 3.2 GB as doubles
+        TestFiles.blankPng(in.resolve("bad.png"), 20000, 20000);
+        return in.toString();
+      case "foo-scheme":
+        return "foo://host/data";
+      case "abfs-without-its-module":
+        return "abfs://container@account.dfs.core.windows.net/data";
       default:
         throw new IllegalArgumentException(kind);
     }
@@ -140,7 +174,19 @@ class BadInputTest {
       "png | bad.png: corrupt PNG image",
       "jpeg | bad.jpg: corrupt JPEG image",
       "not-an-image | bad.png: corrupt image or not a PNG, JPEG or PGM file",
-      "parquet | bad.parquet is not a Parquet file"})
+      "parquet | bad.parquet is not a Parquet file",
+      "npy-extra-key | bad.npy: malformed .npy header (expected exactly the keys 'descr', 'fortran_order' and "
+          + "'shape', got 'descr', 'fortran_order', 'shape', 'x')",
+      "npy-no-brace | bad.npy: malformed .npy header (the dict is not closed (no '}')",
+      "npy-cut-header | bad.npy: .npy header cut short: the file ends after 40 bytes, inside its 118-byte header",
+      "npy-lying-shape | bad.npy: .npy data cut short: the header promises shape (30000000, 20) of <f8, 4800000000 "
+          + "bytes of data, but the file holds 1500 bytes after its 128-byte header",
+      "quoted-comma | bad.csv: line 3, column 1: '1,5' is not a number",
+      "symlink-loop | in/loop is a symbolic link loop: it leads back to ",
+      "huge-png | bad.png: the PNG image of 20000 x 20000 pixels takes 3.0 GB as doubles, more than the ",
+      "foo-scheme | foo://host/data (config key 'input'): no filesystem for the scheme 'foo://'",
+      "abfs-without-its-module | (config key 'input'): no filesystem for the scheme 'abfs://': its class "
+          + "org.apache.hadoop.fs.azurebfs.AzureBlobFileSystem is not on the classpath; add the module hadoop-azure"})
   void badInputExitsTwoNamingTheFileAndRow(String kind, String expected, @TempDir Path dir) throws IOException {
     String input = make(kind, dir);
     Run r = train(dir, input, "image.patch = 4");

@@ -91,6 +91,68 @@ public final class TestFiles {
     }
   }
 
+  /**
+   * A version-1 {@code .npy} of the header text {@code dict} as written (numpy's padding added)
+   * followed by {@code dataBytes} zero bytes: headers that lie or that numpy refuses.
+   */
+  public static void npyWithHeader(Path p, String dict, int dataBytes) throws IOException {
+    int unpadded = 10 + dict.length() + 1;
+    String header = dict + " ".repeat((64 - unpadded % 64) % 64) + "\n";
+    try (OutputStream o = Files.newOutputStream(p)) {
+      o.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+      o.write(header.length() & 0xff);
+      o.write(header.length() >>> 8);
+      o.write(header.getBytes(StandardCharsets.ISO_8859_1));
+      o.write(new byte[dataBytes]);
+    }
+  }
+
+  /**
+   * A valid black 8-bit gray PNG of w x h pixels, written without holding its pixels: the zlib
+   * stream repeats one fully flushed deflate block of 100 zero rows. 20000 x 20000 pixels take
+   * 392 KB.
+   */
+  public static void blankPng(Path p, int w, int h) throws IOException {
+    int rows = 100;
+    if (h % rows != 0) {
+      throw new IllegalArgumentException("h: expected a multiple of " + rows + ", got " + h);
+    }
+    java.util.zip.Deflater d = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION, true);
+    d.setInput(new byte[(w + 1) * rows]); // each row: filter byte 0, then w zero pixels
+    byte[] buf = new byte[1 << 20];
+    byte[] piece = java.util.Arrays.copyOf(buf, d.deflate(buf, 0, buf.length, java.util.zip.Deflater.FULL_FLUSH));
+    d.finish();
+    byte[] tail = java.util.Arrays.copyOf(buf, d.deflate(buf, 0, buf.length));
+    d.end();
+    java.io.ByteArrayOutputStream z = new java.io.ByteArrayOutputStream();
+    z.write(0x78);
+    z.write(0xDA);
+    for (int i = 0; i < h / rows; i++) {
+      z.write(piece);
+    }
+    z.write(tail);
+    long length = (long) (w + 1) * h;
+    ByteBuffer adler = ByteBuffer.allocate(4).putInt((int) ((length % 65521) << 16 | 1)); // Adler-32 of zeros
+    z.write(adler.array());
+    try (java.io.DataOutputStream o = new java.io.DataOutputStream(Files.newOutputStream(p))) {
+      o.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+      pngChunk(o, "IHDR", ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put(new byte[4]).array());
+      pngChunk(o, "IDAT", z.toByteArray());
+      pngChunk(o, "IEND", new byte[0]);
+    }
+  }
+
+  private static void pngChunk(java.io.DataOutputStream o, String type, byte[] data) throws IOException {
+    byte[] t = type.getBytes(StandardCharsets.US_ASCII);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(t);
+    crc.update(data);
+    o.writeInt(data.length);
+    o.write(t);
+    o.write(data);
+    o.writeInt((int) crc.getValue());
+  }
+
   /** A gray 8-bit PNG of w x h pixels with value (7 x + 13 y + seed) mod 256. */
   public static int[][] grayPng(Path p, int w, int h, int seed) throws IOException {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);

@@ -165,15 +165,20 @@ class DenoiseCommandLineTest {
     Path out = Files.createDirectories(dir.resolve("out"));
     Files.writeString(out.resolve("filters.npy"), "a previous result");
     Path c = dir.resolve("bad.properties");
-    Files.writeString(c, "train.images = " + data.resolve("imgs") + "\nfilters = 4\nfilter.size = 5\nstride = 2\n"
-        + "crop = 15\nupdates = 2\noutput = " + out + "\n" + line.replace("BROKEN", data.resolve("broken").toString())
+    // the bad line replaces its key's line (a key given twice is an error of its own)
+    String key = line.substring(0, line.indexOf('=')).strip();
+    String base = "train.images = " + data.resolve("imgs") + "\nfilters = 4\nfilter.size = 5\nstride = 2\n"
+        + "crop = 15\nupdates = 2\noutput = " + out + "\n";
+    Files.writeString(c, base.lines().filter(l -> !l.startsWith(key + " =")).map(l -> l + "\n")
+        .collect(java.util.stream.Collectors.joining()) + line.replace("BROKEN", data.resolve("broken").toString())
         + "\n");
     // the corrupt image fails a Spark task, which Spark logs at ERROR: quiet while it is expected
     org.apache.logging.log4j.Level level = org.apache.logging.log4j.LogManager.getLogger("org.apache.spark").getLevel();
     org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark", org.apache.logging.log4j.Level.OFF);
     Run r;
     try {
-      r = run("denoise-train", c.toString());
+      // --overwrite: the earlier result may be replaced, but only by a complete run
+      r = run("denoise-train", c.toString(), "--overwrite");
     } finally {
       org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark", level);
     }

@@ -45,9 +45,9 @@ class StorageTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
-      "output = foo://host/runs/x | foo://host/runs/x (config key 'output'): no filesystem for scheme 'foo'",
-      "input = foo://host/data | foo://host/data (config key 'input'): no filesystem for scheme 'foo'",
-      "init = foo://host/d0.npy | foo://host/d0.npy (config key 'init'): no filesystem for scheme 'foo'",
+      "output = foo://host/runs/x | foo://host/runs/x (config key 'output'): no filesystem for the scheme 'foo://'",
+      "input = foo://host/data | foo://host/data (config key 'input'): no filesystem for the scheme 'foo://'",
+      "init = foo://host/d0.npy | foo://host/d0.npy (config key 'init'): no filesystem for the scheme 'foo://'",
       "input = %s/missing | /missing (config key 'input'): no such file or directory"})
   void anUnusablePathIsExitTwoNamingIt(String line, String expected, @TempDir Path dir) throws IOException {
     String body = line.replace("%s", dir.toString());
@@ -65,8 +65,8 @@ class StorageTest {
   void aConfigFileOnAnUnknownSchemeIsExitTwo() {
     Run r = run("train", "foo://host/run.properties");
     assertEquals(2, r.status(), r.err());
-    assertTrue(r.err().contains("foo://host/run.properties") && r.err().contains("no filesystem for scheme 'foo'"),
-        r.err());
+    assertTrue(r.err().contains("foo://host/run.properties")
+        && r.err().contains("no filesystem for the scheme 'foo://'"), r.err());
   }
 
   @Test
