@@ -8,6 +8,10 @@ import org.pudle.kernels.linalg.Blas;
  * shared read-only by every block and thread that encodes with it.
  *
  * <p>The arrays are not copied: callers must not modify {@code D} while the operator is in use.
+ *
+ * <p>The support-sparse loops of the CPU backend also read G one column at a time
+ * ({@link #gColumns()}, a second copy of G, made on first use) and bound how much a layer can move
+ * the entries off a code's support ({@link #offDiagonalBound()}).
  */
 public final class DictionaryOperator {
   private final double[] d;
@@ -15,6 +19,8 @@ public final class DictionaryOperator {
   private final int p;
   private final double alpha;
   private final double[] g;
+  private volatile double[][] columns;
+  private volatile double[] bounds;
 
   private DictionaryOperator(double[] d, int m, int p, double alpha, double[] g) {
     this.d = d;
@@ -56,6 +62,64 @@ public final class DictionaryOperator {
   /** {@code G = I - alpha D^T D}, p x p column-major (shared, do not modify). */
   public double[] g() {
     return g;
+  }
+
+  /**
+   * The columns of G as separate arrays, {@code gColumns()[j][i] = G[i, j]} (shared, do not
+   * modify): the loops on the codes' supports add whole columns of G, and the JIT vectorizes such a
+   * loop only when both arrays are indexed from 0. Made on first use ({@code 8 p^2} bytes).
+   */
+  public double[][] gColumns() {
+    double[][] c = columns;
+    if (c == null) {
+      synchronized (this) {
+        c = columns;
+        if (c == null) {
+          c = new double[p][];
+          for (int j = 0; j < p; j++) {
+            c[j] = java.util.Arrays.copyOfRange(g, j * p, (j + 1) * p);
+          }
+          columns = c;
+        }
+      }
+    }
+    return c;
+  }
+
+  /**
+   * {@code mu = max_{i != j} |G_ij|} (alpha times the largest inner product of two atoms): one layer
+   * changes an entry i off the support of a change {@code dz} of the code by at most
+   * {@code mu ||dz||_1}. Computed on first use.
+   */
+  public double offDiagonalBound() {
+    return bounds()[0];
+  }
+
+  /** {@code max_ij |G_ij|}, for rounding bounds. Computed on first use. */
+  public double maxAbs() {
+    return bounds()[1];
+  }
+
+  private double[] bounds() {
+    double[] b = bounds;
+    if (b == null) {
+      double off = 0;
+      double all = 0;
+      for (int j = 0; j < p; j++) {
+        for (int i = 0; i < p; i++) {
+          double a = Math.abs(g[i + j * p]);
+          if (i != j && !(a <= off)) {
+            off = a;
+          }
+          if (!(a <= all)) {
+            all = a;
+          }
+        }
+      }
+      b = new double[] {off, all};
+      bounds = b;
+    }
+    return b;
   }
 
   public int m() {

@@ -13,7 +13,9 @@ import dev.ludovic.netlib.blas.BLAS;
  * column of a block, to a tolerance on the optimality conditions.
  *
  * <p>FISTA (Beck and Teboulle) with step {@code 1/L}, {@code L = sigma_max(D)^2}, on the whole
- * block with GEMMs, and the gradient-based adaptive restart of O'Donoghue and Candes per column.
+ * block, its products with {@code H = D^T D} by GEMM or on the supports of the iterates of the
+ * columns still iterating ({@link GramProduct}), and the gradient-based adaptive restart of
+ * O'Donoghue and Candes per column.
  * The iterate change alone is not trusted: every {@code checkEvery} iterations the KKT residual
  * <pre>
  *   kkt(z) = max_j { |g_j + lambda sign(z_j)|  if z_j != 0;   max(|g_j| - lambda, 0)  if z_j = 0 },
@@ -194,11 +196,12 @@ public final class FistaLasso {
     boolean positive = options.positive();
     int it = 0;
     Polisher polisher = new Polisher();
+    GramProduct product = new GramProduct(h, p, KernelStatistics.Counter.LASSO_SUPPORT,
+        KernelStatistics.Counter.LASSO_DENSE);
     while (remaining > 0 && it < options.maxIterations()) {
       it++;
-      // g = H y - E
-      System.arraycopy(e, 0, g, 0, pb);
-      blas.dgemm("N", "N", p, cols, p, 1.0, h, 0, p, y, 0, p, -1.0, g, 0, p);
+      // g = H y - E (the columns still iterating)
+      product.apply(y, e, g, cols, done);
       for (int j = 0; j < cols; j++) {
         if (done[j]) {
           continue;
@@ -228,8 +231,7 @@ public final class FistaLasso {
       }
       if (it % options.checkEvery() == 0 || it == options.maxIterations()) {
         // g = H z - E at the iterate itself
-        System.arraycopy(e, 0, g, 0, pb);
-        blas.dgemm("N", "N", p, cols, p, 1.0, h, 0, p, z, 0, p, -1.0, g, 0, p);
+        product.apply(z, e, g, cols, done);
         for (int j = 0; j < cols; j++) {
           if (done[j]) {
             continue;

@@ -17,7 +17,8 @@ import dev.ludovic.netlib.blas.BLAS;
  *
  * <p>A column stops when {@code ||z^(r+1) - z^(r)||_2 <= tolerance ||z^(r+1)||_2} (or both are
  * zero), and is then left alone while the others go on, so a column's code does not depend on the
- * other columns of its block. Columns still moving after {@code maxIterations} are reported, not
+ * other columns of its block (to rounding: the products with {@code H = D^T D} run by GEMM or on
+ * the codes' supports, {@link GramProduct}, as the block's non-zeros make cheaper). Columns still moving after {@code maxIterations} are reported, not
  * hidden. (The authors' MATLAB code stops on the change of the error to the true codes, which a
  * learner does not know.)
  *
@@ -167,10 +168,11 @@ public final class IhtCoding {
     double eta = options.etaX();
     double tau = options.tau();
     double tol = options.tolerance();
+    GramProduct product = new GramProduct(h, p, KernelStatistics.Counter.IHT_SUPPORT,
+        KernelStatistics.Counter.IHT_DENSE);
     for (int it = 0; it < options.maxIterations() && remaining > 0; it++) {
-      // g = H z - E = D^T (D z - x)
-      System.arraycopy(e, 0, g, 0, pb);
-      blas.dgemm("N", "N", p, cols, p, 1.0, h, 0, p, z, 0, p, -1.0, g, 0, p);
+      // g = H z - E = D^T (D z - x), on the columns still iterating
+      product.apply(z, e, g, cols, done);
       for (int j = 0; j < cols; j++) {
         if (done[j]) {
           continue;

@@ -25,8 +25,14 @@ public interface UnfoldedIsta {
   /** The default host scratch budget of one instance: 256 MiB. */
   long DEFAULT_SCRATCH_BYTES = 256L << 20;
 
-  /** The default of {@link #setSparseDensity}: a quarter of the atoms. */
-  double DEFAULT_SPARSE_DENSITY = 0.25;
+  /**
+   * The value of {@link #setSparseDensity} that lets the backend choose, per block and layer, from
+   * the codes' measured density and a cost model of the machine.
+   */
+  double COST_MODEL = -1;
+
+  /** The default of {@link #setSparseDensity}: {@link #COST_MODEL}. */
+  double DEFAULT_SPARSE_DENSITY = COST_MODEL;
 
   /** The signal dimension. */
   int m();
@@ -115,13 +121,15 @@ public interface UnfoldedIsta {
   void releaseStoredCodes();
 
   /**
-   * Sets the density (mean non-zeros per code over p) below which the backward passes of
-   * {@link #accumulateFromDepth} may run a layer column by column on the supports of the codes
-   * instead of by GEMM; both ways give the same sums to rounding, so this is a speed setting.
-   * The CPU backend uses it (default {@link #DEFAULT_SPARSE_DENSITY}); a backend
-   * without a support-sparse path checks the value and runs every layer by GEMM.
+   * Sets where the layers run column by column on the supports of the codes instead of by GEMM
+   * (docs/math.md#layers-on-the-supports), in every call from the next forward pass:
+   * {@link #COST_MODEL} (the default) lets the backend choose per block from the codes' density; a
+   * density (mean non-zeros per code over p) in [0, 1] forces the layers from the first one whose
+   * codes are that sparse onto the supports. Both ways give the same sums to rounding, so this is a
+   * speed setting. The CPU backend uses it; a backend without a support path checks the value and
+   * runs every layer by GEMM.
    *
-   * @param density a fraction in [0, 1]; 0 keeps every layer on GEMMs
+   * @param density {@link #COST_MODEL}, or a fraction in [0, 1]: 0 keeps every layer on GEMMs
    */
   void setSparseDensity(double density);
 
@@ -152,10 +160,11 @@ public interface UnfoldedIsta {
     }
   }
 
-  /** Checks that {@code sparse density} is a fraction in [0, 1]. */
+  /** Checks that {@code sparse density} is {@link #COST_MODEL} or a fraction in [0, 1]. */
   static double checkSparseDensity(double density) {
-    if (!(density >= 0 && density <= 1)) {
-      throw new IllegalArgumentException("sparse density: expected a fraction in [0, 1], got " + density);
+    if (!(density >= 0 && density <= 1) && density != COST_MODEL) {
+      throw new IllegalArgumentException("sparse density: expected a fraction in [0, 1] or " + COST_MODEL
+          + " (the cost model), got " + density);
     }
     return density;
   }

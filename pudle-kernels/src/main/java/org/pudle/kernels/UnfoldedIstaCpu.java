@@ -7,8 +7,8 @@ import org.pudle.kernels.linalg.Blas;
 import dev.ludovic.netlib.blas.BLAS;
 
 /**
- * The CPU backend of {@link UnfoldedIsta}: every product is a BLAS GEMM on a whole block; the only
- * hand-written loops are the element-wise threshold, the backward masks and the statistics.
+ * The CPU backend of {@link UnfoldedIsta}: the first layers of a block by BLAS GEMMs, the later
+ * ones, once the codes are sparse, column by column on their supports ({@link SupportPath}).
  *
  * <h2>Blocked reverse mode</h2>
  * For a block X (m x b), {@code C = alpha D^T X}, forward {@code V_t = G Z_t + C},
@@ -19,23 +19,43 @@ import dev.ludovic.netlib.blas.BLAS;
  * <pre>  grad = R Z_T^T - alpha [ D (P + P^T) - X Q^T ]</pre>
  * (summed over the block). The decoder-only gradient is {@code R Z_T^T}.
  *
+ * <h2>Layers on the supports</h2>
+ * After each GEMM layer the block's density (non-zeros of {@code Z_t} over {@code p b}) decides,
+ * through {@link SupportCostModel}, whether the rest of the layers, forward and backward, run on
+ * the supports of the codes instead (docs/math.md#layers-on-the-supports); {@link
+ * #setSparseDensity} can force a density instead. The products {@code R = D Z_T - X},
+ * {@code R Z_T^T}, {@code D^T R}, {@code X Q^T} and {@code D (P + P^T)} stay GEMMs, and
+ * {@code D (P + P^T)} is formed once per call, not per chunk. Both ways give the same sums to
+ * rounding. {@link KernelStatistics} counts the layers of each kind.
+ *
  * <h2>Memory</h2>
- * The backward pass keeps every {@code Z_t}. A block is processed in chunks of at most
- * {@link #chunkColumns(GradientKind)} columns so that the scratch of one instance stays within its
- * budget: {@code 8 [(T + 3) p b + m b + p^2]} bytes for ae gradients and {@code 8 (4 p b + m b)}
- * for g_dec and encoding, with {@code b} the chunk width (at least one column, whatever the
- * budget). Scratch is reused while chunks fit, also after {@link #retarget}.
+ * A block is processed in chunks of at most {@link #chunkColumns(GradientKind)} columns so that the
+ * scratch of one instance stays within its budget: {@code 8 [(T + 3) p b + m b + p^2]} bytes for ae
+ * gradients and {@code 8 (4 p b + m b)} for g_dec and encoding, with {@code b} the chunk width (at
+ * least one column, whatever the budget). The codes of the layers on the supports are kept on
+ * their active sets only, so a training chunk holds dense codes just for the GEMM layers and
+ * {@code Z_T}; the support path adds {@code 8 p^2} bytes (its share of P by columns) and its
+ * frames. Scratch is reused while chunks fit, also after {@link #retarget}.
  */
 public final class UnfoldedIstaCpu implements UnfoldedIsta {
   /**
-   * The default density (non-zeros of a code over p) below which {@link #accumulateFromDepth}
-   * backpropagates a layer column by column on the codes' supports instead of by GEMM: a layer then
-   * costs about {@code 4 |S_t| |S_{t+1}|} flops per sample instead of {@code 4 p^2}.
+   * The default of {@link #setSparseDensity}: {@link UnfoldedIsta#COST_MODEL}, each block chooses
+   * where its layers go on the supports.
    */
   public static final double DEFAULT_SPARSE_DENSITY = UnfoldedIsta.DEFAULT_SPARSE_DENSITY;
 
   /** The default scratch budget of one instance. */
   public static final long DEFAULT_SCRATCH_BYTES = UnfoldedIsta.DEFAULT_SCRATCH_BYTES;
+
+  /** What a forward pass keeps. */
+  private enum Keep {
+    /** Every Z_t dense, and the frames of the support layers (forwardAll). */
+    ALL,
+    /** The GEMM layers' Z_t dense, Z_T, and the frames (a backward pass follows). */
+    BACKWARD,
+    /** Only Z_T, in two alternating buffers (encoding, g_dec). */
+    LAST
+  }
 
   private final BLAS blas = Blas.blas();
   private final long scratchBytes;
@@ -53,16 +73,15 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   private double[] bt = new double[0];
   private double[] r = new double[0];
   private double[] pm = new double[0];
+  private final SupportPath support;
+  private final SupportBackward supportBackward;
   private int storedColumns;
-  /** The study path's sparse backward: the density below which layers go per column (see setSparseDensity). */
+  /** The density below which layers go on the supports; {@link UnfoldedIsta#COST_MODEL}: chosen per block. */
   private double sparseDensity = DEFAULT_SPARSE_DENSITY;
-  /** The first layer of the stored forward pass whose backward runs per column on the supports; T = none. */
-  private int sparseFrom = Integer.MAX_VALUE;
-  /** The supports of the stored codes Z_s, s >= sparseFrom: indices, and starts per (s, column). */
-  private int[] supIdx = new int[0];
-  private int[] supStart = new int[0];
-  private double[] colB = new double[0];
-  private double[] colA = new double[0];
+  /** The first layer of the last forward pass that ran on the supports; T = none. */
+  private int tailFrom;
+  /** The offset of Z_T in zs after the last forward pass. */
+  private int lastOff;
 
   /**
    * @param op           the dictionary and its iteration matrix; its alpha must equal the
@@ -76,6 +95,8 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     this.scratchBytes = scratchBytes;
     this.m = op.m();
     this.p = op.p();
+    this.support = new SupportPath(p);
+    this.supportBackward = new SupportBackward(support);
     retarget(op, params);
   }
 
@@ -107,7 +128,8 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   public void retarget(DictionaryOperator newOp, EncoderParams newParams) {
     UnfoldedIsta.checkTarget(newOp, newParams, m, p);
     storedColumns = 0;
-    sparseFrom = Integer.MAX_VALUE;
+    tailFrom = Integer.MAX_VALUE;
+    support.clear();
     if (newOp == op && newParams.equals(params)) {
       return;
     }
@@ -117,11 +139,12 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
       this.threshold = newParams.newThreshold();
       this.T = newParams.T();
     }
+    support.retarget(op, threshold, params.threshold());
   }
 
   @Override
   public long scratchBytesAllocated() {
-    return allocated;
+    return allocated + support.allocated() + supportBackward.allocated();
   }
 
   @Override
@@ -161,14 +184,22 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     int chunk = chunkColumns(kind);
     double[] grad = sums.gradientBuffer();
     storedColumns = 0;
-    sparseFrom = Integer.MAX_VALUE;
+    boolean through = kind.throughEncoder();
+    Keep keep = through ? Keep.BACKWARD : Keep.LAST;
+    ensureScratch(Math.min(chunk, cols), keep);
+    if (through) {
+      Arrays.fill(pm, 0, p * p, 0.0);
+    }
     for (int j = 0; j < cols; j += chunk) {
       int b = Math.min(chunk, cols - j);
       int off = xOff + j * m;
-      boolean keepAll = kind.throughEncoder();
-      ensureScratch(b, keepAll);
-      forward(x, off, b, keepAll);
-      backward(kind, x, off, b, keepAll, T, grad, sums);
+      forward(x, off, b, keep);
+      backward(kind, x, off, b, T, grad, sums);
+    }
+    support.clear();
+    tailFrom = Integer.MAX_VALUE;
+    if (through) {
+      addDP(grad);
     }
   }
 
@@ -183,137 +214,33 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     if (b < 1 || b > most) {
       throw new IllegalArgumentException("chunk: expected 1 to " + most + " columns within the scratch budget, got " + b);
     }
-    ensureScratch(b, true);
-    forward(x, xOff, b, true);
+    ensureScratch(b, Keep.ALL);
+    forward(x, xOff, b, Keep.ALL);
     storedColumns = b;
-    indexSparseLayers(b);
     return new StoredCodes(zs, p, b);
   }
 
   /**
-   * Sets the density (mean non-zeros per code over p) below which the backward passes of
-   * {@link #accumulateFromDepth} treat a layer column by column on the supports of the codes; the
-   * layers from the first one whose codes, and all deeper ones, are that sparse. 0 keeps every
-   * layer on GEMMs, 1 makes every layer sparse. Both ways give the same sums to rounding. Applies
-   * from the next {@link #forwardAll}; {@link #accumulate} (the trainer's path) always uses GEMMs.
+   * Sets where the layers go on the supports: {@link UnfoldedIsta#COST_MODEL} (the default) lets
+   * each block choose from its measured density by {@link SupportCostModel}; a fraction in [0, 1]
+   * forces it: the layers from the first one whose input codes have at most that density run on
+   * the supports, so 0 keeps every layer on GEMMs and 1 puts every layer after the first there.
+   * Both ways give the same sums to rounding. Applies to every call from the next forward pass.
    */
   @Override
   public void setSparseDensity(double density) {
     this.sparseDensity = UnfoldedIsta.checkSparseDensity(density);
   }
 
-  /** The first layer whose backward runs per column in the last forwardAll (T + 1 when none). */
+  /** The first layer whose forward and backward ran on the supports in the last forwardAll (T + 1 when none). */
   public int sparseFromLayer() {
-    return sparseFrom == Integer.MAX_VALUE ? T + 1 : sparseFrom;
-  }
-
-  /** Finds the sparse tail of the stored codes and lists the support of every code in it. */
-  private void indexSparseLayers(int b) {
-    sparseFrom = Integer.MAX_VALUE;
-    double limit = sparseDensity * p * b;
-    int from = T + 1;
-    for (int s = T; s >= 1; s--) {
-      int o = slot(s - 1, b, true);
-      long nnz = 0;
-      for (int i = o; i < o + p * b; i++) {
-        if (zs[i] != 0) {
-          nnz++;
-        }
-      }
-      if (nnz > limit || (nnz == 0 && sparseDensity == 0)) {
-        break;
-      }
-      from = s;
-    }
-    if (from > T) {
-      return;
-    }
-    long total = 0;
-    int layers = T - from + 1;
-    for (int i = slot(from - 1, b, true); i < T * p * b; i++) {
-      if (zs[i] != 0) {
-        total++;
-      }
-    }
-    if (supIdx.length < total) {
-      supIdx = new int[(int) total];
-      allocated += 4 * total;
-    }
-    if (supStart.length < layers * b + 1) {
-      supStart = new int[layers * b + 1];
-      allocated += 4L * (layers * b + 1);
-    }
-    int n = 0;
-    for (int s = from; s <= T; s++) {
-      int o = slot(s - 1, b, true);
-      for (int c = 0; c < b; c++) {
-        supStart[(s - from) * b + c] = n;
-        int oc = o + c * p;
-        for (int i = 0; i < p; i++) {
-          if (zs[oc + i] != 0) {
-            supIdx[n++] = i;
-          }
-        }
-      }
-    }
-    supStart[layers * b] = n;
-    if (colB.length < p) {
-      colB = new double[p];
-      colA = new double[p];
-      allocated += 16L * p;
-    }
-    sparseFrom = from;
+    return tailFrom >= T ? T + 1 : tailFrom;
   }
 
   /**
-   * The backward of layers {@code top .. sparseFrom} column by column: with {@code S1} the support
-   * of {@code Z_{t+1}} and {@code S0} that of {@code Z_t}, {@code B_t = A_{t+1}} on S1,
-   * {@code Q += B_t}, {@code P[S0, S1] += Z_t[S0] B_t[S1]^T} and {@code A_t[S0] = G[S0, S1] B_t[S1]}
-   * (the rows outside S0 are masked out by the next layer, so they are not computed). Leaves
-   * {@code A_{sparseFrom}} in {@code a} on the support of {@code Z_{sparseFrom}}.
-   */
-  private void sparseLayers(double[] a, double[] q, int b, int top) {
-    double[] g = op.g();
-    int from = sparseFrom;
-    for (int c = 0; c < b; c++) {
-      int ac = c * p;
-      for (int t = top; t >= from; t--) {
-        int s1 = supStart[(t + 1 - from) * b + c];
-        int e1 = supStart[(t + 1 - from) * b + c + 1];
-        int s0 = supStart[(t - from) * b + c];
-        int e0 = supStart[(t - from) * b + c + 1];
-        int k1 = e1 - s1;
-        for (int j = 0; j < k1; j++) {
-          int row = supIdx[s1 + j];
-          double bj = a[ac + row];
-          colB[j] = bj;
-          q[ac + row] += bj;
-        }
-        int zt = slot(t - 1, b, true) + ac;
-        int k0 = e0 - s0;
-        for (int i = 0; i < k0; i++) {
-          colA[i] = 0;
-        }
-        for (int j = 0; j < k1; j++) {
-          double bj = colB[j];
-          int col = supIdx[s1 + j] * p;
-          for (int i = 0; i < k0; i++) {
-            int row = supIdx[s0 + i];
-            colA[i] += g[col + row] * bj;
-            pm[row + col] += zs[zt + row] * bj;
-          }
-        }
-        for (int i = 0; i < k0; i++) {
-          a[ac + supIdx[s0 + i]] = colA[i];
-        }
-      }
-    }
-  }
-
-  /**
-   * {@inheritDoc} The backward pass starts from the stored {@code Z_t} and costs about
-   * {@code 4 p^2 b t} flops for the ae gradients, {@code 4 m p b} for g_dec; the layers below the
-   * sparse density run on the codes' supports.
+   * {@inheritDoc} The backward pass starts from the stored {@code Z_t}; the GEMM layers cost about
+   * {@code 4 p^2 b} flops each, those on the supports about {@code 4 |S_t| |S_{t+1}|} per column,
+   * and g_dec {@code 4 m p b}.
    */
   @Override
   public void accumulateFromDepth(GradientKind kind, int t, double[] x, int xOff, int b, GradientSums sums) {
@@ -327,13 +254,21 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
       throw new IllegalArgumentException("sums: expected " + m + " x " + p + ", got " + sums.m() + " x " + sums.p());
     }
     checkBlock(x, xOff, b);
-    backward(kind, x, xOff, b, true, t, sums.gradientBuffer(), sums);
+    double[] grad = sums.gradientBuffer();
+    if (kind.throughEncoder()) {
+      Arrays.fill(pm, 0, p * p, 0.0);
+    }
+    backward(kind, x, xOff, b, t, grad, sums);
+    if (kind.throughEncoder()) {
+      addDP(grad);
+    }
   }
 
   @Override
   public void releaseStoredCodes() {
     storedColumns = 0;
-    sparseFrom = Integer.MAX_VALUE;
+    tailFrom = Integer.MAX_VALUE;
+    support.clear();
   }
 
   @Override
@@ -345,13 +280,14 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     }
     int chunk = chunkColumns(GradientKind.DEC);
     storedColumns = 0;
-    sparseFrom = Integer.MAX_VALUE;
+    ensureScratch(Math.min(chunk, cols), Keep.LAST);
     for (int j = 0; j < cols; j += chunk) {
       int b = Math.min(chunk, cols - j);
-      ensureScratch(b, false);
-      forward(x, xOff + j * m, b, false);
-      System.arraycopy(zs, slot(T - 1, b, false), z, zOff + j * p, p * b);
+      forward(x, xOff + j * m, b, Keep.LAST);
+      System.arraycopy(zs, lastOff, z, zOff + j * p, p * b);
     }
+    support.clear();
+    tailFrom = Integer.MAX_VALUE;
   }
 
   private void checkBlock(double[] x, int xOff, int cols) {
@@ -362,16 +298,17 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   }
 
   /** Offset of {@code Z_{s+1}} in {@code zs}: every layer, or two alternating buffers. */
-  private int slot(int s, int b, boolean keepAll) {
-    return (keepAll ? s : (s & 1)) * p * b;
+  private int slot(int s, int b, Keep keep) {
+    return (keep == Keep.LAST ? (s & 1) : s) * p * b;
   }
 
-  private void ensureScratch(int b, boolean keepAll) {
+  /** Allocates the scratch of a chunk of b columns whose forward pass keeps {@code keep}. */
+  private void ensureScratch(int b, Keep keep) {
     int pb = p * b;
-    int layers = keepAll ? T : 2;
-    if (zs.length < layers * pb) {
-      zs = new double[layers * pb];
-      allocated += 8L * layers * pb;
+    long codes = (long) (keep == Keep.LAST ? Math.min(2, T) : T) * pb;
+    if (zs.length < codes) {
+      zs = new double[(int) codes];
+      allocated += 8L * codes;
     }
     if (c.length < pb) {
       c = new double[pb];
@@ -383,36 +320,89 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
       r = new double[m * b];
       allocated += 8L * m * b;
     }
-    if (keepAll && pm.length < p * p) {
+    if (keep != Keep.LAST && pm.length < p * p) {
       pm = new double[p * p];
       allocated += 8L * p * p;
     }
-  }
-
-  /** Runs the T layers on the chunk; afterwards {@code Z_{s+1}} is at {@link #slot}. */
-  private void forward(double[] x, int xOff, int b, boolean keepAll) {
-    double[] d = op.d();
-    double[] g = op.g();
-    int pb = p * b;
-    blas.dgemm("T", "N", p, b, m, params.alpha(), d, 0, m, x, xOff, m, 0.0, c, 0, p);
-    threshold.apply(c, 0, zs, slot(0, b, keepAll), pb, 0);
-    for (int t = 1; t < T; t++) {
-      System.arraycopy(c, 0, v, 0, pb);
-      blas.dgemm("N", "N", p, b, p, 1.0, g, 0, p, zs, slot(t - 1, b, keepAll), p, 1.0, v, 0, p);
-      threshold.apply(v, 0, zs, slot(t, b, keepAll), pb, t);
+    support.ensure(b, T);
+    if (keep != Keep.LAST) {
+      supportBackward.ensure();
     }
   }
 
+  /** Whether the layers from one whose input codes have {@code nnz} non-zeros run on the supports. */
+  private boolean supportFrom(long nnz, int b, boolean backward) {
+    if (sparseDensity < 0) {
+      return SupportCostModel.supportFrom((double) nnz / ((long) p * b), p, b, backward);
+    }
+    return sparseDensity > 0 && nnz <= sparseDensity * p * b;
+  }
+
   /**
-   * The backward pass from depth {@code depth} (the codes {@code Z_depth} at {@link #slot}
-   * {@code depth - 1}); with only two alternating buffers ({@code keepAll} false) the depth must
-   * be T.
+   * Runs the T layers on the chunk: GEMM layers while the codes are dense, then the rest on the
+   * supports. Afterwards {@code Z_{s+1}} is at {@link #slot} for the GEMM layers (all layers with
+   * {@link Keep#ALL}) and {@code Z_T} at {@link #lastOff}.
    */
-  private void backward(GradientKind kind, double[] x, int xOff, int b, boolean keepAll, int depth, double[] grad,
+  private void forward(double[] x, int xOff, int b, Keep keep) {
+    double[] d = op.d();
+    int pb = p * b;
+    blas.dgemm("T", "N", p, b, m, params.alpha(), d, 0, m, x, xOff, m, 0.0, c, 0, p);
+    threshold.apply(c, 0, zs, slot(0, b, keep), pb, 0);
+    boolean backward = keep != Keep.LAST;
+    int t = 1;
+    for (; t < T; t++) {
+      int in = slot(t - 1, b, keep);
+      long nnz = 0;
+      for (int i = in; i < in + pb; i++) {
+        if (zs[i] != 0) {
+          nnz++;
+        }
+      }
+      if (supportFrom(nnz, b, backward)) {
+        break;
+      }
+      denseLayer(t, b, keep);
+    }
+    tailFrom = t;
+    lastOff = slot(T - 1, b, keep);
+    if (t >= T) {
+      return;
+    }
+    boolean all = keep == Keep.ALL;
+    if (keep == Keep.BACKWARD) {
+      // Z_T after the GEMM layers' codes, the frames' codes in the rest of the array
+      lastOff = t * pb;
+    }
+    if (!support.forward(t, T, b, c, zs, slot(t - 1, b, keep), all, lastOff, backward, (t + 1) * pb, T * pb)) {
+      // the frames did not fit: the rest by GEMM
+      for (; t < T; t++) {
+        denseLayer(t, b, keep);
+      }
+      tailFrom = T;
+      lastOff = slot(T - 1, b, keep);
+    }
+  }
+
+  /** Layer t of the chunk by GEMM: {@code Z_{t+1} = S_t(G Z_t + C)}. */
+  private void denseLayer(int t, int b, Keep keep) {
+    int pb = p * b;
+    System.arraycopy(c, 0, v, 0, pb);
+    blas.dgemm("N", "N", p, b, p, 1.0, op.g(), 0, p, zs, slot(t - 1, b, keep), p, 1.0, v, 0, p);
+    threshold.apply(v, 0, zs, slot(t, b, keep), pb, t);
+    KernelStatistics.add(KernelStatistics.Counter.FORWARD_DENSE, b);
+  }
+
+  /**
+   * The backward pass from depth {@code depth} (the codes {@code Z_depth}: {@link #lastOff} for
+   * T, else at {@link #slot} {@code depth - 1}, stored by {@link Keep#ALL}); adds the decoder term,
+   * {@code alpha X Q^T} and the statistics to {@code grad} and {@code sums}, and P to {@link #pm}
+   * (the caller adds {@code -alpha D (P + P^T)}).
+   */
+  private void backward(GradientKind kind, double[] x, int xOff, int b, int depth, double[] grad,
       GradientSums sums) {
     double[] d = op.d();
     int pb = p * b;
-    int zT = slot(depth - 1, b, keepAll);
+    int zT = depth == T ? lastOff : slot(depth - 1, b, Keep.ALL);
 
     // R = D Z_T - X
     System.arraycopy(x, xOff, r, 0, m * b);
@@ -449,16 +439,15 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
       }
     }
     Arrays.fill(q, 0, pb, 0.0);
-    Arrays.fill(pm, 0, p * p, 0.0);
     double[] g = op.g();
     int denseTop = depth - 1;
-    if (keepAll && sparseFrom < depth) {
-      // layers depth-1 .. sparseFrom on the supports, the rest by GEMM
-      sparseLayers(a, q, b, depth - 1);
-      denseTop = sparseFrom - 1;
+    if (tailFrom < depth) {
+      // layers depth-1 .. tailFrom on the supports, the rest by GEMM
+      supportBackward.backward(depth, b, zs, a, q, pm);
+      denseTop = tailFrom - 1;
     }
     for (int t = denseTop; t >= 0; t--) {
-      int mask = slot(t, b, true);
+      int mask = slot(t, b, Keep.ALL);
       for (int i = 0; i < pb; i++) {
         double bi = zs[mask + i] != 0 ? a[i] : 0.0;
         bt[i] = bi;
@@ -466,13 +455,17 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
       }
       if (t >= 1) {
         // P += Z_t B_t^T (Z_0 = 0 adds nothing); A_t = G B_t
-        blas.dgemm("N", "T", p, p, b, 1.0, zs, slot(t - 1, b, true), p, bt, 0, p, 1.0, pm, 0, p);
+        blas.dgemm("N", "T", p, p, b, 1.0, zs, slot(t - 1, b, Keep.ALL), p, bt, 0, p, 1.0, pm, 0, p);
         blas.dgemm("N", "N", p, b, p, 1.0, g, 0, p, bt, 0, p, 0.0, a, 0, p);
+        KernelStatistics.add(KernelStatistics.Counter.BACKWARD_DENSE, b);
       }
     }
-    double alpha = params.alpha();
-    // grad += alpha X Q^T - alpha D (P + P^T)
-    blas.dgemm("N", "T", m, p, b, alpha, x, xOff, m, q, 0, p, 1.0, grad, 0, m);
+    // grad += alpha X Q^T
+    blas.dgemm("N", "T", m, p, b, params.alpha(), x, xOff, m, q, 0, p, 1.0, grad, 0, m);
+  }
+
+  /** {@code grad -= alpha D (P + P^T)}. */
+  private void addDP(double[] grad) {
     for (int j = 0; j < p; j++) {
       pm[j + j * p] *= 2;
       for (int i = j + 1; i < p; i++) {
@@ -481,6 +474,6 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
         pm[j + i * p] = s;
       }
     }
-    blas.dgemm("N", "N", m, p, p, -alpha, d, 0, m, pm, 0, p, 1.0, grad, 0, m);
+    blas.dgemm("N", "N", m, p, p, -params.alpha(), op.d(), 0, m, pm, 0, p, 1.0, grad, 0, m);
   }
 }

@@ -18,7 +18,7 @@ import org.pudle.kernels.study.DepthStudySums.Phase;
 /**
  * The per-block cost of the gradient study ({@link DepthStudyKernel}) in the paper's setting, in
  * one thread: seconds per sample of each phase with the backward passes by GEMM only and with the
- * sparse tail, the GEMM-equivalent GFLOP/s of the unfolded passes ({@code 2 p^2 T + 8 p^2 sum(t)}
+ * layers on the supports, the GEMM-equivalent GFLOP/s of the unfolded passes ({@code 2 p^2 T + 8 p^2 sum(t)}
  * flops per sample), DGEMM at the kernel's shape, and what n samples would take on C cores.
  *
  * <pre>
@@ -77,7 +77,7 @@ public final class StudyBench {
       double unfolded = last.seconds(Phase.FORWARD) + last.seconds(Phase.BACKWARD);
       System.out.printf(Locale.ROOT, "backward %-28s %.3f ms/sample: forward %.3f, backward %.3f, lasso z^ %.3f, "
           + "lasso z* %.3f, other %.3f; unfolded passes %.1f GFLOP/s (dense equivalent); n = 1e6 on 2 cores: %.0f s%n",
-          density == 0 ? "by GEMM only:" : "with the sparse tail (p/4):", 1e3 * med / samples,
+          density == 0 ? "by GEMM only:" : "on the supports (cost model):", 1e3 * med / samples,
           1e3 * last.seconds(Phase.FORWARD) / samples, 1e3 * last.seconds(Phase.BACKWARD) / samples,
           1e3 * last.seconds(Phase.LASSO_HAT) / samples, 1e3 * last.seconds(Phase.LASSO_STAR) / samples,
           1e3 * last.seconds(Phase.REFERENCES) / samples, flops * samples / unfolded * 1e-9, med / samples * 1e6 / 2);

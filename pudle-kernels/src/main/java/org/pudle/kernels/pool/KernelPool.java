@@ -3,7 +3,6 @@ package org.pudle.kernels.pool;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,10 +56,12 @@ public final class KernelPool {
   static final int KEEP_IDLE = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
   private static final Map<KernelSpec, Kernels> RESOLVED = new HashMap<>();
-  private static final Map<Kernels, KernelPool> POOLS = new IdentityHashMap<>();
+  private static final Map<PoolKey, KernelPool> POOLS = new HashMap<>();
   private static Function<Precision, ? extends Kernels> cudaOverride;
 
   private final Kernels kernels;
+  /** The density every lent dense kernel gets ({@link KernelSpec.Layers#sparseDensity()}). */
+  private final double sparseDensity;
   /** Idle instances per shape, least recently used shape first. */
   private final LinkedHashMap<Object, ArrayDeque<Object>> idle = new LinkedHashMap<>(16, 0.75f, true);
   /** Every instance made and not dropped, lent or idle. */
@@ -69,9 +70,13 @@ public final class KernelPool {
   private long created;
   private long lent;
 
-  private KernelPool(Kernels kernels) {
+  private KernelPool(Kernels kernels, KernelSpec.Layers layers) {
     this.kernels = kernels;
+    this.sparseDensity = layers.sparseDensity();
   }
+
+  /** A backend and where its dense kernels run their layers: one pool each. */
+  private record PoolKey(Kernels kernels, KernelSpec.Layers layers) {}
 
   /**
    * The pool of the backend that {@code spec} names in this JVM, resolving it on first use.
@@ -82,7 +87,7 @@ public final class KernelPool {
   public static KernelPool of(KernelSpec spec) {
     Kernels k = resolve(spec);
     synchronized (KernelPool.class) {
-      return POOLS.computeIfAbsent(k, KernelPool::new);
+      return POOLS.computeIfAbsent(new PoolKey(k, spec.layers()), key -> new KernelPool(k, key.layers()));
     }
   }
 
@@ -93,7 +98,7 @@ public final class KernelPool {
 
   /** A pool of its own on {@code backend} (for benchmarks and tests of one backend instance). */
   public static KernelPool on(Kernels backend) {
-    return new KernelPool(backend);
+    return new KernelPool(backend, KernelSpec.Layers.AUTO);
   }
 
   /**
@@ -171,9 +176,7 @@ public final class KernelPool {
       synchronized (KernelPool.class) {
         cudaOverride = previous;
         RESOLVED.clear();
-        for (Kernels k : made) {
-          POOLS.remove(k);
-        }
+        POOLS.keySet().removeIf(key -> made.contains(key.kernels()));
       }
     };
   }
@@ -190,9 +193,9 @@ public final class KernelPool {
   }
 
   /**
-   * Lends a dense kernel of {@code op}'s shape, pointed at {@code op} and {@code params}, with the
-   * default sparse density. Close the lease (try-with-resources) to return it; it must not be used
-   * afterwards.
+   * Lends a dense kernel of {@code op}'s shape, pointed at {@code op} and {@code params}, its
+   * layers placed as the spec's {@code kernel.layers} says. Close the lease (try-with-resources) to
+   * return it; it must not be used afterwards.
    *
    * @param scratchBytes the host scratch budget of the kernel (part of its shape: it sets the chunk
    *                     width of the CPU backend)
@@ -202,11 +205,12 @@ public final class KernelPool {
     UnfoldedIsta k = (UnfoldedIsta) take(shape);
     if (k == null) {
       k = kernels.unfoldedIsta(op, params, scratchBytes);
+      k.setSparseDensity(sparseDensity);
       made(k);
     } else {
       try {
         k.retarget(op, params);
-        k.setSparseDensity(UnfoldedIsta.DEFAULT_SPARSE_DENSITY);
+        k.setSparseDensity(sparseDensity);
       } catch (RuntimeException e) {
         giveBack(shape, k);
         throw e;

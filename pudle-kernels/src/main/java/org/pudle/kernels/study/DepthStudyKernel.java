@@ -26,10 +26,10 @@ import dev.ludovic.netlib.blas.BLAS;
  * references {@code g_hat}, {@code g_star}, {@code g_tilde}, all at the current D.
  *
  * <p>Cost per sample: {@code 2 p^2 T} (forward) {@code + 8 p^2 sum(t)} (both ae kinds) flops of
- * GEMM, plus the two lasso solves. The backward passes run the layers whose codes are sparse
- * (by default, from the first layer after which every code has at most p/4 non-zeros) column by
- * column on the supports, which costs {@code 4 |S_t| |S_{t+1}|} instead of {@code 4 p^2} per layer
- * and sample; the sums are the same to rounding. The unfolded passes run on the backend of the
+ * GEMM, plus the two lasso solves. On the CPU the forward and backward passes run the layers whose
+ * codes are sparse column by column on the supports (docs/math.md#layers-on-the-supports; where,
+ * the kernel's cost model decides by default), which costs about {@code 4 |S_t| |S_{t+1}|} instead
+ * of {@code 4 p^2} per backward layer and sample; the sums are the same to rounding. The unfolded passes run on the backend of the
  * given {@link UnfoldedIsta} ({@link UnfoldedIsta#forwardAll}, {@link UnfoldedIsta#accumulateFromDepth}),
  * the lasso solves, the references and the Jacobian read-outs on the CPU. Scratch: that of the
  * kernel keeping all T codes plus the lasso codes of a chunk. One instance per task or thread.
@@ -125,7 +125,7 @@ public final class DepthStudyKernel {
     }
   }
 
-  /** See {@link UnfoldedIsta#setSparseDensity}: 0 runs every backward layer by GEMM. */
+  /** See {@link UnfoldedIsta#setSparseDensity}: 0 runs every layer by GEMM. */
   public void setSparseDensity(double density) {
     ista.setSparseDensity(density);
   }

@@ -118,6 +118,25 @@ class KernelPoolTest {
   }
 
   @Test
+  void kernelLayersDenseLendsKernelsThatRunEveryLayerByGemm() {
+    KernelPool dense = KernelPool.of("cpu:double:auto:dense");
+    assertNotSame(KernelPool.of("cpu"), dense, "one pool per layer placement");
+    assertSame(dense, KernelPool.of("CPU:double:auto:DENSE"));
+    double[] x = gaussian(M * 4, 5);
+    for (int round = 0; round < 2; round++) {
+      // the second lease reuses the first kernel
+      try (KernelPool.Lease<UnfoldedIsta> d = dense.unfoldedIsta(operator(1), ENC, 1 << 20)) {
+        UnfoldedIstaCpu gemm = (UnfoldedIstaCpu) d.kernel();
+        gemm.forwardAll(x, 0, 4);
+        assertEquals(ENC.T() + 1, gemm.sparseFromLayer(), "every layer by GEMM");
+        gemm.releaseStoredCodes();
+        // a forced density does not outlive the lease
+        gemm.setSparseDensity(1);
+      }
+    }
+  }
+
+  @Test
   void withoutADeviceCudaSaysWhyAndAutoFallsBackToTheCpu() {
     CudaContext.Availability a = CudaKernels.availability();
     assumeFalse(a.available(), "this machine has a CUDA device");

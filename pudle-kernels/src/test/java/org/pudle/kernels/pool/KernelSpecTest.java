@@ -33,4 +33,18 @@ class KernelSpecTest {
     e = assertThrows(IllegalArgumentException.class, () -> KernelSpec.parse("cuda:double:own:x"));
     assertTrue(e.getMessage().startsWith("unknown kernel backend"), e.getMessage());
   }
+
+  @Test
+  void theLayersAreAFourthPart() {
+    assertEquals(KernelSpec.Layers.AUTO, KernelSpec.parse("cpu").layers());
+    KernelSpec dense = KernelSpec.parse("cpu:double:auto:dense");
+    assertEquals(KernelSpec.Layers.DENSE, dense.layers());
+    assertEquals("cpu:double:auto:dense", dense.toString());
+    assertEquals(dense, KernelSpec.parse(dense.toString()));
+    assertEquals("cuda:double:own", KernelSpec.parse("cuda:double:own:auto").toString());
+    assertEquals(0.0, KernelSpec.Layers.DENSE.sparseDensity());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> KernelSpec.parse("cpu:double:auto:sparse"));
+    assertTrue(e.getMessage().contains("kernel.layers: expected auto or dense, got 'sparse'"), e.getMessage());
+  }
 }

@@ -43,7 +43,12 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--no-kernel", description = "skip the kernel benchmark")
   boolean noKernel;
 
-  @Option(names = "--study", description = "also measure the gradient-study kernel (m=50 p=100 T=200, the default depth grid): ms per sample by phase, GEMM-only vs sparse-tail backward")
+  @Option(names = "--support", defaultValue = "b1,fig4c,fig6s,fig6",
+      description = "settings of the GEMM layers against the layers on the supports (docs/performance.md): b1, fig4c, "
+          + "fig6s, fig6, or none (default ${DEFAULT-VALUE})")
+  String support;
+
+  @Option(names = "--study", description = "also measure the gradient-study kernel (m=50 p=100 T=200, the default depth grid): ms per sample by phase, every layer by GEMM vs the layers on the supports")
   boolean study;
 
   @Override
@@ -55,6 +60,9 @@ final class BenchCommand implements Callable<Integer> {
         args.add(String.valueOf(samples));
       }
       KernelBench.main(args.toArray(new String[0]));
+    }
+    if (!support.equals("none")) {
+      org.pudle.kernels.bench.SupportBench.run(support, reps, GradientKind.AE_LS, System.out);
     }
     if (study) {
       org.pudle.kernels.bench.StudyBench.main(new String[] {String.valueOf(samples == null ? 1024 : samples),

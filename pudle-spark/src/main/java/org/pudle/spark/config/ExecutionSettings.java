@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.pudle.kernels.cuda.GemmProvider;
 import org.pudle.kernels.cuda.Precision;
+import org.pudle.kernels.pool.KernelSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,11 @@ public final class ExecutionSettings {
       v -> GemmProvider.parse(v, GemmProvider.KEY), "auto, cublas or own")
       .doc("who multiplies the CUDA backend's dense matrices: auto (cuBLAS when the machine's libcublas.so.13 loads, "
           + "else the backend's own kernels), cublas (an error where it cannot) or own");
+  public static final Setting<KernelSpec.Layers> KERNEL_LAYERS = Setting.of(KernelSpec.Layers.KEY, "auto",
+      KernelSpec.Layers::parse, "auto or dense")
+      .doc("where the CPU backend runs the layers of the unfolded encoder: auto (on the codes' supports where its cost "
+          + "model says that is faster, docs/performance.md) or dense (every layer by GEMM); the same results to "
+          + "rounding");
   /** The denoiser's old name of {@link #KERNELS} and {@link #KERNEL_PRECISION}: {@code cuda:float}. */
   public static final Setting<String> BACKEND = Setting.text("backend", null)
       .withDefault(null, "(deprecated)")
@@ -49,24 +55,37 @@ public final class ExecutionSettings {
           + "with kernel.precision = float); still read, with a warning");
 
   /** The backend keys. */
-  public static final List<Setting<?>> BACKEND_KEYS = List.of(KERNELS, KERNEL_PRECISION, CUDA_GEMM);
+  public static final List<Setting<?>> BACKEND_KEYS = List.of(KERNELS, KERNEL_PRECISION, CUDA_GEMM, KERNEL_LAYERS);
 
   public static final List<Setting<?>> ALL = List.of(PARTITIONS, BLOCK_SIZE, AGGREGATE_DEPTH, KERNEL_SCRATCH_MB,
-      KERNELS, KERNEL_PRECISION, CUDA_GEMM);
+      KERNELS, KERNEL_PRECISION, CUDA_GEMM, KERNEL_LAYERS);
 
-  /** A kernel backend as configured: {@code kernels}, {@code kernel.precision} and {@code cuda.gemm}. */
-  public record Backend(String kernels, Precision precision, GemmProvider gemm) {
+  /**
+   * A kernel backend as configured: {@code kernels}, {@code kernel.precision}, {@code cuda.gemm} and
+   * {@code kernel.layers}.
+   */
+  public record Backend(String kernels, Precision precision, GemmProvider gemm, KernelSpec.Layers layers) {
     /** A backend whose CUDA GEMMs follow {@code cuda.gemm = auto}. */
     public Backend(String kernels, Precision precision) {
       this(kernels, precision, GemmProvider.AUTO);
     }
 
+    /** A backend with {@code kernel.layers = auto}. */
+    public Backend(String kernels, Precision precision, GemmProvider gemm) {
+      this(kernels, precision, gemm, KernelSpec.Layers.AUTO);
+    }
+
     /**
      * The backend as {@code KernelSpec.parse} reads it on the executors: {@code kernels:precision},
-     * with {@code :gemm} when the provider is not {@code auto}.
+     * with {@code :gemm} when the provider is not {@code auto} and {@code :gemm:layers} when the
+     * layers are not.
      */
     public String spec() {
-      return kernels + ":" + precision + (gemm == GemmProvider.AUTO ? "" : ":" + gemm);
+      String s = kernels + ":" + precision;
+      if (layers != KernelSpec.Layers.AUTO) {
+        return s + ":" + gemm + ":" + layers.key();
+      }
+      return gemm == GemmProvider.AUTO ? s : s + ":" + gemm;
     }
   }
 
@@ -108,7 +127,7 @@ public final class ExecutionSettings {
     if (kernels.equals("cpu") && precision != Precision.DOUBLE) {
       throw c.error(key, "float needs kernels=cuda or auto; the CPU backend computes in double");
     }
-    return new Backend(kernels, precision, c.get(CUDA_GEMM));
+    return new Backend(kernels, precision, c.get(CUDA_GEMM), c.get(KERNEL_LAYERS));
   }
 
   /** Lets the next use of the deprecated key warn again (for tests of the warning). */

@@ -59,5 +59,5 @@ public final class StudySettings {
       LASSO_TOLERANCE, LASSO_MAX_ITERATIONS, DSTAR_N, DSTAR_ETA, DSTAR_TOLERANCE, DSTAR_MAX_UPDATES, DSTAR_CACHE, DSTAR,
       JACOBIAN, PARTITIONS, ExecutionSettings.BLOCK_SIZE, ExecutionSettings.AGGREGATE_DEPTH,
       ExecutionSettings.KERNEL_SCRATCH_MB, ExecutionSettings.KERNELS, ExecutionSettings.KERNEL_PRECISION,
-      ExecutionSettings.CUDA_GEMM, TrainSettings.OUTPUT, PROGRESS_SECONDS);
+      ExecutionSettings.CUDA_GEMM, ExecutionSettings.KERNEL_LAYERS, TrainSettings.OUTPUT, PROGRESS_SECONDS);
 }

@@ -93,4 +93,19 @@ class ExecutionSettingsTest {
     assertEquals(new ExecutionSettings.Backend("cuda", Precision.FLOAT, org.pudle.kernels.cuda.GemmProvider.OWN),
         ExecutionSettings.backend(Config.fromString("kernels = cuda\nkernel.precision = float\ncuda.gemm = own"), true));
   }
+
+  @Test
+  void kernelLayersTravelInTheSpec() {
+    ExecutionParams auto = ExecutionParams.from(Config.fromString(""));
+    assertEquals(org.pudle.kernels.pool.KernelSpec.Layers.AUTO, auto.layers());
+    ExecutionParams dense = ExecutionParams.from(Config.fromString("kernels = cpu\nkernel.layers = DENSE"));
+    assertEquals("cpu:double:auto:dense", dense.kernelsSpec());
+    assertEquals(org.pudle.kernels.pool.KernelSpec.Layers.DENSE,
+        org.pudle.kernels.pool.KernelSpec.parse(dense.kernelsSpec()).layers());
+    assertEquals("cuda:double:own:dense", ExecutionParams.from(Config.fromString(
+        "kernels = cuda\ncuda.gemm = own\nkernel.layers = dense")).kernelsSpec());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ExecutionParams.from(Config.fromString("kernel.layers = sparse")));
+    assertTrue(e.getMessage().contains("kernel.layers") && e.getMessage().contains("auto or dense"), e.getMessage());
+  }
 }
