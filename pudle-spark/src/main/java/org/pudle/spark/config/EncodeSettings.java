@@ -10,6 +10,10 @@ public final class EncodeSettings {
   public static final Setting<String> DICTIONARY = Setting.text("dictionary", null)
       .withDefault(null, "(required)")
       .doc("the dictionary: .npy or CSV, m x p (a train run's dictionary.npy)");
+  public static final Setting<String> MODEL = Setting.text("model", null)
+      .doc("a train run's model directory (OUTPUT/model): the dictionary, the encoder (T, lambda, alpha, threshold, "
+          + "ht.b, lambda.decay) and the data transform (patches, input.normalize, input.scale), as defaults of "
+          + "these keys; dictionary must then be left out");
   public static final Setting<Boolean> FISTA = Setting.of("encoder", "unfolded", EncodeSettings::fista,
       "unfolded or fista")
       .format(f -> f ? "fista" : "unfolded")
@@ -24,7 +28,7 @@ public final class EncodeSettings {
       .derived("runs/<config name>-codes", c -> "runs/" + c.name() + "-codes")
       .doc("output directory (any Hadoop path): codes.parquet, summary.txt");
 
-  public static final List<Setting<?>> ALL = List.of(DICTIONARY, FISTA, FISTA_TOLERANCE, FISTA_ITERATIONS, OUTPUT);
+  public static final List<Setting<?>> ALL = List.of(DICTIONARY, MODEL, FISTA, FISTA_TOLERANCE, FISTA_ITERATIONS, OUTPUT);
 
   private static boolean fista(String s) {
     switch (s.toLowerCase(Locale.ROOT)) {

@@ -55,12 +55,20 @@ public final class FileSource implements SampleSource {
   private final long badRows;
   private final List<String> badFiles;
   private final List<String> problems;
+  /** {@link #sampled}: the kept input indices, ascending (sample i is input sample kept[i]); null for all. */
+  private final long[] kept;
 
   /** The good samples of one file: global indices {@code [offset, offset + count)}. */
   record Slice(InputFile file, long offset, long count) implements Serializable {}
 
   private FileSource(InputParams params, HadoopConf conf, int m, long n, List<Slice> slices, int fileCount,
       long badRows, List<String> badFiles, List<String> problems) {
+    this(params, conf, m, n, slices, fileCount, badRows, badFiles, problems, null);
+  }
+
+  private FileSource(InputParams params, HadoopConf conf, int m, long n, List<Slice> slices, int fileCount,
+      long badRows, List<String> badFiles, List<String> problems, long[] kept) {
+    this.kept = kept;
     this.params = params;
     this.conf = conf;
     this.m = m;
@@ -222,6 +230,34 @@ public final class FileSource implements SampleSource {
     }
   }
 
+  /**
+   * A seeded random sample of {@code count} of the samples ({@link SampleSelection#pick}), in
+   * input order and numbered from 0: the same samples whatever the partitioning.
+   *
+   * @throws InputException when the input has fewer than {@code count} samples
+   */
+  public FileSource sampled(long count, long seed) {
+    if (count > n) {
+      throw new InputException("config key 'input.sample': a sample of " + count + " is larger than the n = " + n
+          + " samples of " + params.path());
+    }
+    if (count > Integer.MAX_VALUE - 8) {
+      throw new InputException("config key 'input.sample': a sample of " + count + " is too large; use all samples");
+    }
+    return new FileSource(params, conf, m, count, slices, fileCount, badRows, badFiles, problems,
+        SampleSelection.pick(n, (int) count, seed));
+  }
+
+  /** Whether every file of the input is an image (its samples are patches). */
+  public boolean images() {
+    return !slices.isEmpty() && slices.stream().allMatch(sl -> sl.file().format() == FileFormat.IMAGE);
+  }
+
+  /** Whether this is a {@link #sampled} subset of the input. */
+  public boolean isSample() {
+    return kept != null;
+  }
+
   @Override
   public int m() {
     return m;
@@ -279,8 +315,10 @@ public final class FileSource implements SampleSource {
     long total = n;
     JavaRDD<Slice> files = sc.parallelize(slices, readers).setName("pudle input files (" + params.path() + ")");
     IndexRanges ranges = new IndexRanges(total, parts);
+    org.apache.spark.broadcast.Broadcast<long[]> pick = kept == null ? null : sc.broadcast(kept);
     JavaPairRDD<Long, double[]> samples = files
-        .mapPartitionsToPair(it -> runsOf(samplesOf(it, p, c, dim), ranges, dim))
+        .mapPartitionsToPair(it -> runsOf(pick == null ? samplesOf(it, p, c, dim)
+            : SampleSelection.keep(samplesOf(it, p, c, dim), pick.value()), ranges, dim))
         .partitionBy(ranges);
     return samples.mapPartitionsWithIndex((j, it) -> gather(j, parts, total, dim, blockSize, it), true)
         .setName("pudle input blocks (" + params.path() + ")");

@@ -120,7 +120,8 @@ public final class EncodeJob {
         console.println("[encode] kernels: " + k);
       }
     }
-    JavaRDD<Row> rows = source.blocks(sc, partitions, params.execution().blockSize())
+    // a model's scaling, as in training (the patches and their normalization come with the input keys)
+    JavaRDD<Row> rows = params.transform().scale(source.blocks(sc, partitions, params.execution().blockSize()))
         .mapPartitions(it -> encode(it, bc, m, p, encoder, lassoOptions, scratch, backend))
         .persist(StorageLevel.MEMORY_AND_DISK());
     rows.setName("pudle codes (" + params.input().path() + ")");
