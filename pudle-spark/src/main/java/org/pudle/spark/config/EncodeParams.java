@@ -17,9 +17,12 @@ import org.pudle.spark.io.Storage;
  * @param lasso      FISTA's tolerance and iteration cap
  * @param transform  the data transform of the model (its scaling is applied to the samples as
  *                   read), or none without {@code model}
+ * @param codesFormat {@code codes.format}: parquet, npy, csr or csv
+ * @param errorsOnly {@code codes.errors.only}: write the per-sample errors instead of the codes
  */
 public record EncodeParams(String name, InputParams input, String dictionary, EncoderParams encoder, boolean fista,
-    FistaLasso.Options lasso, ExecutionParams execution, String output, DataTransform transform) {
+    FistaLasso.Options lasso, ExecutionParams execution, String output, DataTransform transform, String codesFormat,
+    boolean errorsOnly) {
 
   /** Reads and validates the keys of {@link Commands#ENCODE}; rejects unknown keys. */
   public static EncodeParams from(Config c) {
@@ -41,7 +44,7 @@ public record EncodeParams(String name, InputParams input, String dictionary, En
     }
     return new EncodeParams(c.name(), input, dictionary, enc, fista,
         new FistaLasso.Options(tol, iterations, 10, FistaLasso.Options.DEFAULT.polishBelow()), exec, output,
-        transform);
+        transform, c.get(EncodeSettings.CODES_FORMAT), c.get(EncodeSettings.ERRORS_ONLY));
   }
 
   /**
