@@ -32,12 +32,13 @@ import org.pudle.spark.data.InputParams;
  *                         {@link #resolved} the encoder holds the {@code lambda} key's value
  * @param sample           {@code input.sample}: a count (>= 1), a fraction (< 1), or null for all
  * @param scaling          {@code input.scale}: the scaling fitted on the samples from files
+ * @param rate             Adam's learning-rate schedule
  */
 public record TrainParams(String name, SyntheticParams data, EncoderParams encoder, GradientKind gradient,
     int updates, long batchSize, Adam adam, ColumnConstraint normalize, double decayStep, int decayEvery,
     ExecutionParams execution, String output, int metricsEvery, double progressSeconds, InputParams input,
     DictionarySources dictionaries, double batchFraction, MethodParams method, Map<String, String> settings,
-    boolean alphaAuto, double lambdaRelative, Double sample, DataTransform.Scaling scaling) {
+    boolean alphaAuto, double lambdaRelative, Double sample, DataTransform.Scaling scaling, RateSchedule rate) {
 
   /** The synthetic-data keys that mean nothing for input files. */
   private static final List<Setting<?>> SYNTHETIC_ONLY = List.of(SyntheticSettings.K, SyntheticSettings.N,
@@ -120,7 +121,8 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
     settings.remove(fraction > 0 ? TrainSettings.BATCH_SIZE : TrainSettings.BATCH_FRACTION);
     return new TrainParams(c.name(), data, enc, kind, updates, batch, adam, normalize, decayStep, decayEvery, exec,
         output, metricsEvery, progress, input, dictionaries, fraction, method, settings.toMap(), alpha == null,
-        lambdaRelative, sample, scaling);
+        lambdaRelative, sample, scaling, new RateSchedule(c.get(TrainSettings.LR_SCHEDULE),
+        c.get(TrainSettings.LR_STEP_EVERY), c.get(TrainSettings.LR_STEP_FACTOR), c.get(TrainSettings.LR_MIN), updates));
   }
 
   /**
@@ -133,7 +135,7 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
         encoder.decay());
     return new TrainParams(name, data, e, gradient, updates, batchSize, adam, normalize, decayStep, decayEvery,
         execution, output, metricsEvery, progressSeconds, input, dictionaries, batchFraction, method, settings,
-        alphaAuto, lambdaRelative, sample, scaling);
+        alphaAuto, lambdaRelative, sample, scaling, rate);
   }
 
   /**

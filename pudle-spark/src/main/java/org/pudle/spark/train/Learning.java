@@ -15,6 +15,7 @@ import org.pudle.spark.config.ExecutionParams;
 import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.config.Method;
 import org.pudle.spark.config.MethodParams;
+import org.pudle.spark.config.RateSchedule;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.data.SampleBlock;
 
@@ -55,6 +56,15 @@ public final class Learning {
    */
   public Learning(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, Setup setup,
       double[] reference, boolean autoStep) {
+    this(sc, blocks, m, p, n, seed, setup, reference, autoStep, null);
+  }
+
+  /**
+   * A run with {@code alpha = auto} ({@code autoStep}) and Adam's rate following {@code rate}
+   * (null or constant: {@code adam.lr} throughout).
+   */
+  public Learning(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, Setup setup,
+      double[] reference, boolean autoStep, RateSchedule rate) {
     this.setup = setup;
     this.trainer = new DictionaryTrainer(m, p, n, setup.normalize(), reference, setup.metricsEvery());
     GradientOracle o = oracle(sc, blocks, m, p, n, seed, setup, autoStep ? steps : null);
@@ -63,7 +73,9 @@ public final class Learning {
       steps.put(u, alpha);
       return o.gradient(d, u);
     } : o;
-    this.optimizer = optimizer(setup, m * p);
+    this.optimizer = rate == null || rate.constant() || setup.method().method() != Method.PUDLE
+        ? optimizer(setup, m * p)
+        : new Optimizer.AdamOptimizer(setup.adam(), Adam.State.initial(m * p), k -> rate.at(k, setup.adam().lr()));
   }
 
   /** {@code alpha = auto}: the step of each update (0-based) so far; empty for a fixed step. */

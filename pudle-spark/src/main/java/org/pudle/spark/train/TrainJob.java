@@ -184,7 +184,7 @@ public final class TrainJob {
       Learning.Setup method, double[] d0, RunOutputs out, PrintStream console, long start) throws IOException {
     TrainParams params = setup.params;
     Learning learning = new Learning(sc, blocks, setup.m, setup.p, setup.n, params.data().seed(), method,
-        setup.reference, params.alphaAuto());
+        setup.reference, params.alphaAuto(), params.rate());
     double[] initialError = learning.errors(d0);
     double[] d = d0.clone();
     DictionaryTrainer.Start from = DictionaryTrainer.Start.FRESH;
