@@ -26,8 +26,8 @@ final class TrainCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "a .properties file (conf/*.properties); optional: "
-      + "every key can be given with --set")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG",
+      description = "a .properties file (conf/*.properties); optional: every key can be given with --set")
   String config;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a config key (repeatable)")

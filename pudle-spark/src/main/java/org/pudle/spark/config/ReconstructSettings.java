@@ -2,7 +2,10 @@ package org.pudle.spark.config;
 
 import java.util.List;
 
-/** The keys of {@code pudle reconstruct} besides the model's encoder keys and the execution keys ({@link ReconstructParams}). */
+/**
+ * The keys of {@code pudle reconstruct} besides the model's encoder keys and the execution keys
+ * ({@link ReconstructParams}).
+ */
 public final class ReconstructSettings {
   private ReconstructSettings() {}
 
