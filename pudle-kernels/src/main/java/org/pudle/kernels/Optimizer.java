@@ -29,16 +29,28 @@ public interface Optimizer {
   /** Adam and its state; the state can be read and replaced, for checkpoints. */
   final class AdamOptimizer implements Optimizer {
     private final Adam adam;
+    private final java.util.function.LongToDoubleFunction rateAt;
     private Adam.State state;
 
     public AdamOptimizer(Adam adam, Adam.State state) {
+      this(adam, state, null);
+    }
+
+    /**
+     * Adam whose learning rate at step {@code k} (1-based, the state's count after the step) is
+     * {@code rateAt(k)} instead of {@code adam.lr()}: a schedule that a restored state continues.
+     */
+    public AdamOptimizer(Adam adam, Adam.State state, java.util.function.LongToDoubleFunction rateAt) {
       this.adam = adam;
       this.state = state;
+      this.rateAt = rateAt;
     }
 
     @Override
     public void step(double[] theta, double[] grad) {
-      state = adam.step(theta, grad, state);
+      Adam a = rateAt == null ? adam
+          : new Adam(rateAt.applyAsDouble(state.step() + 1), adam.beta1(), adam.beta2(), adam.eps());
+      state = a.step(theta, grad, state);
     }
 
     public Adam.State state() {

@@ -235,7 +235,7 @@ class CommandLineTest {
         summaries.put(current, summaries.get(current) + " " + line.trim());
       }
     }
-    assertEquals(List.of("train", "gradient", "bench", "encode", "study", "compare", "denoise-train", "denoise",
+    assertEquals(List.of("train", "gradient", "bench", "encode", "reconstruct", "study", "compare", "denoise-train", "denoise",
         "denoise-bench", "keys", "help"), List.copyOf(summaries.keySet()), help);
     for (var e : summaries.entrySet()) {
       assertTrue(e.getValue().endsWith(".") && e.getValue().chars().filter(c -> c == ':').count() == 0,

@@ -102,8 +102,9 @@ class CompareJobTest {
       assertTrue(Files.isRegularFile(out.resolve(f)), f);
     }
 
-    // run.properties reads back into the same comparison
-    CompareParams again = CompareParams.from(Config.load(out.resolve("run.properties").toString(), List.of()));
+    // run.properties reads back into the same comparison (alpha = auto resolved from the same D0)
+    CompareParams again = CompareJob.prepare(Config.load(out.resolve("run.properties").toString(), List.of()))
+        .params();
     assertEquals(params.runs().size(), again.runs().size());
     for (int i = 0; i < params.runs().size(); i++) {
       TrainParams a = params.runs().get(i).params();

@@ -29,6 +29,10 @@ final class EncodeCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "set a config key (repeatable)")
   List<String> overrides = new ArrayList<>();
 
+  @Option(names = "--model", paramLabel = "DIR", description = "a train run's model directory (OUTPUT/model): "
+      + "the dictionary, the encoder and the data transform, as config key model")
+  String model;
+
   @Option(names = "--keys", description = "list the config keys with their defaults and exit")
   boolean keys;
 
@@ -44,6 +48,9 @@ final class EncodeCommand implements Callable<Integer> {
       return 0;
     }
     Config c = Config.load(config, overrides);
+    if (model != null) {
+      c.put("model", model, "--model");
+    }
     EncodeParams params = EncodeParams.from(c);
     EncodeJob.checkPaths(params);
     EncodeJob.readDictionary(params, org.pudle.spark.io.Storage.driverConfiguration());

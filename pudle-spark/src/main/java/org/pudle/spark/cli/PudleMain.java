@@ -15,8 +15,8 @@ import picocli.CommandLine.Command;
 @Command(name = "pudle", mixinStandardHelpOptions = true, version = "pudle 0.1.0",
     description = "Dictionary learning by backpropagation through unfolded ISTA (PUDLE), on Apache Spark.",
     subcommands = {TrainCommand.class, GradientCommand.class, BenchCommand.class, EncodeCommand.class,
-        StudyCommand.class, CompareCommand.class, DenoiseTrainCommand.class, DenoiseCommand.class,
-        DenoiseBenchCommand.class, KeysCommand.class, CommandLine.HelpCommand.class})
+        ReconstructCommand.class, StudyCommand.class, CompareCommand.class, DenoiseTrainCommand.class,
+        DenoiseCommand.class, DenoiseBenchCommand.class, KeysCommand.class, CommandLine.HelpCommand.class})
 public final class PudleMain implements Callable<Integer> {
 
   @CommandLine.Spec

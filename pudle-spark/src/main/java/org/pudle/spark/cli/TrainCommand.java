@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import org.pudle.spark.UserInputException;
 import org.pudle.spark.config.Commands;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.TrainParams;
+import org.pudle.spark.model.ModelDir;
 import org.pudle.spark.train.TrainJob;
 
 import picocli.CommandLine.Command;
@@ -19,13 +19,15 @@ import picocli.CommandLine.Parameters;
         "Synthetic data are generated on the executors, gradients summed by treeAggregate, Adam runs on the driver.",
         "input=PATH reads samples from Parquet, CSV/TSV, .npy or images on any Hadoop filesystem instead.",
         "Config keys: run with --keys. Outputs: dictionary.npy/.csv/.parquet, metrics.csv, learning-curve.png,",
+        "model/ (for encode --model, reconstruct --model and Spark ML's PudleModel.load),",
         "checkpoint (every checkpoint.every updates; --resume continues from it)."})
 final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG", description = "a .properties file (conf/*.properties)")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "CONFIG",
+      description = "a .properties file (conf/*.properties); optional: every key can be given with --set")
   String config;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a config key (repeatable)")
@@ -53,13 +55,10 @@ final class TrainCommand implements Callable<Integer> {
       Commands.TRAIN.printKeys(out);
       return 0;
     }
-    if (config == null) {
-      throw new UserInputException("missing CONFIG: give a config file, for example conf/demo.properties");
-    }
     Config c = Config.load(config, overrides);
     TrainParams params = TrainParams.from(c);
     TrainJob.run(TrainJob.prepare(c, params), c.values(), System.out,
-        OutputOptions.mode(overwrite, resume || resumeChangedInput), resumeChangedInput);
+        OutputOptions.mode(overwrite, resume || resumeChangedInput), resumeChangedInput, ModelDir::write);
     return 0;
   }
 }

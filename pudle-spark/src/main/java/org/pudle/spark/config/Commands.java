@@ -14,8 +14,8 @@ public final class Commands {
   /** {@code pudle train}. */
   public static final CommandSettings TRAIN = new CommandSettings("train",
       "Dictionary learning on synthetic data or on samples from files.",
-      SyntheticSettings.ALL, EncoderSettings.ALL, TrainSettings.LEARNING, MethodSettings.ALL, ExecutionSettings.ALL,
-      TrainSettings.REPORTING, InputSettings.ALL, DictionarySettings.ALL);
+      SyntheticSettings.ALL, EncoderSettings.TRAIN, TrainSettings.LEARNING, MethodSettings.ALL, ExecutionSettings.ALL,
+      TrainSettings.REPORTING, InputSettings.ALL, TransformSettings.ALL, DictionarySettings.ALL);
 
   /** {@code pudle compare}: its own keys, then every key of {@code train}, shared by the runs. */
   public static final CommandSettings COMPARE = new CommandSettings("compare",
@@ -34,13 +34,19 @@ public final class Commands {
       InputSettings.ALL, List.of(InputSettings.DIMENSION), EncodeSettings.ALL, EncoderSettings.ALL,
       ExecutionSettings.ALL);
 
+  /** {@code pudle reconstruct}. */
+  public static final CommandSettings RECONSTRUCT = new CommandSettings("reconstruct",
+      "Images rebuilt from their overlapping patches coded under a train run's model, with their PSNR.",
+      ReconstructSettings.ALL, ReconstructSettings.ENCODER, ExecutionSettings.ALL);
+
   /** {@code pudle denoise-train}. */
   public static final CommandSettings DENOISE_TRAIN = new CommandSettings("denoise-train",
       "The supervised convolutional denoiser.",
       DenoiseSettings.ALL);
 
   /** Every command with a config, in the order of the configuration reference. */
-  public static final List<CommandSettings> ALL = List.of(TRAIN, COMPARE, STUDY, ENCODE, DENOISE_TRAIN);
+  public static final List<CommandSettings> ALL = List.of(TRAIN, COMPARE, STUDY, ENCODE, RECONSTRUCT,
+      DENOISE_TRAIN);
 
   /** The command named {@code name}, or null. */
   public static CommandSettings named(String name) {

@@ -10,6 +10,10 @@ public final class EncodeSettings {
   public static final Setting<String> DICTIONARY = Setting.text("dictionary", null)
       .withDefault(null, "(required)")
       .doc("the dictionary: .npy or CSV, m x p (a train run's dictionary.npy)");
+  public static final Setting<String> MODEL = Setting.text("model", null)
+      .doc("a train run's model directory (OUTPUT/model): the dictionary, the encoder (T, lambda, alpha, threshold, "
+          + "ht.b, lambda.decay) and the data transform (patches, input.normalize, input.scale), as defaults of "
+          + "these keys; dictionary must then be left out");
   public static final Setting<Boolean> FISTA = Setting.of("encoder", "unfolded", EncodeSettings::fista,
       "unfolded or fista")
       .format(f -> f ? "fista" : "unfolded")
@@ -22,9 +26,26 @@ public final class EncodeSettings {
       .doc("FISTA: the iteration cap (codes above the tolerance are counted and reported)");
   public static final Setting<String> OUTPUT = TrainSettings.OUTPUT
       .derived("runs/<config name>-codes", c -> "runs/" + c.name() + "-codes")
-      .doc("output directory (any Hadoop path): codes.parquet, summary.txt");
+      .doc("output directory (any Hadoop path): the codes (codes.format), summary.txt");
 
-  public static final List<Setting<?>> ALL = List.of(DICTIONARY, FISTA, FISTA_TOLERANCE, FISTA_ITERATIONS, OUTPUT);
+  public static final Setting<String> CODES_FORMAT = Setting.of("codes.format", "parquet", EncodeSettings::format,
+      "parquet, npy, csr or csv")
+      .doc("parquet (codes.parquet), npy (codes.npy, dense n x p), csr (codes-data.npy, codes-indices.npy, "
+          + "codes-indptr.npy for scipy.sparse.csr_matrix) or csv (codes.csv: index, loss, z0 ...)");
+  public static final Setting<Boolean> ERRORS_ONLY = Setting.bool("codes.errors.only", "false")
+      .doc("write only each sample's reconstruction error 1/2 ||x - D z||^2 (errors.parquet, errors.npy or "
+          + "errors.csv by codes.format), not the codes");
+
+  public static final List<Setting<?>> ALL = List.of(DICTIONARY, MODEL, FISTA, FISTA_TOLERANCE, FISTA_ITERATIONS,
+      CODES_FORMAT, ERRORS_ONLY, OUTPUT);
+
+  private static String format(String s) {
+    String f = s.trim().toLowerCase(Locale.ROOT);
+    if (!List.of("parquet", "npy", "csr", "csv").contains(f)) {
+      throw new IllegalArgumentException();
+    }
+    return f;
+  }
 
   private static boolean fista(String s) {
     switch (s.toLowerCase(Locale.ROOT)) {

@@ -11,6 +11,16 @@ import java.util.Locale;
 public final class IstaStep {
   private IstaStep() {}
 
+  /**
+   * The step of {@code alpha = auto}: {@code 1 / sigma_max(D)^2}, ISTA's classical step 1/L (L the
+   * Lipschitz constant of the least-squares gradient), a margin of a factor 2 inside
+   * {@link #bound}. Training recomputes it from the dictionary before every update, so it stays
+   * valid however D changes.
+   */
+  public static double auto(double sigmaMax) {
+    return 1 / (sigmaMax * sigmaMax);
+  }
+
   /** {@code 2 / sigma_max^2}: the steps below it converge. */
   public static double bound(double sigmaMaxSquared) {
     return 2 / sigmaMaxSquared;

@@ -8,6 +8,7 @@ import org.pudle.kernels.Adam;
 import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.GradientKind;
+import org.pudle.spark.data.DataTransform;
 import org.pudle.spark.data.InputParams;
 
 /**
@@ -24,11 +25,20 @@ import org.pudle.spark.data.InputParams;
  *                         {@link #batchSizeFor} once the number of samples is known
  * @param settings         every setting in effect as config text, in the order of
  *                         {@link Commands#TRAIN}: the run's {@code run.properties}
+ * @param alphaAuto        {@code alpha = auto}: the encoder's step is {@link IstaStep#auto} of the
+ *                         dictionary, recomputed before every update; until {@link #resolved} the
+ *                         encoder holds a placeholder step of 1
+ * @param lambdaRelative   {@code lambda.relative}, or 0 when lambda is absolute; until
+ *                         {@link #resolved} the encoder holds the {@code lambda} key's value
+ * @param sample           {@code input.sample}: a count (>= 1), a fraction (< 1), or null for all
+ * @param scaling          {@code input.scale}: the scaling fitted on the samples from files
+ * @param rate             Adam's learning-rate schedule
  */
 public record TrainParams(String name, SyntheticParams data, EncoderParams encoder, GradientKind gradient,
     int updates, long batchSize, Adam adam, ColumnConstraint normalize, double decayStep, int decayEvery,
     ExecutionParams execution, String output, int metricsEvery, double progressSeconds, InputParams input,
-    DictionarySources dictionaries, double batchFraction, MethodParams method, Map<String, String> settings) {
+    DictionarySources dictionaries, double batchFraction, MethodParams method, Map<String, String> settings,
+    boolean alphaAuto, double lambdaRelative, Double sample, DataTransform.Scaling scaling, RateSchedule rate) {
 
   /** The synthetic-data keys that mean nothing for input files. */
   private static final List<Setting<?>> SYNTHETIC_ONLY = List.of(SyntheticSettings.K, SyntheticSettings.N,
@@ -49,9 +59,22 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
       data = new SyntheticParams(1, c.get(SyntheticSettings.P), 1, 1, c.get(SyntheticSettings.SEED),
           org.pudle.kernels.data.SignMode.PER_SAMPLE, 0, 0, "0");
     } else {
+      for (Setting<?> s : TransformSettings.ALL) {
+        if (c.values().containsKey(s.name())) {
+          throw c.error(s.name(), "prepares samples from files; set input, or leave it out for synthetic data");
+        }
+      }
       data = SyntheticParams.from(c);
     }
-    EncoderParams enc = EncoderSettings.from(c);
+    Double sample = c.get(TransformSettings.SAMPLE);
+    DataTransform.Scaling scaling = c.get(TransformSettings.SCALE);
+    Double alpha = c.get(EncoderSettings.ALPHA_OR_AUTO);
+    double lambdaRelative = c.get(EncoderSettings.LAMBDA_RELATIVE);
+    if (lambdaRelative > 0 && c.isSet(EncoderSettings.LAMBDA)) {
+      throw c.error(EncoderSettings.LAMBDA_RELATIVE.name(), "set lambda or lambda.relative, not both (lambda = "
+          + c.raw(EncoderSettings.LAMBDA.name()) + ")");
+    }
+    EncoderParams enc = EncoderSettings.from(c, alpha == null ? 1 : alpha);
     GradientKind kind = c.get(EncoderSettings.GRADIENT);
     int updates = c.get(TrainSettings.UPDATES);
     long batch = c.get(TrainSettings.BATCH_SIZE);
@@ -92,12 +115,27 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
         settings.set(SyntheticSettings.M, input.expectedM());
       }
     } else {
-      settings = Commands.TRAIN.effective(c).removeAll(InputSettings.ALL);
+      settings = Commands.TRAIN.effective(c).removeAll(InputSettings.ALL).removeAll(TransformSettings.ALL);
     }
     settings.set(TrainSettings.BATCH_SIZE, batch);
     settings.remove(fraction > 0 ? TrainSettings.BATCH_SIZE : TrainSettings.BATCH_FRACTION);
     return new TrainParams(c.name(), data, enc, kind, updates, batch, adam, normalize, decayStep, decayEvery, exec,
-        output, metricsEvery, progress, input, dictionaries, fraction, method, settings.toMap());
+        output, metricsEvery, progress, input, dictionaries, fraction, method, settings.toMap(), alpha == null,
+        lambdaRelative, sample, scaling, new RateSchedule(c.get(TrainSettings.LR_SCHEDULE),
+        c.get(TrainSettings.LR_STEP_EVERY), c.get(TrainSettings.LR_STEP_FACTOR), c.get(TrainSettings.LR_MIN), updates));
+  }
+
+  /**
+   * The same run with its encoder's step and lambda as a run uses them: {@code alpha = auto}
+   * resolved to {@code alpha} (the step of D0), {@code lambda.relative} to the absolute
+   * {@code lambda}. The settings are unchanged ({@code alpha = auto} stays auto for every update).
+   */
+  public TrainParams resolved(double alpha, double lambda) {
+    EncoderParams e = new EncoderParams(encoder.T(), alpha, lambda, encoder.threshold(), encoder.htB(),
+        encoder.decay());
+    return new TrainParams(name, data, e, gradient, updates, batchSize, adam, normalize, decayStep, decayEvery,
+        execution, output, metricsEvery, progressSeconds, input, dictionaries, batchFraction, method, settings,
+        alphaAuto, lambdaRelative, sample, scaling, rate);
   }
 
   /**
@@ -113,6 +151,14 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
           + " samples of " + (input == null ? "the synthetic data" : input.path()));
     }
     return batch == n ? 0 : batch;
+  }
+
+  /** The number of samples {@code input.sample} keeps of {@code n}, or {@code n} for all. */
+  public long sampleOf(long n) {
+    if (sample == null) {
+      return n;
+    }
+    return sample >= 1 ? sample.longValue() : Math.max(1, Math.round(sample * n));
   }
 
   /** Whether every update uses all samples. */

@@ -26,6 +26,19 @@ public final class TrainSettings {
       .doc("Adam beta1");
   public static final Setting<Double> ADAM_BETA2 = Setting.real("adam.beta2", "0.999")
       .doc("Adam beta2");
+  public static final Setting<String> LR_SCHEDULE = Setting.of("adam.lr.schedule", "constant",
+      s -> new RateSchedule(s, 1, 1, 0, 1).kind(), "constant, step or cosine")
+      .doc("Adam's rate over the updates: constant, step (times adam.lr.step.factor every adam.lr.step.every "
+          + "updates) or cosine (adam.lr down to adam.lr.min at the last update); --resume continues it");
+  public static final Setting<Integer> LR_STEP_EVERY = Setting.integer("adam.lr.step.every", "100")
+      .check(v -> v >= 1, "a positive number of updates")
+      .doc("step schedule: updates between steps");
+  public static final Setting<Double> LR_STEP_FACTOR = Setting.real("adam.lr.step.factor", "0.5")
+      .check(v -> v > 0 && v <= 1, "a factor in (0, 1]")
+      .doc("step schedule: the factor of each step");
+  public static final Setting<Double> LR_MIN = Setting.real("adam.lr.min", "0")
+      .check(v -> v >= 0 && !v.isInfinite(), "a non-negative rate")
+      .doc("cosine schedule: the rate at the last update");
   public static final Setting<ColumnConstraint> NORMALIZE = Setting.of("normalize", "normalize",
       ColumnConstraint::parse, "normalize, project or none")
       .doc("after each update: normalize (unit columns), project (||D_j|| <= 1) or none");
@@ -47,7 +60,8 @@ public final class TrainSettings {
 
   /** The gradient and the optimization keys, in the order of {@code run.properties}. */
   public static final List<Setting<?>> LEARNING = List.of(EncoderSettings.GRADIENT, UPDATES, BATCH_SIZE,
-      BATCH_FRACTION, ADAM_LR, ADAM_EPS, ADAM_BETA1, ADAM_BETA2, NORMALIZE, LAMBDA_DECAY_STEP, LAMBDA_DECAY_EVERY);
+      BATCH_FRACTION, ADAM_LR, LR_SCHEDULE, LR_STEP_EVERY, LR_STEP_FACTOR, LR_MIN, ADAM_EPS, ADAM_BETA1, ADAM_BETA2,
+      NORMALIZE, LAMBDA_DECAY_STEP, LAMBDA_DECAY_EVERY);
 
   /** Where the results go and how often the run reports. */
   public static final List<Setting<?>> REPORTING = List.of(OUTPUT, METRICS_EVERY, PROGRESS_SECONDS);

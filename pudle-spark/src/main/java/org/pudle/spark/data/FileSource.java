@@ -54,6 +54,8 @@ public final class FileSource implements SampleSource {
   private final long badRows;
   private final List<String> badFiles;
   private final List<String> problems;
+  /** {@link #sampled}: the kept input indices, ascending (sample i is input sample kept[i]); null for all. */
+  private final long[] kept;
 
   /**
    * The good samples of one split: global indices {@code [offset, offset + count)}.
@@ -64,6 +66,12 @@ public final class FileSource implements SampleSource {
 
   private FileSource(InputParams params, HadoopConf conf, int m, long n, List<InputFile> files, List<Slice> slices,
       long badRows, List<String> badFiles, List<String> problems) {
+    this(params, conf, m, n, files, slices, badRows, badFiles, problems, null);
+  }
+
+  private FileSource(InputParams params, HadoopConf conf, int m, long n, List<InputFile> files, List<Slice> slices,
+      long badRows, List<String> badFiles, List<String> problems, long[] kept) {
+    this.kept = kept;
     this.params = params;
     this.conf = conf;
     this.m = m;
@@ -193,6 +201,37 @@ public final class FileSource implements SampleSource {
         + (badFiles == 1 ? "" : "s");
   }
 
+  /**
+   * A seeded random sample of {@code count} of the samples ({@link SampleSelection#pick}), in
+   * input order and numbered from 0: the same samples whatever the partitioning.
+   *
+   * @throws InputException when the input has fewer than {@code count} samples
+   */
+  public FileSource sampled(long count, long seed) {
+    if (count > n) {
+      throw new InputException("config key 'input.sample': a sample of " + count + " is larger than the n = " + n
+          + " samples of " + params.path());
+    }
+    if (count > Integer.MAX_VALUE - 8) {
+      throw new InputException("config key 'input.sample': a sample of " + count + " is too large; use all samples");
+    }
+    if (kept != null) {
+      throw new IllegalStateException("a sample of a sample");
+    }
+    return new FileSource(params, conf, m, count, files, slices, badRows, badFiles, problems,
+        SampleSelection.pick(n, (int) count, seed));
+  }
+
+  /** Whether every file of the input is an image (its samples are patches). */
+  public boolean images() {
+    return !files.isEmpty() && files.stream().allMatch(f -> f.format() == FileFormat.IMAGE);
+  }
+
+  /** Whether this is a {@link #sampled} subset of the input. */
+  public boolean isSample() {
+    return kept != null;
+  }
+
   @Override
   public int m() {
     return m;
@@ -268,7 +307,8 @@ public final class FileSource implements SampleSource {
       throw new IllegalArgumentException("block size: expected at least 1, got " + blockSize);
     }
     int parts = (int) Math.min(partitions, n);
-    List<Plan> plans = plan(slices, n, parts);
+    List<InputPlan.Plan> plans = kept == null ? InputPlan.plan(slices, n, parts)
+        : InputPlan.planSample(slices, kept, parts);
     InputParams p = params;
     HadoopConf c = conf;
     int dim = m;
@@ -278,48 +318,18 @@ public final class FileSource implements SampleSource {
         .setName("pudle input blocks (" + params.path() + ")");
   }
 
-  /**
-   * What partition {@code j} reads: its samples {@code [start, end)}, from the splits that hold
-   * them.
-   */
-  record Plan(long start, long end, List<Piece> pieces) implements Serializable {}
-
-  /** Good samples {@code [skip, skip + take)} of a slice's split. */
-  record Piece(Slice slice, long skip, long take) implements Serializable {}
-
-  /** The plans of {@code parts} partitions of the n samples, in order. */
-  static List<Plan> plan(List<Slice> slices, long n, int parts) {
-    List<Plan> plans = new ArrayList<>(parts);
-    int s = 0;
-    for (int j = 0; j < parts; j++) {
-      long start = j * n / parts;
-      long end = (j + 1) * n / parts;
-      List<Piece> pieces = new ArrayList<>();
-      while (s < slices.size() && slices.get(s).offset() + slices.get(s).count() <= start) {
-        s++;
-      }
-      for (int k = s; k < slices.size() && slices.get(k).offset() < end; k++) {
-        Slice sl = slices.get(k);
-        long from = Math.max(start, sl.offset());
-        long to = Math.min(end, sl.offset() + sl.count());
-        pieces.add(new Piece(sl, from - sl.offset(), to - from));
-      }
-      plans.add(new Plan(start, end, pieces));
-    }
-    return plans;
-  }
-
   /** A partition's samples in blocks of {@code blockSize}, read as they are handed on. */
-  private static Iterator<SampleBlock> read(Iterator<Plan> plans, InputParams params, HadoopConf conf, int m,
+  private static Iterator<SampleBlock> read(Iterator<InputPlan.Plan> plans, InputParams params, HadoopConf conf, int m,
       int blockSize) {
     if (!plans.hasNext()) {
       return Collections.emptyIterator();
     }
-    Plan plan = plans.next();
+    InputPlan.Plan plan = plans.next();
     if (plans.hasNext()) {
       throw new IllegalStateException("a partition of the input holds two plans");
     }
-    Iterator<double[]> samples = samplesOf(plan.pieces(), params, conf, m);
+    Iterator<double[]> read = samplesOf(plan.pieces(), params, conf, m);
+    Iterator<double[]> samples = plan.keep() == null ? read : InputPlan.keeping(read, plan.keep());
     return new Iterator<>() {
       private long first = plan.start();
 
@@ -350,7 +360,7 @@ public final class FileSource implements SampleSource {
   }
 
   /** The samples of the pieces, in order, normalized. */
-  private static Iterator<double[]> samplesOf(List<Piece> pieces, InputParams params, HadoopConf conf, int m) {
+  private static Iterator<double[]> samplesOf(List<InputPlan.Piece> pieces, InputParams params, HadoopConf conf, int m) {
     return new Iterator<>() {
       private int p = -1;
       private RowReader reader;
@@ -381,7 +391,7 @@ public final class FileSource implements SampleSource {
           if (p + 1 >= pieces.size()) {
             return false;
           }
-          Piece piece = pieces.get(++p);
+          InputPlan.Piece piece = pieces.get(++p);
           reader = RowReader.open(piece.slice().split(), params, conf.get());
           taken = 0;
           if (piece.skip() > 0 && !(piece.slice().allGood() && reader.skipGood(piece.skip()))) {
@@ -429,7 +439,7 @@ public final class FileSource implements SampleSource {
     };
   }
 
-  private static IllegalStateException changed(Piece piece, long found) {
+  private static IllegalStateException changed(InputPlan.Piece piece, long found) {
     Slice s = piece.slice();
     return new IllegalStateException(s.split() + ": the file changed while the job ran: it held " + s.count()
         + " good samples when first read, now " + (found < 0 ? "fewer than " + piece.skip() : piece.skip() + found));

@@ -1,17 +1,13 @@
 package org.pudle.spark.data;
 
-import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
 import java.io.IOException;
-import java.io.InputStream;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.pudle.kernels.io.MemoryCap;
 
 /**
  * An image cut into patches: PNG or JPEG (javax.imageio) or PGM (P2 or P5, read here), grayscale
- * or color, 8 or 16 bits. Values are scaled to [0, 1]. Patches of {@code h x w} pixels start every
+ * or color, 8 or 16 bits, decoded by {@link ImagePlanes}. Values are scaled to [0, 1]. Patches of {@code h x w} pixels start every
  * {@code strideY} rows and {@code strideX} columns, row by row (patch numbers count from 0); a
  * patch is its pixels row by row, with the R, G, B values of a pixel together in {@code rgb} mode.
  * In gray mode a color pixel becomes its luminance {@code 0.299 R + 0.587 G + 0.114 B}; in rgb
@@ -32,92 +28,14 @@ final class ImageRows extends RowReader {
     super(0);
     this.patch = patch;
     this.channels = patch.rgb() ? 3 : 1;
-    byte[] bytes = readAll(file, conf);
-    if (bytes.length == 0) {
-      throw new IOException(file.path() + ": empty file");
-    }
-    double[][] rgb;
-    int w;
-    int h;
-    if (bytes.length >= 2 && bytes[0] == 'P' && (bytes[1] == '2' || bytes[1] == '5')) {
-      Pgm pgm = Pgm.parse(bytes, file.path());
-      w = pgm.width;
-      h = pgm.height;
-      rgb = new double[][] {pgm.values};
-    } else {
-      BufferedImage img = ImageDecoding.decode(bytes, file.path(), "PNG, JPEG or PGM");
-      w = img.getWidth();
-      h = img.getHeight();
-      rgb = planes(img);
-    }
-    this.width = w;
-    this.height = h;
-    if (w < patch.width() || h < patch.height()) {
-      throw new IOException(file.path() + ": the image of " + w + "x" + h + " pixels is smaller than the "
+    ImagePlanes img = ImagePlanes.read(file.path(), file.length(), patch.rgb(), conf);
+    this.width = img.width();
+    this.height = img.height();
+    if (width < patch.width() || height < patch.height()) {
+      throw new IOException(file.path() + ": the image of " + width + "x" + height + " pixels is smaller than the "
           + patch.width() + "x" + patch.height() + " patch (image.patch)");
     }
-    this.planes = toMode(rgb, patch.rgb(), w * h);
-  }
-
-  /** The bytes of an image file, under {@link MemoryCap}: compressed images are small, their pixels are not. */
-  static byte[] readAll(InputFile file, Configuration conf) throws IOException {
-    Path path = new Path(file.path());
-    if (codec(path, conf) == null) {
-      MemoryCap.check(file.path(), "the image file of " + file.length() + " bytes", (file.length() + 7) / 8,
-          MemoryCap.bytes());
-    }
-    int limit = (int) Math.min(MemoryCap.MAX_ARRAY_LENGTH - 1, MemoryCap.bytes());
-    try (InputStream in = openStream(path, conf)) {
-      byte[] b = in.readNBytes(limit + 1);
-      if (b.length > limit) {
-        throw new IOException(file.path() + ": the decompressed image file is larger than the " + MemoryCap.size(limit)
-            + " one array may take in this JVM");
-      }
-      return b;
-    }
-  }
-
-  /** The gray plane, or the R, G, B planes, scaled to [0, 1]. */
-  private static double[][] planes(BufferedImage img) {
-    int w = img.getWidth();
-    int h = img.getHeight();
-    Raster r = img.getRaster();
-    boolean gray = img.getColorModel().getNumColorComponents() == 1 && img.getColorModel().getPixelSize() > 0
-        && !(img.getColorModel() instanceof java.awt.image.IndexColorModel);
-    if (gray) {
-      double max = (1 << r.getSampleModel().getSampleSize(0)) - 1;
-      double[] g = new double[w * h];
-      for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-          g[y * w + x] = r.getSample(x, y, 0) / max;
-        }
-      }
-      return new double[][] {g};
-    }
-    double[] red = new double[w * h];
-    double[] green = new double[w * h];
-    double[] blue = new double[w * h];
-    int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-    for (int i = 0; i < argb.length; i++) {
-      red[i] = ((argb[i] >> 16) & 0xff) / 255.0;
-      green[i] = ((argb[i] >> 8) & 0xff) / 255.0;
-      blue[i] = (argb[i] & 0xff) / 255.0;
-    }
-    return new double[][] {red, green, blue};
-  }
-
-  private static double[][] toMode(double[][] planes, boolean rgb, int size) {
-    if (rgb) {
-      return planes.length == 3 ? planes : new double[][] {planes[0], planes[0], planes[0]};
-    }
-    if (planes.length == 1) {
-      return planes;
-    }
-    double[] l = new double[size];
-    for (int i = 0; i < size; i++) {
-      l[i] = 0.299 * planes[0][i] + 0.587 * planes[1][i] + 0.114 * planes[2][i];
-    }
-    return new double[][] {l};
+    this.planes = img.planes();
   }
 
   @Override

@@ -138,7 +138,8 @@ public final class EncodeJob {
         console.println("[encode] kernels: " + k);
       }
     }
-    JavaRDD<Row> rows = source.blocks(sc, partitions, params.execution().blockSize())
+    // a model's scaling, as in training (the patches and their normalization come with the input keys)
+    JavaRDD<Row> rows = params.transform().scale(source.blocks(sc, partitions, params.execution().blockSize()))
         .mapPartitions(it -> encode(it, bc, m, p, encoder, lassoOptions, scratch, backend))
         .persist(StorageLevel.MEMORY_AND_DISK());
     rows.setName("pudle codes (" + params.input().path() + ")");
@@ -150,14 +151,15 @@ public final class EncodeJob {
           .add("loss", DataTypes.DoubleType, false)
           .add("kkt", DataTypes.DoubleType, false);
       try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration(), mode, "pudle encode")) {
-        out.directory("codes.parquet", path -> spark.createDataFrame(rows, schema).write().parquet(path));
         double tol = params.lasso().tolerance();
         double[] stats = rows.map(r -> new double[] {1, ((org.apache.spark.ml.linalg.Vector) r.get(1)).numNonzeros(),
             r.getDouble(2), r.getDouble(3), r.getDouble(3) > tol ? 1 : 0}).reduce((a, b) -> new double[] {a[0] + b[0],
             a[1] + b[1], a[2] + b[2], Math.max(a[3], b[3]), a[4] + b[4]});
+        String files = CodesWriter.write(out, spark, rows, schema, CodesWriter.Format.parse(params.codesFormat()),
+            params.errorsOnly(), (long) stats[0], (long) stats[1], p);
         Summary s = new Summary((long) stats[0], m, p, stats[1] / stats[0], stats[2] / stats[0], stats[3],
             params.fista() ? (long) stats[4] : 0, (System.nanoTime() - start) * 1e-9);
-        String text = summaryText(s, params, out, source);
+        String text = summaryText(s, params, out, source, files);
         out.text("summary.txt", text);
         out.finish();
         console.print(text);
@@ -169,7 +171,8 @@ public final class EncodeJob {
     }
   }
 
-  private static String summaryText(Summary s, EncodeParams params, RunOutputs out, FileSource source) {
+  private static String summaryText(Summary s, EncodeParams params, RunOutputs out, FileSource source,
+      String files) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "[encode] data: %s%n", source.describe()));
     sb.append(String.format(Locale.ROOT, "[encode] %d codes of size %d (%s) in %s: mean non-zeros %.4f, mean "
@@ -179,7 +182,7 @@ public final class EncodeJob {
       sb.append(String.format(Locale.ROOT, "[encode] %d codes stopped above the KKT tolerance %s (raise "
           + "fista.iterations)%n", s.unconverged(), params.lasso().tolerance()));
     }
-    sb.append("[encode] outputs in ").append(out).append(": codes.parquet (index, code, loss, kkt), summary.txt\n");
+    sb.append("[encode] outputs in ").append(out).append(": ").append(files).append(", summary.txt\n");
     return sb.toString();
   }
 

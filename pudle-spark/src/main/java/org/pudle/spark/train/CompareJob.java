@@ -213,7 +213,8 @@ public final class CompareJob {
     long t0 = System.nanoTime();
     String failure = null;
     try {
-      Learning.run(sc, blocks, m, p, n, seed, setup, d, dTilde, history.andThen((rec, dict) -> progress.step(
+      new Learning(sc, blocks, m, p, n, seed, setup, dTilde, rp.alphaAuto()).run(d, DictionaryTrainer.Start.FRESH,
+          history.andThen((rec, dict) -> progress.step(
           rec.update(), rec.elapsed(), String.format(Locale.ROOT, "loss %.4e  nnz %.2f%s  %.2fs/update", rec.loss(),
               rec.codeNonZeros(), Double.isNaN(rec.errorSpectral()) ? ""
                   : String.format(Locale.ROOT, "  err %.4e", rec.errorSpectral()), rec.seconds()))));
@@ -241,9 +242,21 @@ public final class CompareJob {
     double[] dTilde = data.model().dictionaryTilde();
     double[] d0 = data.model().initialDictionary(dTilde, data.tauB());
     double sigma = Norms.singularValues(d0, data.m(), data.p())[0];
+    List<CompareParams.Run> runs = new ArrayList<>();
     for (CompareParams.Run r : params.runs()) {
-      IstaStep.check(r.config(), r.params().encoder().alpha(), sigma, "D0");
+      TrainParams rp = r.params();
+      if (rp.lambdaRelative() > 0) {
+        throw r.config().error("lambda.relative", "is for pudle train; compare's runs take lambda");
+      }
+      if (rp.alphaAuto()) {
+        // the step of the first update; the loop recomputes it before every update
+        rp = rp.resolved(IstaStep.auto(sigma), rp.encoder().lambda());
+      } else {
+        IstaStep.check(r.config(), rp.encoder().alpha(), sigma, "D0");
+      }
+      runs.add(new CompareParams.Run(r.name(), rp, r.config(), r.overrides()));
     }
-    return new Prepared(params, dTilde, d0);
+    return new Prepared(new CompareParams(params.name(), params.base(), List.copyOf(runs), params.target()), dTilde,
+        d0);
   }
 }

@@ -10,9 +10,13 @@ import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.Optimizer;
+import org.pudle.kernels.linalg.Norms;
 import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.config.ExecutionParams;
+import org.pudle.spark.config.IstaStep;
+import org.pudle.spark.config.Method;
 import org.pudle.spark.config.MethodParams;
+import org.pudle.spark.config.RateSchedule;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.data.SampleBlock;
 
@@ -31,6 +35,7 @@ public final class Learning {
   private final DictionaryTrainer trainer;
   private final GradientOracle oracle;
   private final Optimizer optimizer;
+  private final java.util.TreeMap<Integer, Double> steps = new java.util.TreeMap<>();
 
   /**
    * A run of the setup's method on {@code blocks} (cached by the caller), with a fresh optimizer.
@@ -41,10 +46,42 @@ public final class Learning {
    */
   public Learning(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, Setup setup,
       double[] reference) {
+    this(sc, blocks, m, p, n, seed, setup, reference, false);
+  }
+
+  /**
+   * A run as {@link #Learning(JavaSparkContext, JavaRDD, int, int, long, long, Setup, double[])};
+   * with {@code autoStep} ({@code alpha = auto}) the encoder's step of every update is
+   * {@link IstaStep#auto} of the dictionary the update starts from, whatever the setup's encoder
+   * says (PUDLE only; the baselines have their own steps).
+   */
+  public Learning(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, Setup setup,
+      double[] reference, boolean autoStep) {
+    this(sc, blocks, m, p, n, seed, setup, reference, autoStep, null);
+  }
+
+  /**
+   * A run with {@code alpha = auto} ({@code autoStep}) and Adam's rate following {@code rate}
+   * (null or constant: {@code adam.lr} throughout).
+   */
+  public Learning(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, Setup setup,
+      double[] reference, boolean autoStep, RateSchedule rate) {
     this.setup = setup;
     this.trainer = new DictionaryTrainer(m, p, n, setup.normalize(), reference, setup.metricsEvery());
-    this.oracle = oracle(sc, blocks, m, p, n, seed, setup);
-    this.optimizer = optimizer(setup, m * p);
+    GradientOracle o = oracle(sc, blocks, m, p, n, seed, setup, autoStep ? steps : null);
+    this.oracle = autoStep && setup.method().method() == Method.PUDLE ? (d, u) -> {
+      double alpha = IstaStep.auto(Norms.singularValues(d, m, p)[0]);
+      steps.put(u, alpha);
+      return o.gradient(d, u);
+    } : o;
+    this.optimizer = rate == null || rate.constant() || setup.method().method() != Method.PUDLE
+        ? optimizer(setup, m * p)
+        : new Optimizer.AdamOptimizer(setup.adam(), Adam.State.initial(m * p), k -> rate.at(k, setup.adam().lr()));
+  }
+
+  /** {@code alpha = auto}: the step of each update (0-based) so far; empty for a fixed step. */
+  public java.util.SortedMap<Integer, Double> steps() {
+    return java.util.Collections.unmodifiableSortedMap(steps);
   }
 
   /**
@@ -136,7 +173,7 @@ public final class Learning {
 
   /** The oracle of the setup's method on {@code blocks} (cached by the caller). */
   private static GradientOracle oracle(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n,
-      long seed, Setup s) {
+      long seed, Setup s, java.util.Map<Integer, Double> autoSteps) {
     int depth = s.execution().aggregateDepth();
     switch (s.method().method()) {
       case ALTMIN:
@@ -145,9 +182,15 @@ public final class Learning {
       case NOODL:
         return new NoodlOracle(sc, blocks, m, p, s.method().iht(), depth, n, s.batchSize(), seed);
       default:
-        return new SparkGradientOracle(sc, blocks, m, p, s.gradient(), s::encoderAt, s.execution().scratchBytes(),
+        java.util.function.IntFunction<EncoderParams> at = autoSteps == null ? s::encoderAt
+            : u -> withStep(s.encoderAt(u), autoSteps.get(u));
+        return new SparkGradientOracle(sc, blocks, m, p, s.gradient(), at, s.execution().scratchBytes(),
             depth, n, s.batchSize(), seed, KernelSpec.parse(s.execution().kernelsSpec()));
     }
+  }
+
+  private static EncoderParams withStep(EncoderParams e, double alpha) {
+    return new EncoderParams(e.T(), alpha, e.lambda(), e.threshold(), e.htB(), e.decay());
   }
 
   /** The optimizer of the setup's method, with fresh state, for {@code size} parameters. */

@@ -9,10 +9,14 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
+import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.linalg.Blas;
+import org.pudle.kernels.linalg.Norms;
 import org.pudle.spark.SparkSessions;
 import org.pudle.spark.config.Config;
+import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.config.TrainParams;
+import org.pudle.spark.data.DataTransform;
 import org.pudle.spark.data.FileSource;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.io.RunClaim;
@@ -32,10 +36,15 @@ import org.pudle.spark.io.RunOutputs;
 public final class TrainJob {
   private TrainJob() {}
 
-  /** What a run ended with. */
+  /**
+   * What a run ended with.
+   *
+   * @param encoder the encoder of the learned dictionary: with {@code alpha = auto} its step is
+   *                {@link org.pudle.spark.config.IstaStep#auto} of that dictionary; lambda absolute
+   */
   public record Summary(double[] dictionary, double[] initial, double initialErrorSpectral,
       double initialErrorFrobenius, double finalErrorSpectral, double finalErrorFrobenius, double finalLoss,
-      List<DictionaryTrainer.Update> updates, double seconds) {}
+      List<DictionaryTrainer.Update> updates, double seconds, EncoderParams encoder) {}
 
   /**
    * Checks what can be checked before Spark starts (the paths; on synthetic data, ISTA's step
@@ -55,9 +64,28 @@ public final class TrainJob {
    */
   public static Summary run(TrainSetup.Prepared prepared, Map<String, String> given, PrintStream console,
       RunClaim.Mode mode, boolean resumeChangedInput) throws IOException {
+    return run(prepared, given, console, mode, resumeChangedInput, null);
+  }
+
+  /**
+   * Runs in its own (or spark-submit's) SparkSession and writes the model directory with
+   * {@code model} (null: none).
+   */
+  public static Summary run(TrainSetup.Prepared prepared, Map<String, String> given, PrintStream console,
+      RunClaim.Mode mode, boolean resumeChangedInput, ModelWriter model) throws IOException {
     try (SparkSessions.Handle spark = SparkSessions.open("pudle train " + prepared.params().name())) {
-      return run(spark.context(), prepared, given, console, mode, resumeChangedInput);
+      return run(spark.context(), prepared, given, console, mode, resumeChangedInput, model);
     }
+  }
+
+  /**
+   * Writes a run's model directory ({@code model/}): the Spark ML model lives in a package that
+   * depends on this one, so the command passes its writer in.
+   */
+  @FunctionalInterface
+  public interface ModelWriter {
+    void write(RunOutputs out, double[] dictionary, int m, int p, EncoderParams encoder, DataTransform transform)
+        throws IOException;
   }
 
   /** Runs a fresh run on an existing context (tests share one); the config's errors name its keys. */
@@ -71,7 +99,19 @@ public final class TrainJob {
    */
   public static Summary run(JavaSparkContext sc, TrainSetup.Prepared prepared, Map<String, String> given,
       PrintStream console, boolean resume) throws IOException {
-    return run(sc, prepared, given, console, resume ? RunClaim.Mode.RESUME : RunClaim.Mode.NEW, false);
+    return run(sc, prepared, given, console, resume ? RunClaim.Mode.RESUME : RunClaim.Mode.NEW, false, null);
+  }
+
+  /** Runs on an existing context with {@code mode} and no model directory. */
+  public static Summary run(JavaSparkContext sc, TrainSetup.Prepared prepared, Map<String, String> given,
+      PrintStream console, RunClaim.Mode mode, boolean resumeChangedInput) throws IOException {
+    return run(sc, prepared, given, console, mode, resumeChangedInput, null);
+  }
+
+  /** Runs on an existing context, writing the model directory with {@code model} (null: none). */
+  public static Summary run(JavaSparkContext sc, TrainSetup.Prepared prepared, Map<String, String> given,
+      PrintStream console, boolean resume, ModelWriter model) throws IOException {
+    return run(sc, prepared, given, console, resume ? RunClaim.Mode.RESUME : RunClaim.Mode.NEW, false, model);
   }
 
   /**
@@ -82,18 +122,19 @@ public final class TrainJob {
    * @param resumeChangedInput resume even when the input files changed since the checkpoint (the
    *                           {@code --resume-changed-input} option); otherwise a changed input
    *                           is refused
+   * @param model              writes the model directory (null: none)
    */
   public static Summary run(JavaSparkContext sc, TrainSetup.Prepared prepared, Map<String, String> given,
-      PrintStream console, RunClaim.Mode mode, boolean resumeChangedInput) throws IOException {
+      PrintStream console, RunClaim.Mode mode, boolean resumeChangedInput, ModelWriter model) throws IOException {
     long start = System.nanoTime();
     TrainParams params = prepared.params();
     try (RunOutputs out = RunOutputs.open(params.output(), sc.hadoopConfiguration(), mode, "pudle train")) {
       TrainSetup setup = TrainSetup.open(sc, prepared, given, mode == RunClaim.Mode.RESUME, resumeChangedInput,
           console);
-      Learning.Setup method = Learning.Setup.of(params, setup.batch);
-      describe(console, setup, method);
-      JavaRDD<SampleBlock> blocks = setup.source.blocks(sc, setup.partitions, params.execution().blockSize())
-          .persist(StorageLevel.MEMORY_AND_DISK());
+      describe(console, setup, Learning.Setup.of(setup.params, setup.batch));
+      JavaRDD<SampleBlock> raw = setup.source.blocks(sc, setup.partitions, params.execution().blockSize());
+      DataTransform transform = setup.transform(raw);
+      JavaRDD<SampleBlock> blocks = transform.scale(raw).persist(StorageLevel.MEMORY_AND_DISK());
       blocks.setName("pudle samples (" + setup.source.describe() + ")");
       try {
         long t0 = System.nanoTime();
@@ -101,10 +142,16 @@ public final class TrainJob {
         console.printf(Locale.ROOT, "[train] %s %d samples in %s; %s%n", params.input() == null ? "generated" : "read",
             counted, Progress.duration((System.nanoTime() - t0) * 1e-9), CacheReport.of(sc, blocks));
         double[] d0 = setup.initialDictionary(blocks, console);
+        params = setup.params; // alpha = auto and lambda.relative resolved from D0
+        describeResolved(console, setup);
+        Learning.Setup method = Learning.Setup.of(params, setup.batch);
         Summary summary = learn(sc, blocks, setup, method, d0, out, console, start);
         String inputLine = "[train] data: " + setup.source.describe() + "\n";
         TrainOutputs.write(sc, out, params, given, summary, setup.dTilde, setup.reference != null, setup.m, setup.p,
             setup.n, inputLine);
+        if (model != null) {
+          model.write(out, summary.dictionary(), setup.m, setup.p, summary.encoder(), transform);
+        }
         out.finish();
         console.print(inputLine + TrainOutputs.summaryText(params, summary, out));
         return summary;
@@ -118,8 +165,10 @@ public final class TrainJob {
   private static void describe(PrintStream console, TrainSetup setup, Learning.Setup method) {
     TrainParams params = setup.params;
     console.printf(Locale.ROOT, "[train] %s: %s, T=%d lambda=%s alpha=%s %s threshold, %s, %d updates%s%n",
-        params.name(), setup.source.describe(), params.encoder().T(), params.encoder().lambda(),
-        params.encoder().alpha(), params.encoder().threshold(), method.describe(), params.updates(),
+        params.name(), setup.source.describe(), params.encoder().T(),
+        params.lambdaRelative() > 0 ? params.lambdaRelative() + " x max|D0^T x|" : params.encoder().lambda(),
+        params.alphaAuto() ? "auto" : params.encoder().alpha(), params.encoder().threshold(), method.describe(),
+        params.updates(),
         setup.batch == 0 ? " (full batch)" : ", batches of " + setup.batch);
     console.printf(Locale.ROOT, "[train] %d partitions, blocks of %d, %s; output %s%n", setup.partitions,
         params.execution().blockSize(), Blas.description(), params.output());
@@ -133,6 +182,19 @@ public final class TrainJob {
     }
   }
 
+  /** What {@code alpha = auto} and {@code lambda.relative} resolved to. */
+  private static void describeResolved(PrintStream console, TrainSetup setup) {
+    TrainParams params = setup.params;
+    if (params.alphaAuto()) {
+      console.printf(Locale.ROOT, "[train] alpha = auto: 1 / sigma_max(D)^2 before every update, %.6g for D0%n",
+          params.encoder().alpha());
+    }
+    if (params.lambdaRelative() > 0) {
+      console.printf(Locale.ROOT, "[train] lambda = %s x max|D0^T x| (%.6g) = %.6g%n", params.lambdaRelative(),
+          setup.lambdaMax, params.encoder().lambda());
+    }
+  }
+
   /**
    * The learning loop from D0 (or the checkpoint), with the metrics, checkpoint and progress
    * listeners.
@@ -141,7 +203,7 @@ public final class TrainJob {
       Learning.Setup method, double[] d0, RunOutputs out, PrintStream console, long start) throws IOException {
     TrainParams params = setup.params;
     Learning learning = new Learning(sc, blocks, setup.m, setup.p, setup.n, params.data().seed(), method,
-        setup.reference);
+        setup.reference, params.alphaAuto(), params.rate());
     double[] initialError = learning.errors(d0);
     double[] d = d0.clone();
     DictionaryTrainer.Start from = DictionaryTrainer.Start.FRESH;
@@ -173,8 +235,13 @@ public final class TrainJob {
     DictionaryTrainer.Update last = metrics.last();
     double[] finalErr = last == null ? learning.errors(d)
         : new double[] {last.errorSpectral(), last.errorFrobenius()};
+    EncoderParams enc = params.encoder();
+    if (params.alphaAuto()) {
+      double alpha = IstaStep.auto(Norms.singularValues(d, setup.m, setup.p)[0]);
+      enc = new EncoderParams(enc.T(), alpha, enc.lambda(), enc.threshold(), enc.htB(), enc.decay());
+    }
     return new Summary(d, d0, initialError[0], initialError[1], finalErr[0], finalErr[1],
-        last == null ? Double.NaN : last.loss(), metrics.history(), (System.nanoTime() - start) * 1e-9);
+        last == null ? Double.NaN : last.loss(), metrics.history(), (System.nanoTime() - start) * 1e-9, enc);
   }
 
   private static String progressDetail(DictionaryTrainer.Update u, boolean withError) {

@@ -50,7 +50,7 @@ final class TrainOutputs {
       out.file("learning-curve.png", o -> Plots.logY(o, "pudle train: " + params.name() + " (" + what + ")",
           "update", withError ? "||D - D~||_2 / ||D~||_2" : "loss", curves(s, withError), 900, 560));
     }
-    out.text("run.properties", runProperties(params, given, m, p, n));
+    out.text("run.properties", runProperties(params, given, m, p, n) + resolved(params, s));
     out.text("summary.txt", inputLine + summaryText(params, s, out));
   }
 
@@ -98,6 +98,23 @@ final class TrainOutputs {
     }
     sb.append("[train] outputs in ").append(out).append(": dictionary.npy, dictionary.csv, dictionary.parquet, "
         + "metrics.csv, learning-curve.png, run.properties\n");
+    return sb.toString();
+  }
+
+  /**
+   * What {@code alpha = auto} and {@code lambda.relative} resolved to, as comment lines (the config
+   * keeps auto and the fraction, so that it reproduces the run).
+   */
+  static String resolved(TrainParams p, TrainJob.Summary s) {
+    StringBuilder sb = new StringBuilder();
+    if (p.alphaAuto()) {
+      sb.append(String.format(Locale.ROOT, "%n# alpha = auto resolved to %s for D0 and %s for the learned dictionary"
+          + "%n", p.encoder().alpha(), s.encoder().alpha()));
+    }
+    if (p.lambdaRelative() > 0) {
+      sb.append(String.format(Locale.ROOT, "%n# lambda.relative = %s resolved to lambda = %s%n", p.lambdaRelative(),
+          p.encoder().lambda()));
+    }
     return sb.toString();
   }
 

@@ -17,7 +17,10 @@ import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.DictionarySources;
 import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.config.TrainParams;
+import org.pudle.spark.data.DataTransform;
 import org.pudle.spark.data.FileSource;
+import org.pudle.spark.data.InputParams;
+import org.pudle.spark.data.SampleNormalization;
 import org.pudle.spark.data.InputException;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.data.SampleSource;
@@ -45,7 +48,10 @@ public final class TrainSetup {
    */
   public record Prepared(TrainParams params, double[] dTilde, double[] d0) {}
 
-  final TrainParams params;
+  /** The run's parameters; {@link #initialDictionary} resolves {@code alpha = auto} and {@code lambda.relative}. */
+  TrainParams params;
+  /** {@code lambda.relative}: {@code max |D0^T x|} over the samples, or NaN. */
+  double lambdaMax = Double.NaN;
   final SampleSource source;
   final int m;
   final int p;
@@ -106,7 +112,9 @@ public final class TrainSetup {
     }
     double[] d0 = model.initialDictionary(dTilde, p.data().tauB());
     double sigma = Norms.singularValues(d0, p.data().m(), p.data().p())[0];
-    checkStep(c, p.encoder().alpha(), sigma);
+    if (!p.alphaAuto()) {
+      checkStep(c, p.encoder().alpha(), sigma);
+    }
     return new Prepared(p, dTilde, d0);
   }
 
@@ -159,6 +167,9 @@ public final class TrainSetup {
     DictionarySources ds = params.dictionaries();
     SampleSource source = params.input() == null ? new SyntheticSource(data.model(), data.n(), prepared.dTilde())
         : FileSource.open(sc, params.input());
+    if (params.sample() != null && source instanceof FileSource files) {
+      source = files.sampled(params.sampleOf(files.count()), data.seed());
+    }
     int m = params.input() == null ? data.m() : source.m();
     int p = data.p();
     long n = source.count();
@@ -200,15 +211,54 @@ public final class TrainSetup {
   /**
    * D0: the checkpoint's, the init file's, the synthetic D0 of {@link #prepare}, random atoms, or
    * samples picked from the cached {@code blocks}. ISTA's step is checked against
-   * {@code sigma_max(D0)} where {@link #prepare} did not (a resumed run checked it when it began).
+   * {@code sigma_max(D0)} where {@link #prepare} did not (a resumed run checked it when it began);
+   * {@code alpha = auto} and {@code lambda.relative} are resolved from D0 ({@link #params}).
    */
   double[] initialDictionary(JavaRDD<SampleBlock> blocks, PrintStream console) {
-    if (checkpoint != null) {
-      return checkpoint.initial();
+    double[] d0 = checkpoint != null ? checkpoint.initial() : prepared.d0() != null ? prepared.d0()
+        : newInitialDictionary(blocks, console);
+    resolveEncoder(blocks, d0);
+    return d0;
+  }
+
+  /**
+   * Resolves {@code alpha = auto} to {@link IstaStep#auto} of D0 (the step of the first update;
+   * the loop recomputes it before every update) and {@code lambda.relative} to
+   * {@code lambda.relative * max_i ||D0^T x_i||_inf} over all samples.
+   */
+  private void resolveEncoder(JavaRDD<SampleBlock> blocks, double[] d0) {
+    if (!params.alphaAuto() && params.lambdaRelative() == 0) {
+      return;
     }
-    if (prepared.d0() != null) {
-      return prepared.d0();
+    double alpha = params.alphaAuto() ? IstaStep.auto(Norms.singularValues(d0, m, p)[0]) : params.encoder().alpha();
+    double lambda = params.encoder().lambda();
+    if (params.lambdaRelative() > 0) {
+      lambdaMax = lambdaMax(blocks, d0, m, p);
+      if (!(lambdaMax > 0)) {
+        throw new InputException("config key 'lambda.relative': max |D0^T x| over the samples is " + lambdaMax
+            + " (all samples are zero, or orthogonal to D0); give lambda instead");
+      }
+      lambda = params.lambdaRelative() * lambdaMax;
     }
+    params = params.resolved(alpha, lambda);
+  }
+
+  /** {@code max_i ||D^T x_i||_inf} over the samples of {@code blocks}: the smallest lambda with all codes zero. */
+  static double lambdaMax(JavaRDD<SampleBlock> blocks, double[] d, int m, int p) {
+    return blocks.map(b -> {
+      int cols = b.cols();
+      double[] g = new double[p * cols];
+      org.pudle.kernels.linalg.Blas.blas().dgemm("T", "N", p, cols, m, 1.0, d, 0, m, b.x(), 0, m, 0.0, g, 0, p);
+      double max = 0;
+      for (double v : g) {
+        max = Math.max(max, Math.abs(v));
+      }
+      return max;
+    }).fold(0.0, (a, b) -> Math.max(a, b));
+  }
+
+  /** D0 from the init file, random atoms or the samples; its step checked unless it is auto. */
+  private double[] newInitialDictionary(JavaRDD<SampleBlock> blocks, PrintStream console) {
     DictionarySources ds = params.dictionaries();
     long seed = params.data().seed();
     double[] d0;
@@ -226,8 +276,22 @@ public final class TrainSetup {
       }
       d0 = InitialDictionary.fromSamples(blocks, n, m, p, seed);
     }
-    checkStep(null, params.encoder().alpha(), Norms.singularValues(d0, m, p)[0]);
+    if (!params.alphaAuto()) {
+      checkStep(null, params.encoder().alpha(), Norms.singularValues(d0, m, p)[0]);
+    }
     return d0;
+  }
+
+  /**
+   * The data transform of the run ({@code input.scale} fitted on the samples of {@code raw}); the
+   * samples the run learns on are {@code transform.scale(raw)}.
+   */
+  DataTransform transform(JavaRDD<SampleBlock> raw) {
+    if (!(source instanceof FileSource files)) {
+      return new DataTransform(null, SampleNormalization.NONE, DataTransform.Scaling.NONE, new double[0]);
+    }
+    InputParams in = params.input();
+    return DataTransform.fit(files.images() ? in.image() : null, in.normalize(), params.scaling(), raw, m);
   }
 
   /**

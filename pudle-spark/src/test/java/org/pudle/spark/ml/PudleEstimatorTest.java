@@ -142,7 +142,7 @@ class PudleEstimatorTest {
     for (String extra : List.of("", "method = noodl\nnoodl.eta = 0.5\n", "threshold = hard\nlambda.decay = 0.99\n"
         + "lambda.decay.step = 0.01\nlambda.decay.every = 4\n")) {
       Config c = Config.fromString("m = " + M + "\np = " + P + "\nk = 2\nn = " + N + "\nseed = 7\ninit.tau = 0.3\n"
-          + "T = 8\nupdates = 10\nbatch.size = 60\nadam.lr = 1e-2\nadam.eps = 1e-3\npartitions = 1\n"
+          + "T = 8\nalpha = 0.2\nupdates = 10\nbatch.size = 60\nadam.lr = 1e-2\nadam.eps = 1e-3\npartitions = 1\n"
           + "progress.seconds = 1000\noutput = " + dir.resolve("t" + extra.hashCode()) + "\n" + extra);
       TrainParams params = TrainParams.from(c);
       TrainJob.Summary t = TrainJob.run(SparkTestSupport.sc(), params, c.values(),
