@@ -78,7 +78,7 @@ class AutoStepTest {
   @Test
   void lambdaRelativeIsAFractionOfTheLargestCorrelationAndIsRecorded(@TempDir Path dir) throws IOException {
     String text = GROWING.replace("lambda = 0.05\n", "lambda.relative = 0.25\n").replace("normalize = none\n", "")
-        + "updates = 1\noutput = " + dir + "\n";
+        .replace("updates = 12\n", "updates = 1\n") + "output = " + dir + "\n";
     Config c = Config.fromString(text);
     TrainParams params = TrainParams.from(c);
     PrintStream console = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
