@@ -25,7 +25,7 @@ public final class StudyEstimates {
 
   /** The two matrix norms, in the order of the CSV columns. */
   public enum Norm {
-    FRO("fro"), SPEC("spec");
+    FRO("fro"), SPECTRAL("spec");
 
     private final String key;
 
