@@ -37,6 +37,10 @@ final class ReconstructCommand implements Callable<Integer> {
   @Option(names = "--keys", description = "list the config keys with their defaults and exit")
   boolean keys;
 
+  @Option(names = "--overwrite", description = "replace the result of an earlier run in the output, once this run "
+      + "is complete (until then the earlier result stays as it was)")
+  boolean overwrite;
+
   @Override
   public Integer call() throws Exception {
     if (keys) {
@@ -50,7 +54,7 @@ final class ReconstructCommand implements Callable<Integer> {
     ReconstructParams params = ReconstructParams.from(c);
     Storage.checkReadable(params.input(), Storage.driverConfiguration(), "config key 'input'");
     Storage.checkWritable(params.output(), Storage.driverConfiguration(), "config key 'output'");
-    ReconstructJob.run(params, System.out);
+    ReconstructJob.run(params, System.out, OutputOptions.mode(overwrite, false));
     return 0;
   }
 }

@@ -34,6 +34,7 @@ import org.pudle.spark.data.InputParams;
 import org.pudle.spark.data.PatchGrid;
 import org.pudle.spark.data.SampleNormalization;
 import org.pudle.spark.io.DictionaryFiles;
+import org.pudle.spark.io.RunClaim;
 import org.pudle.spark.io.RunOutputs;
 import org.pudle.spark.train.Progress;
 
@@ -69,13 +70,25 @@ public final class ReconstructJob {
   record Model(int m, int p, EncoderParams encoder, DataTransform transform, InputParams.ImagePatches patches,
       String backend, long scratch) implements Serializable {}
 
-  public static Summary run(ReconstructParams params, PrintStream console) throws IOException {
+  /**
+   * Runs in its own (or spark-submit's) SparkSession.
+   *
+   * @param mode what to do with an earlier run's result in the output ({@code --overwrite})
+   */
+  public static Summary run(ReconstructParams params, PrintStream console, RunClaim.Mode mode) throws IOException {
     try (SparkSessions.Handle spark = SparkSessions.open("pudle reconstruct " + params.name())) {
-      return run(spark.context(), params, console);
+      return run(spark.context(), params, console, mode);
     }
   }
 
+  /** Runs on an existing context into a new output. */
   public static Summary run(JavaSparkContext sc, ReconstructParams params, PrintStream console) throws IOException {
+    return run(sc, params, console, RunClaim.Mode.NEW);
+  }
+
+  /** Runs on an existing context; {@code mode} as for {@link #run(ReconstructParams, PrintStream, RunClaim.Mode)}. */
+  public static Summary run(JavaSparkContext sc, ReconstructParams params, PrintStream console, RunClaim.Mode mode)
+      throws IOException {
     long start = System.nanoTime();
     Configuration hadoop = sc.hadoopConfiguration();
     DictionaryFiles.Matrix dict = DictionaryFiles.read(params.dictionary(), hadoop, "model");
@@ -128,7 +141,7 @@ public final class ReconstructJob {
     }
     Summary s = new Summary(images, measured == 0 ? Double.NaN : in / measured,
         measured == 0 ? Double.NaN : out / measured, (System.nanoTime() - start) * 1e-9);
-    try (RunOutputs outputs = RunOutputs.open(params.output(), hadoop)) {
+    try (RunOutputs outputs = RunOutputs.open(params.output(), hadoop, mode, "pudle reconstruct")) {
       for (Image im : images) {
         outputs.file(pngName(im.name()), o -> o.write(im.png()));
       }
