@@ -37,6 +37,7 @@ import org.pudle.spark.io.DictionaryFiles;
 import org.pudle.spark.io.RunClaim;
 import org.pudle.spark.io.RunOutputs;
 import org.pudle.spark.train.Progress;
+import org.pudle.spark.train.TaskProgress;
 
 /**
  * {@code pudle reconstruct}: every input image cut into overlapping patches (the model's size and
@@ -53,6 +54,9 @@ public final class ReconstructJob {
 
   /** Patches coded per kernel call. */
   static final int CHUNK = 2048;
+
+  /** At most one progress line per this many seconds. */
+  private static final double PROGRESS_SECONDS = 2;
 
   /**
    * One image's result.
@@ -119,13 +123,24 @@ public final class ReconstructJob {
     }
     double sigma = params.noiseSigma();
     long seed = params.noiseSeed();
-    List<Image> images;
-    try {
-      images = sc.parallelize(tasks, Math.max(1, tasks.size()))
-          .map(t -> one(t[0], t[1], Integer.parseInt(t[2]), sigma, seed, bc, model, conf.get())).collect();
-    } finally {
-      bc.destroy();
+    // the output is claimed before the work, so that a held or finished output is refused at once
+    try (RunOutputs outputs = RunOutputs.open(params.output(), hadoop, mode, "pudle reconstruct")) {
+      List<Image> images;
+      Progress progress = new Progress(console, "reconstruct", tasks.size(), PROGRESS_SECONDS);
+      try (TaskProgress listener = new TaskProgress(sc.sc(), progress, tasks.size(), tasks.size(), "images")) {
+        images = sc.parallelize(tasks, Math.max(1, tasks.size()))
+            .map(t -> one(t[0], t[1], Integer.parseInt(t[2]), sigma, seed, bc, model, conf.get())).collect();
+      } finally {
+        bc.destroy();
+      }
+      Summary s = write(outputs, images, start);
+      console.print(summaryText(s, measured(images), outputs));
+      return s;
     }
+  }
+
+  /** Writes the images, {@code psnr.csv} and {@code summary.txt}, and finishes the outputs. */
+  private static Summary write(RunOutputs outputs, List<Image> images, long start) throws IOException {
     double in = 0;
     double out = 0;
     int measured = 0;
@@ -141,17 +156,22 @@ public final class ReconstructJob {
     }
     Summary s = new Summary(images, measured == 0 ? Double.NaN : in / measured,
         measured == 0 ? Double.NaN : out / measured, (System.nanoTime() - start) * 1e-9);
-    try (RunOutputs outputs = RunOutputs.open(params.output(), hadoop, mode, "pudle reconstruct")) {
-      for (Image im : images) {
-        outputs.file(pngName(im.name()), o -> o.write(im.png()));
-      }
-      outputs.text("psnr.csv", csv.toString());
-      String text = summaryText(s, measured, outputs);
-      outputs.text("summary.txt", text);
-      outputs.finish();
-      console.print(text);
+    for (Image im : images) {
+      outputs.file(pngName(im.name()), o -> o.write(im.png()));
     }
+    outputs.text("psnr.csv", csv.toString());
+    outputs.text("summary.txt", summaryText(s, measured, outputs));
+    outputs.finish();
     return s;
+  }
+
+  /** The images with a PSNR (a reference). */
+  private static int measured(List<Image> images) {
+    int n = 0;
+    for (Image im : images) {
+      n += Double.isNaN(im.psnrOutput()) ? 0 : 1;
+    }
+    return n;
   }
 
   private static String summaryText(Summary s, int measured, RunOutputs out) {

@@ -32,6 +32,7 @@ import org.pudle.spark.io.StudyCsv;
 import org.pudle.spark.io.Storage;
 import org.pudle.spark.plot.StudyFigures;
 import org.pudle.spark.train.Progress;
+import org.pudle.spark.train.TaskProgress;
 
 /**
  * {@code pudle study}: the large-sample gradient studies of the paper's section 3 (Figures 2, 3,
@@ -205,7 +206,7 @@ public final class StudyJob {
     Broadcast<double[]> star = sc.broadcast(dStar.clone());
     StudyAggregator agg;
     Progress progress = new Progress(console, "study n=" + n, parts, params.progressSeconds());
-    try (TaskProgress listener = new TaskProgress(sc.sc(), progress, parts, n)) {
+    try (TaskProgress listener = new TaskProgress(sc.sc(), progress, parts, n, "samples")) {
       agg = DistributedPass.aggregate(sc, blocks, d,
           bc -> new StudyAggregator(bc, star, m, p, params.encoder(), params.grid(), params.lasso(),
               params.execution().scratchBytes(), KernelSpec.parse(params.execution().kernelsSpec()), n,

@@ -148,12 +148,12 @@ public final class TrainJob {
         Summary summary = learn(sc, blocks, setup, method, d0, out, console, start);
         String inputLine = "[train] data: " + setup.source.describe() + "\n";
         TrainOutputs.write(sc, out, params, given, summary, setup.dTilde, setup.reference != null, setup.m, setup.p,
-            setup.n, inputLine);
+            setup.n, inputLine, model != null);
         if (model != null) {
           model.write(out, summary.dictionary(), setup.m, setup.p, summary.encoder(), transform);
         }
         out.finish();
-        console.print(inputLine + TrainOutputs.summaryText(params, summary, out));
+        console.print(inputLine + TrainOutputs.summaryText(params, summary, out, setup.dTilde != null, model != null));
         return summary;
       } finally {
         blocks.unpersist(false);

@@ -33,10 +33,11 @@ final class TrainOutputs {
    * @param dTilde    D_tilde, or null when not known
    * @param withError whether the errors were measured against a reference
    * @param inputLine the line that describes the data, first in {@code summary.txt}
+   * @param model     whether the job writes the model directory ({@code model/}) after these files
    */
   static void write(JavaSparkContext sc, RunOutputs out, TrainParams params, Map<String, String> given,
-      TrainJob.Summary s, double[] dTilde, boolean withError, int m, int p, long n, String inputLine)
-      throws IOException {
+      TrainJob.Summary s, double[] dTilde, boolean withError, int m, int p, long n, String inputLine,
+      boolean model) throws IOException {
     out.npy("dictionary.npy", s.dictionary(), m, p);
     out.csv("dictionary.csv", s.dictionary(), m, p);
     out.directory("dictionary.parquet", DictionaryFiles.parquet(sc, s.dictionary(), m, p));
@@ -51,7 +52,7 @@ final class TrainOutputs {
           "update", withError ? "||D - D~||_2 / ||D~||_2" : "loss", curves(s, withError), 900, 560));
     }
     out.text("run.properties", runProperties(params, given, m, p, n) + resolved(params, s));
-    out.text("summary.txt", inputLine + summaryText(params, s, out));
+    out.text("summary.txt", inputLine + summaryText(params, s, out, dTilde != null, model));
   }
 
   /** The error curves from update 0 (D0), or the loss curve without a reference. */
@@ -76,7 +77,8 @@ final class TrainOutputs {
   }
 
   /** The summary the console shows and {@code summary.txt} keeps. */
-  static String summaryText(TrainParams params, TrainJob.Summary s, RunOutputs out) {
+  static String summaryText(TrainParams params, TrainJob.Summary s, RunOutputs out, boolean generating,
+      boolean model) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "[train] done: %d updates in %s%n", s.updates().size(),
         Progress.duration(s.seconds())));
@@ -97,7 +99,9 @@ final class TrainOutputs {
           wall / s.updates().size(), kernel / s.updates().size()));
     }
     sb.append("[train] outputs in ").append(out).append(": dictionary.npy, dictionary.csv, dictionary.parquet, "
-        + "metrics.csv, learning-curve.png, run.properties\n");
+        + "initial-dictionary.npy, ").append(generating ? "generating-dictionary.npy, " : "")
+        .append(s.updates().isEmpty() ? "" : "learning-curve.png, ").append("metrics.csv, run.properties, summary.txt")
+        .append(model ? ", model/ (for encode/reconstruct --model and PudleModel.load)" : "").append('\n');
     return sb.toString();
   }
 
