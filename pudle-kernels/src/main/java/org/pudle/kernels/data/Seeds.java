@@ -12,6 +12,8 @@ public final class Seeds {
   public static final long SAMPLES = 0x53414D50L;
   /** Stream family of the mini-batch permutations (one per epoch). */
   public static final long BATCHES = 0x42415443L;
+  /** Stream family of the held-out draw of {@code validation.fraction} (one value per sample index). */
+  public static final long VALIDATION = 0x56414C49L;
 
   /** A well-mixed 64-bit value of (seed, stream, index): Stafford's mix13 of a Weyl step. */
   public static long derive(long seed, long stream, long index) {

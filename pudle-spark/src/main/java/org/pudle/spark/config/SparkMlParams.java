@@ -53,6 +53,7 @@ public final class SparkMlParams {
       new Mirror("gradient", EncoderSettings.GRADIENT),
       new Mirror("maxIter", TrainSettings.UPDATES),
       new Mirror("batchSize", TrainSettings.BATCH_SIZE),
+      new Mirror("validationFraction", TrainSettings.VALIDATION_FRACTION),
       new Mirror("stepSize", TrainSettings.ADAM_LR),
       new Mirror("adamEps", TrainSettings.ADAM_EPS),
       new Mirror("adamBeta1", TrainSettings.ADAM_BETA1),

@@ -33,12 +33,15 @@ import org.pudle.spark.data.InputParams;
  * @param sample           {@code input.sample}: a count (>= 1), a fraction (< 1), or null for all
  * @param scaling          {@code input.scale}: the scaling fitted on the samples from files
  * @param rate             Adam's learning-rate schedule
+ * @param validation       {@code validation.fraction}: the fraction of the samples held out of
+ *                         training and measured at every metrics step; 0 for none
  */
 public record TrainParams(String name, SyntheticParams data, EncoderParams encoder, GradientKind gradient,
     int updates, long batchSize, Adam adam, ColumnConstraint normalize, double decayStep, int decayEvery,
     ExecutionParams execution, String output, int metricsEvery, double progressSeconds, InputParams input,
     DictionarySources dictionaries, double batchFraction, MethodParams method, Map<String, String> settings,
-    boolean alphaAuto, double lambdaRelative, Double sample, DataTransform.Scaling scaling, RateSchedule rate) {
+    boolean alphaAuto, double lambdaRelative, Double sample, DataTransform.Scaling scaling, RateSchedule rate,
+    double validation) {
 
   /** The synthetic-data keys that mean nothing for input files. */
   private static final List<Setting<?>> SYNTHETIC_ONLY = List.of(SyntheticSettings.K, SyntheticSettings.N,
@@ -85,6 +88,11 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
     double decayStep = c.get(TrainSettings.LAMBDA_DECAY_STEP);
     int decayEvery = c.get(TrainSettings.LAMBDA_DECAY_EVERY);
     MethodParams method = MethodParams.from(c);
+    double validation = c.get(TrainSettings.VALIDATION_FRACTION);
+    if (validation > 0 && method.method() != Method.PUDLE) {
+      throw c.error(TrainSettings.VALIDATION_FRACTION.name(), "held-out samples are coded by the unfolded encoder of "
+          + "method pudle; method = " + method.method().key() + " has its own coding");
+    }
     ExecutionParams exec = ExecutionParams.from(c);
     String output = c.get(TrainSettings.OUTPUT);
     int metricsEvery = c.get(TrainSettings.METRICS_EVERY);
@@ -122,7 +130,8 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
     return new TrainParams(c.name(), data, enc, kind, updates, batch, adam, normalize, decayStep, decayEvery, exec,
         output, metricsEvery, progress, input, dictionaries, fraction, method, settings.toMap(), alpha == null,
         lambdaRelative, sample, scaling, new RateSchedule(c.get(TrainSettings.LR_SCHEDULE),
-        c.get(TrainSettings.LR_STEP_EVERY), c.get(TrainSettings.LR_STEP_FACTOR), c.get(TrainSettings.LR_MIN), updates));
+        c.get(TrainSettings.LR_STEP_EVERY), c.get(TrainSettings.LR_STEP_FACTOR), c.get(TrainSettings.LR_MIN), updates),
+        validation);
   }
 
   /**
@@ -135,7 +144,7 @@ public record TrainParams(String name, SyntheticParams data, EncoderParams encod
         encoder.decay());
     return new TrainParams(name, data, e, gradient, updates, batchSize, adam, normalize, decayStep, decayEvery,
         execution, output, metricsEvery, progressSeconds, input, dictionaries, batchFraction, method, settings,
-        alphaAuto, lambdaRelative, sample, scaling, rate);
+        alphaAuto, lambdaRelative, sample, scaling, rate, validation);
   }
 
   /**

@@ -17,6 +17,11 @@ public final class TrainSettings {
   public static final Setting<Double> BATCH_FRACTION = Setting.real("batch.fraction", "0")
       .check(v -> v >= 0 && v <= 1, "a fraction in [0, 1]")
       .doc("alternative to batch.size: a fraction of n per update");
+  public static final Setting<Double> VALIDATION_FRACTION = Setting.real("validation.fraction", "0")
+      .check(v -> v >= 0 && v < 1, "a fraction in [0, 1)")
+      .doc("hold this fraction of the samples out of training (seeded by seed, by sample index, the same for any "
+          + "partitioning); every metrics.every updates and at the last, metrics.csv reports them coded by the "
+          + "run's encoder (val_lasso_loss, val_rep_err, val_code_nnz); 0 = off. method pudle only");
   /** Checked with the other Adam keys by {@code Adam} itself. */
   public static final Setting<Double> ADAM_LR = Setting.real("adam.lr", "1e-3")
       .doc("Adam learning rate");
@@ -60,7 +65,7 @@ public final class TrainSettings {
 
   /** The gradient and the optimization keys, in the order of {@code run.properties}. */
   public static final List<Setting<?>> LEARNING = List.of(EncoderSettings.GRADIENT, UPDATES, BATCH_SIZE,
-      BATCH_FRACTION, ADAM_LR, LR_SCHEDULE, LR_STEP_EVERY, LR_STEP_FACTOR, LR_MIN, ADAM_EPS, ADAM_BETA1, ADAM_BETA2,
+      BATCH_FRACTION, VALIDATION_FRACTION, ADAM_LR, LR_SCHEDULE, LR_STEP_EVERY, LR_STEP_FACTOR, LR_MIN, ADAM_EPS, ADAM_BETA1, ADAM_BETA2,
       NORMALIZE, LAMBDA_DECAY_STEP, LAMBDA_DECAY_EVERY);
 
   /** Where the results go and how often the run reports. */

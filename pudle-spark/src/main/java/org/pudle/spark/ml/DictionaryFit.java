@@ -23,6 +23,7 @@ import org.pudle.spark.config.ExecutionParams;
 import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.config.Method;
 import org.pudle.spark.config.MethodParams;
+import org.pudle.spark.data.HeldOut;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.train.DictionaryTrainer;
 import org.pudle.spark.train.InitialDictionary;
@@ -55,8 +56,17 @@ final class DictionaryFit {
       LOG.warn("PudleDictionaryLearning {}: left {} invalid rows of {} out of the fit (handleInvalid = {}); the first: "
           + "{}", uid, source.invalidRows(), source.rows(), est.getHandleInvalid(), source.firstProblem());
     }
-    JavaRDD<SampleBlock> blocks = source.blocks(sc, 0, est.getBlockSize()).persist(StorageLevel.MEMORY_AND_DISK());
+    HeldOut split = heldOut(est, sc, n);
+    JavaRDD<SampleBlock> all = source.blocks(sc, 0, est.getBlockSize());
+    if (split != null) {
+      all = all.persist(StorageLevel.MEMORY_AND_DISK());
+      n = split.trainingCount();
+    }
+    JavaRDD<SampleBlock> blocks = (split == null ? all : split.training(all)).persist(StorageLevel.MEMORY_AND_DISK());
     blocks.setName("pudle samples (column " + est.getInputCol() + ")");
+    JavaRDD<SampleBlock> heldOut = split == null ? null
+        : split.heldOut(all).persist(StorageLevel.MEMORY_AND_DISK()).setName("pudle held-out samples (column "
+            + est.getInputCol() + ")");
     try {
       long batch = est.getBatchSize();
       if (batch > n) {
@@ -83,7 +93,7 @@ final class DictionaryFit {
           setup.describe(), setup.updates(), setup.batchSize() == 0 ? " (full batch)"
               : ", batches of " + setup.batchSize());
       Run run = new Run(uid, setup, objective(setup), est.getTol());
-      run.train(sc, blocks, m, p, n, est.getSeed(), d, est.getPositiveDictionary());
+      run.train(sc, blocks, heldOut, m, p, n, est.getSeed(), d, est.getPositiveDictionary());
 
       PudleModel model = est.copyValues(new PudleModel(uid, new DenseMatrix(m, p, d)), ParamMap.empty());
       if (!run.history.isEmpty()) {
@@ -93,11 +103,37 @@ final class DictionaryFit {
         model.set(model.coding(), CodingParams.resolvedCoding(est));
       }
       model.setSummary(PudleTrainingSummary.ofUpdates(run.history, run.objective, n, source.rows(), source.invalidRows(),
-          est.getMaxIter(), run.converged));
+          est.getMaxIter(), run.converged, split == null ? 0 : split.heldOutCount()));
       return model.setParent(est);
     } finally {
       blocks.unpersist(false);
+      if (split != null) {
+        heldOut.unpersist(false);
+        all.unpersist(false);
+      }
     }
+  }
+
+  /**
+   * {@code validationFraction}: the samples held out of the fit, by the seed and the samples'
+   * indices ({@link HeldOut}); null for none.
+   */
+  private static HeldOut heldOut(PudleDictionaryLearning est, JavaSparkContext sc, long n) {
+    double f = est.getValidationFraction();
+    if (f == 0) {
+      return null;
+    }
+    if (!Method.parse(est.getMethod()).equals(Method.PUDLE)) {
+      throw new IllegalArgumentException("PudleDictionaryLearning param validationFraction: the held-out samples are "
+          + "coded by the encoder of method pudle; method = " + est.getMethod() + " has its own coding");
+    }
+    HeldOut split = HeldOut.of(sc, n, f, est.getSeed());
+    if (split.heldOutCount() == 0 || split.trainingCount() == 0) {
+      throw new IllegalArgumentException("PudleDictionaryLearning param validationFraction: " + f + " of the n = " + n
+          + " samples holds out " + split.heldOutCount() + " and leaves " + split.trainingCount() + " for the fit; "
+          + "give a fraction that leaves samples on both sides");
+    }
+    return split;
   }
 
   /** The trainer's setup from the params; {@code batch} is the batch size (0 = full). */
@@ -143,9 +179,12 @@ final class DictionaryFit {
       return objective.equals("lassoLoss") ? u.lassoLoss() : u.loss();
     }
 
-    void train(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, double[] d,
-        boolean positive) {
+    void train(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, JavaRDD<SampleBlock> heldOut, int m, int p, long n,
+        long seed, double[] d, boolean positive) {
       Learning learning = new Learning(sc, blocks, m, p, n, seed, setup, null);
+      if (heldOut != null) {
+        learning.withHeldOut(heldOut);
+      }
       DictionaryTrainer.Start start = DictionaryTrainer.Start.FRESH;
       long seen = 0;
       for (int u = 0; u < setup.updates(); u++) {

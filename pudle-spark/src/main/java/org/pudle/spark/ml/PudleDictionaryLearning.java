@@ -182,6 +182,10 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
     return (PudleDictionaryLearning) set(batchSize(), value);
   }
 
+  public PudleDictionaryLearning setValidationFraction(double value) {
+    return (PudleDictionaryLearning) set(validationFraction(), value);
+  }
+
   public PudleDictionaryLearning setStepSize(double value) {
     return (PudleDictionaryLearning) set(stepSize(), value);
   }

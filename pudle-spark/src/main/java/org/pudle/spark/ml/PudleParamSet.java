@@ -90,6 +90,7 @@ final class PudleParamSet implements Serializable {
   IntParam maxIter;
   DoubleParam tol;
   LongParam batchSize;
+  DoubleParam validationFraction;
   DoubleParam stepSize;
   DoubleParam adamBeta1;
   DoubleParam adamBeta2;
@@ -203,6 +204,10 @@ final class PudleParamSet implements Serializable {
         ParamCheck.range(who, "tol", 0, true, Double.MAX_VALUE, true, "a non-negative relative change")));
     batchSize = add(new LongParam(owner, "batchSize", "samples per update; 0: every sample (full batch)",
         mirror("batchSize")));
+    validationFraction = add(new DoubleParam(owner, "validationFraction", "pudle: hold this fraction of the samples "
+        + "out of the fit (seeded by seed, by sample index: the same for any partitioning); after every update the "
+        + "summary reports them coded by the encoder (heldOutLassoLossHistory, heldOutRepresentationErrorHistory, "
+        + "heldOutCodeNonZerosHistory); 0: none", mirror("validationFraction")));
     stepSize = add(new DoubleParam(owner, "stepSize", "pudle: Adam's learning rate",
         mirror("stepSize", ParamCheck.positive(), "a positive Adam learning rate")));
     adamBeta1 = add(new DoubleParam(owner, "adamBeta1", "pudle: Adam's beta1",

@@ -151,6 +151,10 @@ public sealed interface PudleParams extends Params permits PudleDictionaryLearni
     return pudleParams().batchSize;
   }
 
+  default DoubleParam validationFraction() {
+    return pudleParams().validationFraction;
+  }
+
   default DoubleParam stepSize() {
     return pudleParams().stepSize;
   }
@@ -364,6 +368,10 @@ public sealed interface PudleParams extends Params permits PudleDictionaryLearni
   /** Samples per update (0: full batch). */
   default long getBatchSize() {
     return (Long) getOrDefault(batchSize());
+  }
+
+  default double getValidationFraction() {
+    return (Double) getOrDefault(validationFraction());
   }
 
   /** Adam's learning rate. */

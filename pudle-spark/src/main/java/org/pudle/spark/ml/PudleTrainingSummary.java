@@ -25,6 +25,11 @@ import org.pudle.spark.train.DictionaryTrainer;
  * reconstruction loss {@code 1/2 ||x - D z||^2}; both are means over the update's batch at the
  * dictionary before the update, with the codes of the method. The dictionary errors are NaN
  * unless a reference dictionary was known to the trainer (a fit from a dataset has none).
+ *
+ * <p>With {@code validationFraction}, the held-out samples (left out of the fit) are coded by the
+ * encoder under the dictionary after every update: the held-out histories
+ * ({@link #heldOutLassoLossHistory}, {@link #heldOutRepresentationErrorHistory},
+ * {@link #heldOutCodeNonZerosHistory}) are NaN without them.
  */
 public final class PudleTrainingSummary implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -43,14 +48,28 @@ public final class PudleTrainingSummary implements Serializable {
    * @param errorFrobenius {@code ||D - D_ref||_F / ||D_ref||_F} after the update, or NaN
    * @param decay          the encoder's decay factor beta
    * @param seconds        the update's wall time
+   * @param heldOutLassoLoss           held-out mean {@code 1/2 ||x - D z||^2 + lambda ||z||_1} after the
+   *                                   update, or NaN
+   * @param heldOutRepresentationError held-out {@code sum ||x - D z||^2 / sum ||x||^2} after the update,
+   *                                   or NaN
+   * @param heldOutCodeNonZeros        held-out mean non-zeros per code after the update, or NaN
    */
   public record Step(int update, double epoch, long samples, double loss, double lassoLoss, double gradientNorm,
-      double codeNonZeros, double errorSpectral, double errorFrobenius, double decay, double seconds)
+      double codeNonZeros, double errorSpectral, double errorFrobenius, double decay, double seconds,
+      double heldOutLassoLoss, double heldOutRepresentationError, double heldOutCodeNonZeros)
       implements Serializable {
+
+    /** A step without held-out metrics. */
+    public Step(int update, double epoch, long samples, double loss, double lassoLoss, double gradientNorm,
+        double codeNonZeros, double errorSpectral, double errorFrobenius, double decay, double seconds) {
+      this(update, epoch, samples, loss, lassoLoss, gradientNorm, codeNonZeros, errorSpectral, errorFrobenius, decay,
+          seconds, Double.NaN, Double.NaN, Double.NaN);
+    }
 
     static Step of(DictionaryTrainer.Update u) {
       return new Step(u.update(), u.epoch(), u.samples(), u.loss(), u.lassoLoss(), u.gradientNorm(), u.codeNonZeros(),
-          u.errorSpectral(), u.errorFrobenius(), u.decay(), u.seconds());
+          u.errorSpectral(), u.errorFrobenius(), u.decay(), u.seconds(), u.heldOut().lassoLoss(),
+          u.heldOut().representationError(), u.heldOut().codeNonZeros());
     }
   }
 
@@ -66,7 +85,10 @@ public final class PudleTrainingSummary implements Serializable {
       .add("errorSpectral", DataTypes.DoubleType, false)
       .add("errorFrobenius", DataTypes.DoubleType, false)
       .add("decay", DataTypes.DoubleType, false)
-      .add("seconds", DataTypes.DoubleType, false);
+      .add("seconds", DataTypes.DoubleType, false)
+      .add("heldOutLassoLoss", DataTypes.DoubleType, false)
+      .add("heldOutRepresentationError", DataTypes.DoubleType, false)
+      .add("heldOutCodeNonZeros", DataTypes.DoubleType, false);
 
   private static final StructType FIT = new StructType()
       .add("objective", DataTypes.StringType, false)
@@ -74,7 +96,8 @@ public final class PudleTrainingSummary implements Serializable {
       .add("numRows", DataTypes.LongType, false)
       .add("numInvalidRows", DataTypes.LongType, false)
       .add("maxIter", DataTypes.IntegerType, false)
-      .add("converged", DataTypes.BooleanType, false);
+      .add("converged", DataTypes.BooleanType, false)
+      .add("numHeldOut", DataTypes.LongType, false);
 
   private final List<Step> steps;
   private final String objective;
@@ -83,6 +106,7 @@ public final class PudleTrainingSummary implements Serializable {
   private final long numInvalidRows;
   private final int maxIter;
   private final boolean converged;
+  private final long numHeldOut;
 
   /**
    * @param steps          the updates run, in order
@@ -95,6 +119,14 @@ public final class PudleTrainingSummary implements Serializable {
    */
   public PudleTrainingSummary(List<Step> steps, String objective, long numSamples, long numRows, long numInvalidRows,
       int maxIter, boolean converged) {
+    this(steps, objective, numSamples, numRows, numInvalidRows, maxIter, converged, 0);
+  }
+
+  /**
+   * A summary of a fit that held {@code numHeldOut} samples out ({@code validationFraction}).
+   */
+  public PudleTrainingSummary(List<Step> steps, String objective, long numSamples, long numRows, long numInvalidRows,
+      int maxIter, boolean converged, long numHeldOut) {
     if (!objective.equals("loss") && !objective.equals("lassoLoss")) {
       throw new IllegalArgumentException("objective: expected loss or lassoLoss, got '" + objective + "'");
     }
@@ -105,16 +137,18 @@ public final class PudleTrainingSummary implements Serializable {
     this.numInvalidRows = numInvalidRows;
     this.maxIter = maxIter;
     this.converged = converged;
+    this.numHeldOut = numHeldOut;
   }
 
   /** The summary of the trainer's records. */
   static PudleTrainingSummary ofUpdates(List<DictionaryTrainer.Update> updates, String objective, long numSamples,
-      long numRows, long numInvalidRows, int maxIter, boolean converged) {
+      long numRows, long numInvalidRows, int maxIter, boolean converged, long numHeldOut) {
     List<Step> steps = new ArrayList<>(updates.size());
     for (DictionaryTrainer.Update u : updates) {
       steps.add(Step.of(u));
     }
-    return new PudleTrainingSummary(steps, objective, numSamples, numRows, numInvalidRows, maxIter, converged);
+    return new PudleTrainingSummary(steps, objective, numSamples, numRows, numInvalidRows, maxIter, converged,
+        numHeldOut);
   }
 
   /** The updates, in order. */
@@ -158,6 +192,21 @@ public final class PudleTrainingSummary implements Serializable {
     return column(Step::errorFrobenius);
   }
 
+  /** The held-out mean lasso loss {@code 1/2 ||x - D z||^2 + lambda ||z||_1} after each update; NaN without. */
+  public double[] heldOutLassoLossHistory() {
+    return column(Step::heldOutLassoLoss);
+  }
+
+  /** The held-out relative representation error {@code sum ||x - D z||^2 / sum ||x||^2}; NaN without. */
+  public double[] heldOutRepresentationErrorHistory() {
+    return column(Step::heldOutRepresentationError);
+  }
+
+  /** The held-out mean non-zeros per code; NaN without. */
+  public double[] heldOutCodeNonZerosHistory() {
+    return column(Step::heldOutCodeNonZeros);
+  }
+
   private double[] column(ToDoubleFunction<Step> f) {
     double[] out = new double[steps.size()];
     for (int i = 0; i < out.length; i++) {
@@ -181,6 +230,11 @@ public final class PudleTrainingSummary implements Serializable {
     return converged;
   }
 
+  /** The samples held out of the fit ({@code validationFraction}); 0 without. */
+  public long numHeldOut() {
+    return numHeldOut;
+  }
+
   /** The samples the fit learned from. */
   public long numSamples() {
     return numSamples;
@@ -199,7 +253,7 @@ public final class PudleTrainingSummary implements Serializable {
   /**
    * The history as a DataFrame of the active session, one row per update: update, epoch, samples,
    * objective, loss, lassoLoss, gradientNorm, codeNonZeros, errorSpectral, errorFrobenius, decay,
-   * seconds.
+   * seconds, heldOutLassoLoss, heldOutRepresentationError, heldOutCodeNonZeros.
    */
   public Dataset<Row> history() {
     return history(SparkSession.active());
@@ -211,7 +265,8 @@ public final class PudleTrainingSummary implements Serializable {
     for (int i = 0; i < steps.size(); i++) {
       Step s = steps.get(i);
       rows.add(RowFactory.create(s.update(), s.epoch(), s.samples(), obj[i], s.loss(), s.lassoLoss(), s.gradientNorm(),
-          s.codeNonZeros(), s.errorSpectral(), s.errorFrobenius(), s.decay(), s.seconds()));
+          s.codeNonZeros(), s.errorSpectral(), s.errorFrobenius(), s.decay(), s.seconds(), s.heldOutLassoLoss(),
+          s.heldOutRepresentationError(), s.heldOutCodeNonZeros()));
     }
     return spark.createDataFrame(rows, HISTORY);
   }
@@ -219,11 +274,11 @@ public final class PudleTrainingSummary implements Serializable {
   /** Writes the summary under {@code path}: {@code updates/} and {@code fit/}, Parquet. */
   void save(SparkSession spark, String path) {
     history(spark).coalesce(1).write().parquet(new Path(path, "updates").toString());
-    Row fit = RowFactory.create(objective, numSamples, numRows, numInvalidRows, maxIter, converged);
+    Row fit = RowFactory.create(objective, numSamples, numRows, numInvalidRows, maxIter, converged, numHeldOut);
     spark.createDataFrame(List.of(fit), FIT).coalesce(1).write().parquet(new Path(path, "fit").toString());
   }
 
-  /** Reads a summary that {@link #save} wrote. */
+  /** Reads a summary that {@link #save} wrote (one saved before the held-out columns has NaN held-out metrics). */
   static PudleTrainingSummary load(SparkSession spark, String path) {
     Row fit = spark.read().parquet(new Path(path, "fit").toString()).head();
     List<Row> rows = spark.read().parquet(new Path(path, "updates").toString()).orderBy("update").collectAsList();
@@ -233,11 +288,18 @@ public final class PudleTrainingSummary implements Serializable {
           r.getLong(r.fieldIndex("samples")), r.getDouble(r.fieldIndex("loss")), r.getDouble(r.fieldIndex("lassoLoss")),
           r.getDouble(r.fieldIndex("gradientNorm")), r.getDouble(r.fieldIndex("codeNonZeros")),
           r.getDouble(r.fieldIndex("errorSpectral")), r.getDouble(r.fieldIndex("errorFrobenius")),
-          r.getDouble(r.fieldIndex("decay")), r.getDouble(r.fieldIndex("seconds"))));
+          r.getDouble(r.fieldIndex("decay")), r.getDouble(r.fieldIndex("seconds")), optional(r, "heldOutLassoLoss"),
+          optional(r, "heldOutRepresentationError"), optional(r, "heldOutCodeNonZeros")));
     }
+    boolean withHeldOut = java.util.Arrays.asList(fit.schema().fieldNames()).contains("numHeldOut");
     return new PudleTrainingSummary(steps, fit.getString(fit.fieldIndex("objective")),
         fit.getLong(fit.fieldIndex("numSamples")), fit.getLong(fit.fieldIndex("numRows")),
         fit.getLong(fit.fieldIndex("numInvalidRows")), fit.getInt(fit.fieldIndex("maxIter")),
-        fit.getBoolean(fit.fieldIndex("converged")));
+        fit.getBoolean(fit.fieldIndex("converged")), withHeldOut ? fit.getLong(fit.fieldIndex("numHeldOut")) : 0);
+  }
+
+  private static double optional(Row r, String field) {
+    return java.util.Arrays.asList(r.schema().fieldNames()).contains(field) ? r.getDouble(r.fieldIndex(field))
+        : Double.NaN;
   }
 }

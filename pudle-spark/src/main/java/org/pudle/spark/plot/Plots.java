@@ -63,6 +63,52 @@ public final class Plots {
     writePng(out, title, new XYPlot(data, xAxis, yAxis, renderer), series.size() > 1, width, height);
   }
 
+  /** One panel of {@link #logYPanels}: its y label and curves. */
+  public record Panel(String yLabel, List<Series> series) {}
+
+  /**
+   * Writes a PNG of panels stacked over one shared x axis, each a line chart with its own
+   * logarithmic y axis (points with y <= 0 or not finite are left out); one legend for all.
+   */
+  public static void logYPanels(OutputStream out, String title, String xLabel, List<Panel> panels, int width,
+      int height) throws IOException {
+    NumberAxis xAxis = new NumberAxis(xLabel);
+    xAxis.setAutoRangeIncludesZero(false);
+    org.jfree.chart.plot.CombinedDomainXYPlot combined = new org.jfree.chart.plot.CombinedDomainXYPlot(xAxis);
+    combined.setGap(12);
+    int colour = 0;
+    int count = 0;
+    for (Panel panel : panels) {
+      XYSeriesCollection data = new XYSeriesCollection();
+      double min = Double.POSITIVE_INFINITY;
+      double max = 0;
+      for (Series s : panel.series()) {
+        XYSeries xy = new XYSeries(s.label(), false, true);
+        for (int i = 0; i < s.x().length; i++) {
+          double y = s.y()[i];
+          if (y > 0 && Double.isFinite(y) && Double.isFinite(s.x()[i])) {
+            xy.add(s.x()[i], y);
+            min = Math.min(min, y);
+            max = Math.max(max, y);
+          }
+        }
+        data.addSeries(xy);
+      }
+      XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+      for (int i = 0; i < panel.series().size(); i++) {
+        renderer.setSeriesPaint(i, COLORS[colour++ % COLORS.length]);
+        renderer.setSeriesStroke(i, new BasicStroke(2f));
+      }
+      XYPlot plot = new XYPlot(data, null, logYAxis(panel.yLabel(), min, max), renderer);
+      plot.setBackgroundPaint(Color.WHITE);
+      plot.setDomainGridlinePaint(new Color(0xdddddd));
+      plot.setRangeGridlinePaint(new Color(0xdddddd));
+      combined.add(plot, 1);
+      count += panel.series().size();
+    }
+    writePng(out, title, combined, count > 1, width, height);
+  }
+
   /**
    * Writes a PNG line chart with linear axes (for quantities such as a PSNR in dB); points that
    * are not finite are left out.

@@ -248,6 +248,10 @@ public final class CompareJob {
       if (rp.lambdaRelative() > 0) {
         throw r.config().error("lambda.relative", "is for pudle train; compare's runs take lambda");
       }
+      if (rp.validation() > 0) {
+        throw r.config().error("validation.fraction", "is for pudle train; compare's runs measure the error to D~ "
+            + "on all samples");
+      }
       if (rp.alphaAuto()) {
         // the step of the first update; the loop recomputes it before every update
         rp = rp.resolved(IstaStep.auto(sigma), rp.encoder().lambda());

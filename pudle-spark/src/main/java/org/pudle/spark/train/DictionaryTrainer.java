@@ -43,10 +43,39 @@ public final class DictionaryTrainer {
    * @param seconds        wall time of the update
    * @param kernelSeconds  kernel time of the update, summed over tasks
    * @param elapsed        wall time since the start
+   * @param heldOut        the held-out metrics after the update ({@code validation.fraction}), NaNs when
+   *                       there are none or not measured at this update
    */
   public record Update(int update, double epoch, long samples, double loss, double lassoLoss, double gradientNorm,
       double codeNonZeros, double errorSpectral, double errorFrobenius, double decay, double seconds,
-      double kernelSeconds, double elapsed) {}
+      double kernelSeconds, double elapsed, HeldOutMetrics heldOut) {}
+
+  /**
+   * The held-out samples coded under a dictionary by the run's encoder, means over the held-out
+   * samples.
+   *
+   * @param lassoLoss           mean {@code 1/2 ||x - D z||^2 + lambda ||z||_1}
+   * @param representationError {@code sum ||x - D z||^2 / sum ||x||^2}
+   * @param codeNonZeros        mean non-zeros per code
+   */
+  public record HeldOutMetrics(double lassoLoss, double representationError, double codeNonZeros) {
+    /** Not measured. */
+    public static final HeldOutMetrics NONE = new HeldOutMetrics(Double.NaN, Double.NaN, Double.NaN);
+
+    /** Whether these were measured. */
+    public boolean measured() {
+      return !Double.isNaN(representationError);
+    }
+  }
+
+  /** Measures the held-out samples under the dictionary after an update. */
+  @FunctionalInterface
+  public interface Validation {
+    /**
+     * @param d the dictionary after update {@code u} (0-based); do not modify
+     */
+    HeldOutMetrics evaluate(double[] d, int u);
+  }
 
   /** Receives every update, with the dictionary after it (do not modify). */
   public interface Listener {
@@ -67,6 +96,7 @@ public final class DictionaryTrainer {
   private final ColumnConstraint constraint;
   private final DictionaryError error;
   private final int metricsEvery;
+  private Validation validation;
 
   /**
    * @param n            the number of samples (for the epoch count)
@@ -80,6 +110,14 @@ public final class DictionaryTrainer {
     this.constraint = constraint;
     this.error = reference == null ? null : new DictionaryError(reference, m, p);
     this.metricsEvery = metricsEvery;
+  }
+
+  /**
+   * Measures the held-out samples with {@code v} at every error evaluation (every
+   * {@code metricsEvery} updates and the last), after the errors; null: none.
+   */
+  public void setValidation(Validation v) {
+    this.validation = v;
   }
 
   /** The error of {@code d} to the reference: {spectral, Frobenius}, or NaNs without one. */
@@ -134,10 +172,11 @@ public final class DictionaryTrainer {
       seen += sums.count();
       boolean measure = (u + 1) % metricsEvery == 0 || u == updates - 1;
       double[] err = measure ? errors(d) : new double[] {Double.NaN, Double.NaN};
+      HeldOutMetrics held = measure && validation != null ? validation.evaluate(d, u) : HeldOutMetrics.NONE;
       long t1 = System.nanoTime();
       Update rec = new Update(u + 1, (double) seen / n, sums.count(), sums.meanLoss(),
           sums.meanLoss() + obj.lambda() * sums.meanL1(), gNorm, sums.meanNonZeros(), err[0], err[1], obj.decay(),
-          (t1 - t0) * 1e-9, res.kernelSeconds(), start.elapsed() + (t1 - t00) * 1e-9);
+          (t1 - t0) * 1e-9, res.kernelSeconds(), start.elapsed() + (t1 - t00) * 1e-9, held);
       listener.onUpdate(rec, d);
     }
   }

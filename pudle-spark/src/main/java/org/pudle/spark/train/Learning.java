@@ -12,6 +12,7 @@ import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.Optimizer;
 import org.pudle.kernels.linalg.Norms;
 import org.pudle.kernels.pool.KernelSpec;
+import org.pudle.spark.agg.HeldOutAggregator;
 import org.pudle.spark.config.ExecutionParams;
 import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.config.Method;
@@ -36,6 +37,10 @@ public final class Learning {
   private final GradientOracle oracle;
   private final Optimizer optimizer;
   private final java.util.TreeMap<Integer, Double> steps = new java.util.TreeMap<>();
+  private final JavaSparkContext sc;
+  private final int m;
+  private final int p;
+  private final boolean autoStep;
 
   /**
    * A run of the setup's method on {@code blocks} (cached by the caller), with a fresh optimizer.
@@ -67,6 +72,10 @@ public final class Learning {
   public Learning(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, int m, int p, long n, long seed, Setup setup,
       double[] reference, boolean autoStep, RateSchedule rate) {
     this.setup = setup;
+    this.sc = sc;
+    this.m = m;
+    this.p = p;
+    this.autoStep = autoStep;
     this.trainer = new DictionaryTrainer(m, p, n, setup.normalize(), reference, setup.metricsEvery());
     GradientOracle o = oracle(sc, blocks, m, p, n, seed, setup, autoStep ? steps : null);
     this.oracle = autoStep && setup.method().method() == Method.PUDLE ? (d, u) -> {
@@ -77,6 +86,39 @@ public final class Learning {
     this.optimizer = rate == null || rate.constant() || setup.method().method() != Method.PUDLE
         ? optimizer(setup, m * p)
         : new Optimizer.AdamOptimizer(setup.adam(), Adam.State.initial(m * p), k -> rate.at(k, setup.adam().lr()));
+  }
+
+  /**
+   * Measures the held-out samples {@code heldOut} (cached by the caller) at every metrics step
+   * ({@link DictionaryTrainer#setValidation}): coded under the dictionary after the update by the
+   * encoder of that update ({@link #heldOutEncoder}), on the executors in one pass
+   * ({@link HeldOutAggregator}). PUDLE only: the baselines code with their own solvers.
+   */
+  public Learning withHeldOut(JavaRDD<SampleBlock> heldOut) {
+    if (setup.method().method() != Method.PUDLE) {
+      throw new IllegalArgumentException("held-out metrics code with the unfolded encoder of method pudle, not "
+          + setup.method().method().key());
+    }
+    KernelSpec kernels = KernelSpec.parse(setup.execution().kernelsSpec());
+    trainer.setValidation((d, u) -> {
+      EncoderParams enc = heldOutEncoder(d, u);
+      HeldOutAggregator.Sums s = HeldOutAggregator.evaluate(sc, heldOut, d, m, p, enc,
+          setup.execution().scratchBytes(), kernels, setup.execution().aggregateDepth());
+      return new DictionaryTrainer.HeldOutMetrics(s.meanLassoLoss(enc.lambda()), s.representationError(),
+          s.meanNonZeros());
+    });
+    return this;
+  }
+
+  /**
+   * The encoder the held-out samples are coded with after update {@code u} (0-based): T, lambda,
+   * the threshold and the decay factor of that update; the step is the configured alpha, or with
+   * {@code alpha = auto} {@link IstaStep#auto} of {@code d} itself (the dictionary after the
+   * update, as the model of a run that stopped there would code).
+   */
+  public EncoderParams heldOutEncoder(double[] d, int u) {
+    EncoderParams e = setup.encoderAt(u);
+    return autoStep ? withStep(e, IstaStep.auto(Norms.singularValues(d, m, p)[0])) : e;
   }
 
   /** {@code alpha = auto}: the step of each update (0-based) so far; empty for a fixed step. */

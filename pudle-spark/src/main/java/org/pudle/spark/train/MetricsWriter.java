@@ -14,11 +14,21 @@ import org.pudle.spark.io.OutputDir;
  * checkpoint carries the rows; a summary reads the history). {@code pudle train} and
  * {@code pudle compare} write {@link #row} rows under {@link #HEADER} ({@code compare} with the run's
  * name in front); the denoiser writes its own columns.
+ *
+ * <p>The held-out columns ({@code val_lasso_loss}, {@code val_rep_err}, {@code val_code_nnz}) come
+ * last and are empty where nothing was measured (no {@code validation.fraction}, or between
+ * metrics steps). A checkpoint written before they existed holds rows of
+ * {@value #COLUMNS_BEFORE_HELD_OUT} fields: {@link #parse} reads them with empty held-out
+ * columns, and {@link #resume} writes them again with the current columns.
  */
 public final class MetricsWriter implements DictionaryTrainer.Listener {
   /** The header of the metrics of {@code pudle train}. */
   public static final String HEADER = "update,epoch,samples,loss,lasso_loss,grad_norm,code_nnz,"
-      + "dict_err_spec,dict_err_fro,decay,seconds,kernel_seconds,elapsed_seconds";
+      + "dict_err_spec,dict_err_fro,decay,seconds,kernel_seconds,elapsed_seconds,val_lasso_loss,val_rep_err,"
+      + "val_code_nnz";
+  /** The fields of a row before the held-out columns were added. */
+  static final int COLUMNS_BEFORE_HELD_OUT = 13;
+  private static final int COLUMNS = COLUMNS_BEFORE_HELD_OUT + 3;
 
   private final OutputDir.TextStream out;
   private final String prefix;
@@ -43,12 +53,17 @@ public final class MetricsWriter implements DictionaryTrainer.Listener {
     return new MetricsWriter(out, "", MetricsWriter::row);
   }
 
-  /** Takes the rows of the updates a resumed run did before its checkpoint: history, and written again. */
+  /**
+   * Takes the rows of the updates a resumed run did before its checkpoint: history, and written
+   * again (a row of an older checkpoint with the held-out columns added, empty).
+   */
   public void resume(List<String> earlier) {
     for (String r : earlier) {
-      history.add(parse(r));
-      rows.add(r);
-      out.line(prefix + r);
+      DictionaryTrainer.Update u = parse(r);
+      String row = r.split(",", -1).length == COLUMNS ? r : format.apply(u);
+      history.add(u);
+      rows.add(row);
+      out.line(prefix + row);
     }
   }
 
@@ -85,18 +100,27 @@ public final class MetricsWriter implements DictionaryTrainer.Listener {
     return u.update() + "," + num(u.epoch()) + "," + u.samples() + "," + num(u.loss()) + "," + num(u.lassoLoss()) + ","
         + num(u.gradientNorm()) + "," + num(u.codeNonZeros()) + "," + num(u.errorSpectral()) + ","
         + num(u.errorFrobenius()) + "," + num(u.decay()) + "," + num(u.seconds()) + "," + num(u.kernelSeconds()) + ","
-        + num(u.elapsed());
+        + num(u.elapsed()) + "," + num(u.heldOut().lassoLoss()) + "," + num(u.heldOut().representationError()) + ","
+        + num(u.heldOut().codeNonZeros());
   }
 
-  /** A {@link #row} back as an update. */
+  /**
+   * A {@link #row} back as an update; a row of {@value #COLUMNS_BEFORE_HELD_OUT} fields (an older
+   * checkpoint's) has no held-out metrics.
+   */
   public static DictionaryTrainer.Update parse(String row) {
     String[] f = row.split(",", -1);
-    double[] v = new double[f.length];
+    if (f.length != COLUMNS && f.length != COLUMNS_BEFORE_HELD_OUT) {
+      throw new IllegalArgumentException("metrics row: expected " + COLUMNS + " (or " + COLUMNS_BEFORE_HELD_OUT
+          + ") fields, got " + f.length + ": " + row);
+    }
+    double[] v = new double[COLUMNS];
+    java.util.Arrays.fill(v, Double.NaN);
     for (int i = 0; i < f.length; i++) {
       v[i] = f[i].isEmpty() ? Double.NaN : Double.parseDouble(f[i]);
     }
     return new DictionaryTrainer.Update((int) v[0], v[1], (long) v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10],
-        v[11], v[12]);
+        v[11], v[12], new DictionaryTrainer.HeldOutMetrics(v[13], v[14], v[15]));
   }
 
   /** A CSV number: empty for NaN, else the shortest decimal that reads back as the same double. */

@@ -18,6 +18,7 @@ import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.data.DataTransform;
 import org.pudle.spark.data.FileSource;
+import org.pudle.spark.data.HeldOut;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.io.RunClaim;
 import org.pudle.spark.io.RunOutputs;
@@ -132,20 +133,37 @@ public final class TrainJob {
       TrainSetup setup = TrainSetup.open(sc, prepared, given, mode == RunClaim.Mode.RESUME, resumeChangedInput,
           console);
       describe(console, setup, Learning.Setup.of(setup.params, setup.batch));
-      JavaRDD<SampleBlock> raw = setup.source.blocks(sc, setup.partitions, params.execution().blockSize());
+      JavaRDD<SampleBlock> all = setup.source.blocks(sc, setup.partitions, params.execution().blockSize());
+      HeldOut split = setup.heldOut;
+      if (split != null) {
+        // read once: the transform's fit and both caches come from it
+        all = all.persist(StorageLevel.MEMORY_AND_DISK());
+      }
+      JavaRDD<SampleBlock> raw = split == null ? all : split.training(all);
+      // fitted on the training samples only
       DataTransform transform = setup.transform(raw);
       JavaRDD<SampleBlock> blocks = transform.scale(raw).persist(StorageLevel.MEMORY_AND_DISK());
       blocks.setName("pudle samples (" + setup.source.describe() + ")");
+      JavaRDD<SampleBlock> heldOut = split == null ? null
+          : transform.scale(split.heldOut(all)).persist(StorageLevel.MEMORY_AND_DISK());
       try {
         long t0 = System.nanoTime();
         long counted = blocks.map(SampleBlock::cols).reduce(Integer::sum);
         console.printf(Locale.ROOT, "[train] %s %d samples in %s; %s%n", params.input() == null ? "generated" : "read",
             counted, Progress.duration((System.nanoTime() - t0) * 1e-9), CacheReport.of(sc, blocks));
+        if (heldOut != null) {
+          heldOut.setName("pudle held-out samples (" + setup.source.describe() + ")");
+          long held = heldOut.map(SampleBlock::cols).reduce(Integer::sum);
+          all.unpersist(false);
+          console.printf(Locale.ROOT, "[train] validation.fraction = %s: %d of %d samples held out, %d for training; "
+              + "held-out metrics every %d updates%n", split.fraction(), held, split.count(), counted,
+              params.metricsEvery());
+        }
         double[] d0 = setup.initialDictionary(blocks, console);
         params = setup.params; // alpha = auto and lambda.relative resolved from D0
         describeResolved(console, setup);
         Learning.Setup method = Learning.Setup.of(params, setup.batch);
-        Summary summary = learn(sc, blocks, setup, method, d0, out, console, start);
+        Summary summary = learn(sc, blocks, heldOut, setup, method, d0, out, console, start);
         String inputLine = "[train] data: " + setup.source.describe() + "\n";
         TrainOutputs.write(sc, out, params, given, summary, setup.dTilde, setup.reference != null, setup.m, setup.p,
             setup.n, inputLine, model != null);
@@ -157,6 +175,10 @@ public final class TrainJob {
         return summary;
       } finally {
         blocks.unpersist(false);
+        if (heldOut != null) {
+          heldOut.unpersist(false);
+          all.unpersist(false);
+        }
       }
     }
   }
@@ -199,11 +221,15 @@ public final class TrainJob {
    * The learning loop from D0 (or the checkpoint), with the metrics, checkpoint and progress
    * listeners.
    */
-  private static Summary learn(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, TrainSetup setup,
-      Learning.Setup method, double[] d0, RunOutputs out, PrintStream console, long start) throws IOException {
+  private static Summary learn(JavaSparkContext sc, JavaRDD<SampleBlock> blocks, JavaRDD<SampleBlock> heldOut,
+      TrainSetup setup, Learning.Setup method, double[] d0, RunOutputs out, PrintStream console, long start)
+      throws IOException {
     TrainParams params = setup.params;
     Learning learning = new Learning(sc, blocks, setup.m, setup.p, setup.n, params.data().seed(), method,
         setup.reference, params.alphaAuto(), params.rate());
+    if (heldOut != null) {
+      learning.withHeldOut(heldOut);
+    }
     double[] initialError = learning.errors(d0);
     double[] d = d0.clone();
     DictionaryTrainer.Start from = DictionaryTrainer.Start.FRESH;
@@ -245,9 +271,11 @@ public final class TrainJob {
   }
 
   private static String progressDetail(DictionaryTrainer.Update u, boolean withError) {
-    return String.format(Locale.ROOT, "loss %.4e  |g| %.3e  nnz %.2f%s  %.2fs/update", u.loss(), u.gradientNorm(),
+    return String.format(Locale.ROOT, "loss %.4e  |g| %.3e  nnz %.2f%s%s  %.2fs/update", u.loss(), u.gradientNorm(),
         u.codeNonZeros(), withError && !Double.isNaN(u.errorSpectral())
             ? String.format(Locale.ROOT, "  err %.4e", u.errorSpectral()) : "",
+        u.heldOut().measured() ? String.format(Locale.ROOT, "  held-out rep.err %.4e lasso %.4e nnz %.2f",
+            u.heldOut().representationError(), u.heldOut().lassoLoss(), u.heldOut().codeNonZeros()) : "",
         u.seconds());
   }
 }

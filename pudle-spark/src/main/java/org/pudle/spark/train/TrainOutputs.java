@@ -48,8 +48,16 @@ final class TrainOutputs {
     if (!s.updates().isEmpty()) {
       String what = params.method().method() == Method.PUDLE ? "g_" + params.gradient() + ", T=" + params.encoder().T()
           : params.method().method().key();
-      out.file("learning-curve.png", o -> Plots.logY(o, "pudle train: " + params.name() + " (" + what + ")",
-          "update", withError ? "||D - D~||_2 / ||D~||_2" : "loss", curves(s, withError), 900, 560));
+      String title = "pudle train: " + params.name() + " (" + what + ")";
+      String yLabel = withError ? "||D - D~||_2 / ||D~||_2" : "loss";
+      List<Plots.Panel> heldOut = heldOutPanels(s);
+      if (heldOut.isEmpty()) {
+        out.file("learning-curve.png", o -> Plots.logY(o, title, "update", yLabel, curves(s, withError), 900, 560));
+      } else {
+        List<Plots.Panel> panels = new java.util.ArrayList<>(List.of(new Plots.Panel(yLabel, curves(s, withError))));
+        panels.addAll(heldOut);
+        out.file("learning-curve.png", o -> Plots.logYPanels(o, title, "update", panels, 900, 900));
+      }
     }
     out.text("run.properties", runProperties(params, given, m, p, n) + resolved(params, s));
     out.text("summary.txt", inputLine + summaryText(params, s, out, dTilde != null, model));
@@ -76,6 +84,24 @@ final class TrainOutputs {
         : List.of(new Plots.Series("loss", x, y));
   }
 
+  /**
+   * The held-out curves at the metrics steps, a panel each (val_rep_err, val_lasso_loss), or none
+   * without held-out samples.
+   */
+  private static List<Plots.Panel> heldOutPanels(TrainJob.Summary s) {
+    List<DictionaryTrainer.Update> h = s.updates().stream().filter(u -> u.heldOut().measured()).toList();
+    if (h.isEmpty()) {
+      return List.of();
+    }
+    double[] x = h.stream().mapToDouble(DictionaryTrainer.Update::update).toArray();
+    return List.of(
+        new Plots.Panel("held-out rep. error", List.of(new Plots.Series("val_rep_err: sum ||x - Dz||^2 / sum ||x||^2",
+            x, h.stream().mapToDouble(u -> u.heldOut().representationError()).toArray()))),
+        new Plots.Panel("held-out lasso loss", List.of(new Plots.Series(
+            "val_lasso_loss: mean 1/2 ||x - Dz||^2 + lambda ||z||_1", x,
+            h.stream().mapToDouble(u -> u.heldOut().lassoLoss()).toArray()))));
+  }
+
   /** The summary the console shows and {@code summary.txt} keeps. */
   static String summaryText(TrainParams params, TrainJob.Summary s, RunOutputs out, boolean generating,
       boolean model) {
@@ -97,6 +123,15 @@ final class TrainOutputs {
       sb.append(String.format(Locale.ROOT,
           "[train] final loss %.6e; %.3f s per update, of which kernels %.3f task-seconds%n", s.finalLoss(),
           wall / s.updates().size(), kernel / s.updates().size()));
+    }
+    List<DictionaryTrainer.Update> held = s.updates().stream().filter(u -> u.heldOut().measured()).toList();
+    if (!held.isEmpty()) {
+      DictionaryTrainer.HeldOutMetrics first = held.get(0).heldOut();
+      DictionaryTrainer.HeldOutMetrics last = held.get(held.size() - 1).heldOut();
+      sb.append(String.format(Locale.ROOT, "[train] held-out: rep. error %.6e -> %.6e, lasso loss %.6e -> %.6e, "
+          + "nnz %.2f -> %.2f (updates %d -> %d)%n", first.representationError(), last.representationError(),
+          first.lassoLoss(), last.lassoLoss(), first.codeNonZeros(), last.codeNonZeros(), held.get(0).update(),
+          held.get(held.size() - 1).update()));
     }
     sb.append("[train] outputs in ").append(out).append(": dictionary.npy, dictionary.csv, dictionary.parquet, "
         + "initial-dictionary.npy, ").append(generating ? "generating-dictionary.npy, " : "")

@@ -19,6 +19,7 @@ import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.data.DataTransform;
 import org.pudle.spark.data.FileSource;
+import org.pudle.spark.data.HeldOut;
 import org.pudle.spark.data.InputParams;
 import org.pudle.spark.data.SampleNormalization;
 import org.pudle.spark.data.InputException;
@@ -70,13 +71,16 @@ public final class TrainSetup {
   final Checkpoint checkpoint;
   /** The fingerprint of the input files ({@link FileSource#fingerprint}), empty for synthetic data. */
   final String fingerprint;
+  /** {@code validation.fraction}: the held-out samples of the source, or null; {@link #n} counts the others. */
+  final HeldOut heldOut;
   private final Prepared prepared;
   private final DictionaryFiles.Matrix initFile;
 
   private TrainSetup(Prepared prepared, SampleSource source, int m, int p, long n, double[] reference,
       DictionaryFiles.Matrix initFile, long batch, int partitions, String settings, List<String> kernels,
-      String fingerprint, Checkpoint checkpoint) {
+      String fingerprint, Checkpoint checkpoint, HeldOut heldOut) {
     this.params = prepared.params();
+    this.heldOut = heldOut;
     this.prepared = prepared;
     this.source = source;
     this.m = m;
@@ -173,6 +177,16 @@ public final class TrainSetup {
     int m = params.input() == null ? data.m() : source.m();
     int p = data.p();
     long n = source.count();
+    HeldOut heldOut = null;
+    if (params.validation() > 0) {
+      heldOut = HeldOut.of(sc, n, params.validation(), data.seed());
+      if (heldOut.heldOutCount() == 0 || heldOut.trainingCount() == 0) {
+        throw new ConfigException("config key 'validation.fraction': " + params.validation() + " of the n = " + n
+            + " samples holds out " + heldOut.heldOutCount() + " and leaves " + heldOut.trainingCount()
+            + " for training; give a fraction that leaves samples on both sides");
+      }
+      n = heldOut.trainingCount();
+    }
     DictionaryFiles.Matrix initFile = null;
     if (ds.initFromFile()) {
       initFile = DictionaryFiles.read(ds.init(), hadoop, "init");
@@ -205,7 +219,7 @@ public final class TrainSetup {
     Checkpoint checkpoint = resume ? CheckpointListener.read(params, hadoop, settings, fingerprint,
         resumeChangedInput, console) : null;
     return new TrainSetup(prepared, source, m, p, n, reference, initFile, batch, partitions, settings, kernels,
-        fingerprint, checkpoint);
+        fingerprint, checkpoint, heldOut);
   }
 
   /**
@@ -304,6 +318,10 @@ public final class TrainSetup {
     for (String k : List.of("updates", "output", "metrics.every", "progress.seconds", "checkpoint.every", "partitions",
         "block.size", "aggregate.depth", "kernel.scratch.mb", "input.split.mb")) {
       eff.remove(k);
+    }
+    if (params.validation() == 0) {
+      // off, as in the runs before the key existed: their checkpoints resume
+      eff.remove("validation.fraction");
     }
     eff.put("data.m", String.valueOf(m));
     eff.put("data.p", String.valueOf(p));

@@ -36,7 +36,7 @@ class SparkMlParamsTest {
     Map<String, Object> before = Map.ofEntries(Map.entry("numAtoms", 100), Map.entry("seed", 1L),
         Map.entry("numLayers", 200), Map.entry("alpha", 0.2), Map.entry("lambda", 0.2), Map.entry("threshold", "soft"),
         Map.entry("hardThreshold", 0.1), Map.entry("lambdaDecay", 1.0), Map.entry("gradient", "ae-ls"),
-        Map.entry("maxIter", 100), Map.entry("batchSize", 0L), Map.entry("stepSize", 1e-3), Map.entry("adamEps", 1e-8),
+        Map.entry("maxIter", 100), Map.entry("batchSize", 0L), Map.entry("validationFraction", 0.0), Map.entry("stepSize", 1e-3), Map.entry("adamEps", 1e-8),
         Map.entry("adamBeta1", 0.9), Map.entry("adamBeta2", 0.999), Map.entry("constraint", "normalize"),
         Map.entry("decayStep", 0.0), Map.entry("decayEvery", 100), Map.entry("method", "pudle"),
         Map.entry("altminEta", 1.0), Map.entry("lassoTol", 1e-11), Map.entry("lassoMaxIter", 20000),

@@ -389,6 +389,40 @@ class PudleEstimatorTest {
     }
   }
 
+  /**
+   * validationFraction: the held-out samples (the same rule as {@code pudle train}'s, on the row
+   * indices) are left out of the fit, measured after every update, and the summary carries their
+   * histories through save and load; a bad fraction names the param.
+   */
+  @Test
+  void heldOutHistoriesSurviveSaveAndLoad(@TempDir Path dir) throws IOException {
+    PudleModel model = estimator().setMaxIter(3).setValidationFraction(0.25).fit(samples());
+    PudleTrainingSummary s = model.summary();
+    org.pudle.spark.data.HeldOut split = org.pudle.spark.data.HeldOut.of(SparkTestSupport.sc(), N, 0.25, 7);
+    assertEquals(split.heldOutCount(), s.numHeldOut());
+    assertEquals(N, s.numSamples() + s.numHeldOut());
+    double[] rep = s.heldOutRepresentationErrorHistory();
+    assertEquals(3, rep.length);
+    for (int u = 0; u < 3; u++) {
+      assertTrue(rep[u] > 0 && rep[u] < 1, "update " + (u + 1) + ": " + rep[u]);
+      assertTrue(s.heldOutLassoLossHistory()[u] > 0 && s.heldOutCodeNonZerosHistory()[u] > 0);
+    }
+    assertEquals(0.25, model.getValidationFraction(), 0);
+    List<Row> history = s.history().select("heldOutRepresentationError").collectAsList();
+    assertEquals(rep[2], history.get(2).getDouble(0), 0);
+    model.write().save(dir.resolve("model").toString());
+    PudleModel back = PudleModel.load(dir.resolve("model").toString());
+    assertEquals(0.25, back.getValidationFraction(), 0);
+    assertArrayEquals(rep, back.summary().heldOutRepresentationErrorHistory(), 0);
+    assertArrayEquals(s.heldOutLassoLossHistory(), back.summary().heldOutLassoLossHistory(), 0);
+    assertArrayEquals(s.heldOutCodeNonZerosHistory(), back.summary().heldOutCodeNonZerosHistory(), 0);
+    assertEquals(s.numHeldOut(), back.summary().numHeldOut());
+    // without it: NaN histories
+    assertTrue(Double.isNaN(estimator().setMaxIter(1).fit(samples()).summary().heldOutRepresentationErrorHistory()[0]));
+    assertMessage(IllegalArgumentException.class, () -> estimator().setValidationFraction(1.0),
+        "validationFraction");
+  }
+
   /** A model from a matrix has no summary; a fitted one keeps it through copy; the dictionary exports as .npy. */
   @Test
   void summaryAndDictionaryExport(@TempDir Path dir) throws IOException {
