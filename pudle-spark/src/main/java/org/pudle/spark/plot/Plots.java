@@ -99,7 +99,10 @@ public final class Plots {
         renderer.setSeriesPaint(i, COLORS[colour++ % COLORS.length]);
         renderer.setSeriesStroke(i, new BasicStroke(2f));
       }
-      XYPlot plot = new XYPlot(data, null, logYAxis(panel.yLabel(), min, max), renderer);
+      // a panel's axis fits its data (a margin of 8 % of its span in log scale, at least 2 %), so
+      // that a curve falling by a few per cent over the run does not look flat
+      double margin = max > 0 ? Math.max(1.02, Math.pow(max / min, 0.08)) : 1;
+      XYPlot plot = new XYPlot(data, null, logYAxis(panel.yLabel(), min, max, margin), renderer);
       plot.setBackgroundPaint(Color.WHITE);
       plot.setDomainGridlinePaint(new Color(0xdddddd));
       plot.setRangeGridlinePaint(new Color(0xdddddd));
@@ -196,12 +199,17 @@ public final class Plots {
 
   /** A base-10 log axis with scientific labels, spanning [min, max] with some margin when max > 0. */
   private static LogAxis logYAxis(String label, double min, double max) {
+    return logYAxis(label, min, max, 1.5);
+  }
+
+  /** A base-10 log axis spanning [min / margin, max * margin] when max > 0. */
+  private static LogAxis logYAxis(String label, double min, double max, double margin) {
     LogAxis axis = new LogAxis(label);
     axis.setBase(10);
     axis.setSmallestValue(1e-300);
-    axis.setNumberFormatOverride(new java.text.DecimalFormat("0.0E0"));
+    axis.setNumberFormatOverride(new java.text.DecimalFormat(max > 0 && max / min < 10 ? "0.000E0" : "0.0E0"));
     if (max > 0) {
-      axis.setRange(min / 1.5, max * 1.5);
+      axis.setRange(min / margin, max * margin);
     }
     return axis;
   }
