@@ -186,6 +186,10 @@ final class TrainOutputs {
         eff.put("reference", DictionarySources.NONE);
       }
     }
+    if (params.lambdaRelative() > 0 && !given.containsKey("lambda")) {
+      eff.remove("lambda"); // lambda.relative sets it: the value used is at the end
+      sb.append("# lambda: from lambda.relative (the value used is at the end)\n");
+    }
     return Config.settingsText(sb.toString(), eff, given);
   }
 }
