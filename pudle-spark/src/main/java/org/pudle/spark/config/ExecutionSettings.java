@@ -44,7 +44,7 @@ public final class ExecutionSettings {
       .doc("who multiplies the CUDA backend's dense matrices: auto (cuBLAS when the machine's libcublas.so.13 loads, "
           + "else the backend's own kernels), cublas (an error where it cannot) or own");
   public static final Setting<KernelSpec.Layers> KERNEL_LAYERS = Setting.of(KernelSpec.Layers.KEY, "auto",
-      KernelSpec.Layers::parse, "auto or dense")
+      KernelSpec.Layers::parse, "auto or dense").format(KernelSpec.Layers::key)
       .doc("where the CPU backend runs the layers of the unfolded encoder: auto (on the codes' supports where its cost "
           + "model says that is faster, docs/performance.md) or dense (every layer by GEMM); the same results to "
           + "rounding");

@@ -74,5 +74,7 @@ public final class SparkMlParams {
       new Mirror("blockSize", ExecutionSettings.BLOCK_SIZE),
       new Mirror("aggregationDepth", ExecutionSettings.AGGREGATE_DEPTH),
       new Mirror("kernels", ExecutionSettings.KERNELS),
-      new Mirror("kernelPrecision", ExecutionSettings.KERNEL_PRECISION));
+      new Mirror("kernelPrecision", ExecutionSettings.KERNEL_PRECISION),
+      new Mirror("cudaGemm", ExecutionSettings.CUDA_GEMM),
+      new Mirror("kernelLayers", ExecutionSettings.KERNEL_LAYERS));
 }

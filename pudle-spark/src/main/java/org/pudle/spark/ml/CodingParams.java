@@ -16,9 +16,10 @@ final class CodingParams {
         ps.getHardThreshold(), decay);
   }
 
-  /** The kernel backend ({@code kernels} with {@code kernelPrecision}). */
+  /** The kernel backend ({@code kernels} with {@code kernelPrecision}, {@code cudaGemm} and {@code kernelLayers}). */
   static KernelSpec kernelSpec(PudleParams ps) {
-    return KernelSpec.parse(ps.getKernels() + ":" + ps.getKernelPrecision());
+    return KernelSpec.parse(ps.getKernels() + ":" + ps.getKernelPrecision() + ":" + ps.getCudaGemm() + ":"
+        + ps.getKernelLayers());
   }
 
   /** The lasso solver's options (non-negative with {@code positiveCodes}). */

@@ -15,8 +15,10 @@ import org.pudle.kernels.Adam;
 import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.UnfoldedIsta;
+import org.pudle.kernels.cuda.GemmProvider;
 import org.pudle.kernels.cuda.Precision;
 import org.pudle.kernels.linalg.Norms;
+import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.ExecutionParams;
@@ -144,7 +146,9 @@ final class DictionaryFit {
         ps.getMaxIter(), batch, new Adam(ps.getStepSize(), ps.getAdamBeta1(), ps.getAdamBeta2(), ps.getAdamEps()),
         ColumnConstraint.parse(ps.getConstraint()), ps.getDecayStep(), ps.getDecayEvery(),
         new ExecutionParams(0, ps.getBlockSize(), ps.getAggregationDepth(), UnfoldedIsta.DEFAULT_SCRATCH_BYTES,
-            ps.getKernels(), Precision.parse(ps.getKernelPrecision())), 1);
+            ps.getKernels(), Precision.parse(ps.getKernelPrecision()),
+            GemmProvider.parse(ps.getCudaGemm(), GemmProvider.KEY),
+            KernelSpec.Layers.parse(ps.getKernelLayers())), 1);
   }
 
   /**

@@ -158,6 +158,14 @@ public final class PudleDictionaryLearning extends Estimator<PudleModel>
     return (PudleDictionaryLearning) set(kernelPrecision(), value);
   }
 
+  public PudleDictionaryLearning setCudaGemm(String value) {
+    return (PudleDictionaryLearning) set(cudaGemm(), value);
+  }
+
+  public PudleDictionaryLearning setKernelLayers(String value) {
+    return (PudleDictionaryLearning) set(kernelLayers(), value);
+  }
+
   public PudleDictionaryLearning setNumAtoms(int value) {
     return (PudleDictionaryLearning) set(numAtoms(), value);
   }

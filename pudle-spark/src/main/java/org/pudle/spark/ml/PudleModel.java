@@ -248,6 +248,14 @@ public final class PudleModel extends Model<PudleModel> implements PudleParams, 
     return (PudleModel) set(kernelPrecision(), value);
   }
 
+  public PudleModel setCudaGemm(String value) {
+    return (PudleModel) set(cudaGemm(), value);
+  }
+
+  public PudleModel setKernelLayers(String value) {
+    return (PudleModel) set(kernelLayers(), value);
+  }
+
   // ---- Transformer
 
   @Override

@@ -46,6 +46,8 @@ final class PudleParamSet implements Serializable {
   static final List<String> THRESHOLDS = List.of("soft", "hard");
   static final List<String> KERNELS = List.of("auto", "cpu", "cuda");
   static final List<String> PRECISIONS = List.of("double", "float");
+  static final List<String> GEMMS = List.of("auto", "cublas", "own");
+  static final List<String> LAYERS = List.of("auto", "dense");
   static final List<String> METHODS = List.of("pudle", "altmin", "noodl");
   static final List<String> GRADIENTS = List.of("dec", "ae-ls", "ae-lasso");
   static final List<String> CONSTRAINTS = List.of("normalize", "project", "none");
@@ -83,6 +85,8 @@ final class PudleParamSet implements Serializable {
   BooleanParam positiveCodes;
   Param<String> kernels;
   Param<String> kernelPrecision;
+  Param<String> cudaGemm;
+  Param<String> kernelLayers;
 
   IntParam numAtoms;
   Param<String> method;
@@ -185,6 +189,12 @@ final class PudleParamSet implements Serializable {
         + "the CPU), cpu or cuda", mirror("kernels", KERNELS)));
     kernelPrecision = add(new Param<>(owner, "kernelPrecision", "the CUDA backend's precision: double or float",
         mirror("kernelPrecision", PRECISIONS)));
+    cudaGemm = add(new Param<>(owner, "cudaGemm", "who multiplies the CUDA backend's dense matrices, as the config "
+        + "key cuda.gemm: auto (cuBLAS where it loads, else the own kernels), cublas or own",
+        mirror("cudaGemm", GEMMS)));
+    kernelLayers = add(new Param<>(owner, "kernelLayers", "where the CPU backend runs the unfolded layers, as the "
+        + "config key kernel.layers: auto (on the codes' supports where the cost model says it is cheaper, the same "
+        + "results) or dense (every layer by GEMMs)", mirror("kernelLayers", LAYERS)));
   }
 
   /** How the dictionary is learned. */

@@ -127,6 +127,14 @@ public sealed interface PudleParams extends Params permits PudleDictionaryLearni
     return pudleParams().kernelPrecision;
   }
 
+  default Param<String> cudaGemm() {
+    return pudleParams().cudaGemm;
+  }
+
+  default Param<String> kernelLayers() {
+    return pudleParams().kernelLayers;
+  }
+
   default IntParam numAtoms() {
     return pudleParams().numAtoms;
   }
@@ -338,6 +346,16 @@ public sealed interface PudleParams extends Params permits PudleDictionaryLearni
   /** double or float. */
   default String getKernelPrecision() {
     return ParamCheck.canonical(kernelPrecision(), getOrDefault(kernelPrecision()));
+  }
+
+  /** auto, cublas or own. */
+  default String getCudaGemm() {
+    return ParamCheck.canonical(cudaGemm(), getOrDefault(cudaGemm()));
+  }
+
+  /** auto or dense. */
+  default String getKernelLayers() {
+    return ParamCheck.canonical(kernelLayers(), getOrDefault(kernelLayers()));
   }
 
   /** p, the number of atoms. */

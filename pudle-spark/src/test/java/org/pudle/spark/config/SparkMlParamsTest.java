@@ -42,7 +42,8 @@ class SparkMlParamsTest {
         Map.entry("altminEta", 1.0), Map.entry("lassoTol", 1e-11), Map.entry("lassoMaxIter", 20000),
         Map.entry("noodlEta", 1.0), Map.entry("noodlEtaX", 0.2), Map.entry("noodlTau", 0.1), Map.entry("noodlC", 1.0),
         Map.entry("noodlTol", 1e-12), Map.entry("noodlMaxIter", 5000), Map.entry("blockSize", 1024),
-        Map.entry("aggregationDepth", 2), Map.entry("kernels", "auto"), Map.entry("kernelPrecision", "double"));
+        Map.entry("aggregationDepth", 2), Map.entry("kernels", "auto"), Map.entry("kernelPrecision", "double"),
+        Map.entry("cudaGemm", "auto"), Map.entry("kernelLayers", "auto"));
     assertEquals(before.size(), SparkMlParams.MIRRORS.size());
     for (var e : before.entrySet()) {
       assertEquals(e.getValue(), estimator.getOrDefault(estimator.getParam(e.getKey())), e.getKey());

@@ -36,6 +36,8 @@ import org.pudle.kernels.DictionaryOperator;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.FistaLasso;
 import org.pudle.kernels.IhtCoding;
+import org.pudle.kernels.KernelStatistics;
+import org.pudle.kernels.KernelStatistics.Counter;
 import org.pudle.kernels.OrthogonalMatchingPursuit;
 import org.pudle.kernels.ThresholdKind;
 import org.pudle.kernels.UnfoldedIstaCpu;
@@ -275,6 +277,43 @@ class PudleEstimatorTest {
         assertEquals(3 * N, nonZeros, "omp: maxNonZeros atoms per sample");
       }
     }
+  }
+
+  /**
+   * kernelLayers (kernel.layers): fit and transform run the layers on the codes' supports by default
+   * and every layer by GEMM with dense, with the same dictionary and codes to rounding.
+   */
+  @Test
+  void kernelLayersChooseThePathNotTheResult() {
+    KernelStatistics.Counts before = KernelStatistics.snapshot();
+    PudleModel auto = estimator().setNumLayers(40).setMaxIter(3).setKernels("cpu").fit(samples());
+    List<Row> autoCodes = auto.transform(samples()).select("id", "z").collectAsList();
+    KernelStatistics.Counts autoRan = KernelStatistics.snapshot().minus(before);
+    before = KernelStatistics.snapshot();
+    PudleModel dense = estimator().setNumLayers(40).setMaxIter(3).setKernels("cpu").setKernelLayers("DENSE")
+        .fit(samples());
+    assertEquals("dense", dense.getKernelLayers(), "the model keeps the fit's kernelLayers");
+    List<Row> denseCodes = dense.transform(samples()).select("id", "z").collectAsList();
+    KernelStatistics.Counts denseRan = KernelStatistics.snapshot().minus(before);
+    assertTrue(autoRan.forwardSupport() > 0 && autoRan.get(Counter.BACKWARD_SUPPORT) > 0, autoRan.toString());
+    assertEquals(0, denseRan.forwardSupport(), denseRan.toString());
+    assertEquals(0, denseRan.get(Counter.BACKWARD_SUPPORT), denseRan.toString());
+    double[] a = auto.dictionary().toArray();
+    double[] d = dense.dictionary().toArray();
+    for (int i = 0; i < a.length; i++) {
+      assertEquals(a[i], d[i], 1e-10, "dictionary entry " + i);
+    }
+    assertEquals(N, autoCodes.size());
+    for (int r = 0; r < N; r++) {
+      assertEquals(autoCodes.get(r).getLong(0), denseCodes.get(r).getLong(0));
+      double[] za = ((Vector) autoCodes.get(r).get(1)).toArray();
+      double[] zd = ((Vector) denseCodes.get(r).get(1)).toArray();
+      for (int j = 0; j < P; j++) {
+        assertEquals(za[j], zd[j], 1e-10, "row " + r + ", atom " + j);
+      }
+    }
+    assertMessage(IllegalArgumentException.class, () -> estimator().setKernelLayers("sparse"), "kernelLayers",
+        "auto or dense");
   }
 
   /** Invalid rows at transform: error names the row, skip drops it, keep gives it nulls; counts are kept. */
