@@ -11,7 +11,7 @@ evaluated by the same Python code:
   * held-out BSD68 patches (a seeded sample, prepared with the training factor): the relative
     representation error sum ||x - D z||^2 / sum ||x||^2 with OMP at 2 and 5 non-zeros and with
     the lasso (LARS) at the training alpha = lambda;
-  * denoising: BSD68 images plus Gaussian noise (sigma = 25/255, seeded per image), every 8 x 8
+  * denoising: the first --images BSD68 images plus Gaussian noise (sigma = 25/255, seeded per image), every 8 x 8
     patch (stride 1), mean removed, OMP coded until ||x - D z||^2 <= m (1.15 sigma)^2 (the
     K-SVD denoising rule), rebuilt by averaging the overlapping patches; PSNR of the result clipped
     to [0, 1], averaged over the images.
@@ -21,8 +21,8 @@ the patch size for LassoLars' 1/(2 m) scaling), the same objective as pudle's la
 data, so alpha = lambda.
 
 Usage (through submit/sklearn-compare, which picks a python3 with numpy, scikit-learn and PIL):
-  submit/sklearn-compare [--out runs/sklearn-compare] [--overwrite] [--epochs 5] [--batch 512]
-                         [--lambda 1.0] [--images 12] ...
+  submit/sklearn-compare [--out runs/sklearn-compare] [--overwrite] [--epochs 5] [--pudle-epochs 5,15]
+                         [--batch 512] [--lambda 1.0] [--pudle-lambda ae-ls=2] [--images 8] [--reconstruct] ...
 
 Needs numpy, scipy, scikit-learn and PIL (Debian: apt-get install python3-sklearn python3-pil).
 """
@@ -425,7 +425,7 @@ def main():
     c.add_argument("--epochs", type=int, default=5)
     c.add_argument("--batch", type=int, default=512)
     c.add_argument("--pudle-epochs", default="5,15",
-                   help="pudle's epochs, comma-separated for several runs of each gradient (default: --epochs)")
+                   help="pudle's epochs, comma-separated for several runs of each gradient (default 5,15; empty: --epochs)")
     c.add_argument("--lambda", dest="lam", type=float, default=1.0,
                    help="sklearn's alpha, and pudle's lambda unless --pudle-lambda sets one for a gradient")
     c.add_argument("--pudle-lambda", action="append", metavar="GRAD=VALUE",
