@@ -21,10 +21,14 @@ class RateScheduleTest {
     assertEquals(0.1, step.at(10, 0.1), 0);
     assertEquals(0.05, step.at(11, 0.1), 0);
     assertEquals(0.025, step.at(21, 0.1), 0);
-    RateSchedule cos = new RateSchedule("cosine", 1, 1, 0.01, 101);
+    // cosine as PyTorch's CosineAnnealingLR(T_max = updates): update k has t = (k - 1) / updates
+    RateSchedule cos = new RateSchedule("cosine", 1, 1, 0.01, 100);
     assertEquals(0.1, cos.at(1, 0.1), 1e-15);
     assertEquals(0.055, cos.at(51, 0.1), 1e-15);
-    assertEquals(0.01, cos.at(101, 0.1), 1e-15);
+    assertEquals(0.01 + 0.045 * (1 + Math.cos(Math.PI * 0.99)), cos.at(100, 0.1), 1e-15);
+    // with adam.lr.min = 0 the last update still has a positive rate (Adam refuses 0)
+    RateSchedule toZero = new RateSchedule("cosine", 1, 1, 0, 500);
+    assertTrue(toZero.at(500, 2e-2) > 0 && toZero.at(500, 2e-2) < 1e-6, "last rate " + toZero.at(500, 2e-2));
     assertEquals(0.1, new RateSchedule("constant", 1, 1, 0, 5).at(4, 0.1), 0);
   }
 

@@ -34,7 +34,8 @@ public final class TrainSettings {
   public static final Setting<String> LR_SCHEDULE = Setting.of("adam.lr.schedule", "constant",
       s -> new RateSchedule(s, 1, 1, 0, 1).kind(), "constant, step or cosine")
       .doc("Adam's rate over the updates: constant, step (times adam.lr.step.factor every adam.lr.step.every "
-          + "updates) or cosine (adam.lr down to adam.lr.min at the last update); --resume continues it");
+          + "updates) or cosine (adam.lr down towards adam.lr.min, reached one update after the last, as PyTorch's "
+          + "CosineAnnealingLR with T_max = updates); --resume continues it");
   public static final Setting<Integer> LR_STEP_EVERY = Setting.integer("adam.lr.step.every", "100")
       .check(v -> v >= 1, "a positive number of updates")
       .doc("step schedule: updates between steps");
@@ -43,7 +44,7 @@ public final class TrainSettings {
       .doc("step schedule: the factor of each step");
   public static final Setting<Double> LR_MIN = Setting.real("adam.lr.min", "0")
       .check(v -> v >= 0 && !v.isInfinite(), "a non-negative rate")
-      .doc("cosine schedule: the rate at the last update");
+      .doc("cosine schedule: the rate it falls to, one update after the last (0 is allowed)");
   public static final Setting<ColumnConstraint> NORMALIZE = Setting.of("normalize", "normalize",
       ColumnConstraint::parse, "normalize, project or none")
       .doc("after each update: normalize (unit columns), project (||D_j|| <= 1) or none");
