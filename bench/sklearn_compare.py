@@ -59,8 +59,13 @@ def gray(path):
 
 
 def images(folder):
-    return sorted(p for p in glob.glob(os.path.join(folder, "*"))
-                  if p.lower().endswith((".png", ".jpg", ".jpeg", ".pgm")))
+    found = sorted(p for p in glob.glob(os.path.join(folder, "*"))
+                   if p.lower().endswith((".png", ".jpg", ".jpeg", ".pgm")))
+    if not found:
+        print("sklearn-compare: no PNG, JPEG or PGM images in %s (give the BSD folders with --train-images "
+              "and --test-images)" % folder, file=sys.stderr)
+        sys.exit(2)
+    return found
 
 
 def sample_patches(files, count, rng):
@@ -234,9 +239,11 @@ def compare(args):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     pudle = os.path.join(root, "submit", "pudle")
     out = args.out
+    images(args.train_images), images(args.test_images)  # both folders checked before anything is written
     if os.path.exists(out) and os.listdir(out):
         if not args.overwrite:
-            sys.exit("sklearn-compare: %s exists; give --overwrite to replace it or another --out" % out)
+            print("sklearn-compare: %s exists; give --overwrite to replace it or another --out" % out, file=sys.stderr)
+            sys.exit(2)
         shutil.rmtree(out)
     os.makedirs(out)
     data = os.path.join(out, "data")
@@ -413,8 +420,8 @@ def main():
     c = sub.add_parser("compare", help="the whole comparison (the default)")
     c.add_argument("--out", default="runs/sklearn-compare")
     c.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    c.add_argument("--train-images", default="/work/shared/data/bsd/CBSD432")
-    c.add_argument("--test-images", default="/work/shared/data/bsd/BSD68")
+    c.add_argument("--train-images", default="data/bsd/CBSD432", help="training images (CBSD432, wherever your copy is)")
+    c.add_argument("--test-images", default="data/bsd/BSD68", help="test images (BSD68)")
     c.add_argument("--train", type=int, default=51200, help="training patches")
     c.add_argument("--val", type=int, default=10000, help="validation patches held out of the training sample")
     c.add_argument("--test", type=int, default=20000, help="held-out BSD68 patches")
