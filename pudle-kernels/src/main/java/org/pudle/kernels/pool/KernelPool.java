@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * its dense ({@link UnfoldedIsta}) and convolutional ({@link ConvUnfoldedIsta}) kernels here.
  *
  * <h2>One backend per name and JVM</h2>
- * {@link #of(KernelSpec)} resolves a spec where the work runs (an executor), once per JVM:
- * {@code cpu} is {@link CpuKernels}; {@code cuda} the JVM's {@link CudaKernels} in the spec's
+ * {@link #of(KernelSpec)} resolves a kernel spec where the work runs (an executor), once per JVM:
+ * {@code cpu} is {@link CpuKernels}; {@code cuda} the JVM's {@link CudaKernels} in the kernel spec's
  * precision, or an {@link IllegalArgumentException} saying why there is no usable device;
  * {@code auto} CUDA when a driver and a device are present, else the CPU, and the choice is logged.
  * Specs that resolve to the same backend share its pool.
@@ -194,7 +194,7 @@ public final class KernelPool {
 
   /**
    * Lends a dense kernel of {@code op}'s shape, pointed at {@code op} and {@code params}, its
-   * layers placed as the spec's {@code kernel.layers} says. Close the lease (try-with-resources) to
+   * layers placed as the kernel spec's {@code kernel.layers} says. Close the lease (try-with-resources) to
    * return it; it must not be used afterwards.
    *
    * @param scratchBytes the host scratch budget of the kernel (part of its shape: it sets the chunk

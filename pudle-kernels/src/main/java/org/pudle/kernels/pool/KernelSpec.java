@@ -15,7 +15,7 @@ import org.pudle.kernels.cuda.Precision;
  * ({@link GemmProvider}: {@code auto}, {@code cublas} or {@code own}). Written {@code name},
  * {@code name:precision} or {@code name:precision:gemm}, for example {@code cuda:float} or
  * {@code cuda:double:own}; {@link #toString()} gives that form (the provider only when it is not
- * {@code auto}). Only the spec travels with a task: it is resolved where the work runs, by
+ * {@code auto}). Only the kernel spec travels with a task: it is resolved where the work runs, by
  * {@link KernelPool#of(KernelSpec)}.
  *
  * @param backend   which backend

@@ -133,14 +133,16 @@ public final class ReconstructJob {
       } finally {
         bc.destroy();
       }
-      Summary s = write(outputs, images, start);
-      console.print(summaryText(s, measured(images), outputs));
-      return s;
+      return write(outputs, images, start, console);
     }
   }
 
-  /** Writes the images, {@code psnr.csv} and {@code summary.txt}, and finishes the outputs. */
-  private static Summary write(RunOutputs outputs, List<Image> images, long start) throws IOException {
+  /**
+   * Writes the images, {@code psnr.csv} and {@code summary.txt}, finishes the outputs, and prints
+   * the summary.
+   */
+  private static Summary write(RunOutputs outputs, List<Image> images, long start, PrintStream console)
+      throws IOException {
     double in = 0;
     double out = 0;
     int measured = 0;
@@ -160,18 +162,11 @@ public final class ReconstructJob {
       outputs.file(pngName(im.name()), o -> o.write(im.png()));
     }
     outputs.text("psnr.csv", csv.toString());
-    outputs.text("summary.txt", summaryText(s, measured, outputs));
+    String text = summaryText(s, measured, outputs);
+    outputs.text("summary.txt", text);
     outputs.finish();
+    console.print(text);
     return s;
-  }
-
-  /** The images with a PSNR (a reference). */
-  private static int measured(List<Image> images) {
-    int n = 0;
-    for (Image im : images) {
-      n += Double.isNaN(im.psnrOutput()) ? 0 : 1;
-    }
-    return n;
   }
 
   private static String summaryText(Summary s, int measured, RunOutputs out) {

@@ -15,8 +15,6 @@ import org.pudle.kernels.Adam;
 import org.pudle.kernels.Dictionaries.ColumnConstraint;
 import org.pudle.kernels.GradientKind;
 import org.pudle.kernels.UnfoldedIsta;
-import org.pudle.kernels.cuda.GemmProvider;
-import org.pudle.kernels.cuda.Precision;
 import org.pudle.kernels.linalg.Norms;
 import org.pudle.kernels.pool.KernelSpec;
 import org.pudle.spark.agg.KernelProbe;
@@ -140,15 +138,14 @@ final class DictionaryFit {
 
   /** The trainer's setup from the params; {@code batch} is the batch size (0 = full). */
   static Learning.Setup setup(PudleParams ps, long batch) {
+    KernelSpec kernels = CodingParams.kernelSpec(ps);
     MethodParams mp = new MethodParams(Method.parse(ps.getMethod()), ps.getAltminEta(), CodingParams.lasso(ps),
         ps.getNoodlEta(), CodingParams.iht(ps));
     return new Learning.Setup(mp, CodingParams.encoder(ps, ps.getLambdaDecay()), GradientKind.parse(ps.getGradient()),
         ps.getMaxIter(), batch, new Adam(ps.getStepSize(), ps.getAdamBeta1(), ps.getAdamBeta2(), ps.getAdamEps()),
         ColumnConstraint.parse(ps.getConstraint()), ps.getDecayStep(), ps.getDecayEvery(),
         new ExecutionParams(0, ps.getBlockSize(), ps.getAggregationDepth(), UnfoldedIsta.DEFAULT_SCRATCH_BYTES,
-            ps.getKernels(), Precision.parse(ps.getKernelPrecision()),
-            GemmProvider.parse(ps.getCudaGemm(), GemmProvider.KEY),
-            KernelSpec.Layers.parse(ps.getKernelLayers())), 1);
+            kernels.backend().key(), kernels.precision(), kernels.gemm(), kernels.layers()), 1);
   }
 
   /**

@@ -40,6 +40,20 @@ public final class Plots {
    */
   public static void logY(OutputStream out, String title, String xLabel, String yLabel, List<Series> series, int width,
       int height) throws IOException {
+    Positive p = positive(series);
+    LogAxis yAxis = logYAxis(yLabel, p.min(), p.max());
+    NumberAxis xAxis = new NumberAxis(xLabel);
+    xAxis.setAutoRangeIncludesZero(false);
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+    paintSeries(renderer, series.size(), 2f);
+    writePng(out, title, new XYPlot(p.data(), xAxis, yAxis, renderer), series.size() > 1, width, height);
+  }
+
+  /** The points of {@code series} that a log axis can show, and their smallest and largest y (max 0: none). */
+  private record Positive(XYSeriesCollection data, double min, double max) {}
+
+  /** Leaves out the points with y <= 0 or a coordinate that is not finite. */
+  private static Positive positive(List<Series> series) {
     XYSeriesCollection data = new XYSeriesCollection();
     double min = Double.POSITIVE_INFINITY;
     double max = 0;
@@ -55,12 +69,7 @@ public final class Plots {
       }
       data.addSeries(xy);
     }
-    LogAxis yAxis = logYAxis(yLabel, min, max);
-    NumberAxis xAxis = new NumberAxis(xLabel);
-    xAxis.setAutoRangeIncludesZero(false);
-    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
-    paintSeries(renderer, series.size(), 2f);
-    writePng(out, title, new XYPlot(data, xAxis, yAxis, renderer), series.size() > 1, width, height);
+    return new Positive(data, min, max);
   }
 
   /** One panel of {@link #logYPanels}: its y label and curves. */
@@ -79,21 +88,7 @@ public final class Plots {
     int colour = 0;
     int count = 0;
     for (Panel panel : panels) {
-      XYSeriesCollection data = new XYSeriesCollection();
-      double min = Double.POSITIVE_INFINITY;
-      double max = 0;
-      for (Series s : panel.series()) {
-        XYSeries xy = new XYSeries(s.label(), false, true);
-        for (int i = 0; i < s.x().length; i++) {
-          double y = s.y()[i];
-          if (y > 0 && Double.isFinite(y) && Double.isFinite(s.x()[i])) {
-            xy.add(s.x()[i], y);
-            min = Math.min(min, y);
-            max = Math.max(max, y);
-          }
-        }
-        data.addSeries(xy);
-      }
+      Positive p = positive(panel.series());
       XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
       for (int i = 0; i < panel.series().size(); i++) {
         renderer.setSeriesPaint(i, COLORS[colour++ % COLORS.length]);
@@ -101,11 +96,9 @@ public final class Plots {
       }
       // a panel's axis fits its data (a margin of 8 % of its span in log scale, at least 2 %), so
       // that a curve falling by a few per cent over the run does not look flat
-      double margin = max > 0 ? Math.max(1.02, Math.pow(max / min, 0.08)) : 1;
-      XYPlot plot = new XYPlot(data, null, logYAxis(panel.yLabel(), min, max, margin), renderer);
-      plot.setBackgroundPaint(Color.WHITE);
-      plot.setDomainGridlinePaint(new Color(0xdddddd));
-      plot.setRangeGridlinePaint(new Color(0xdddddd));
+      double margin = p.max() > 0 ? Math.max(1.02, Math.pow(p.max() / p.min(), 0.08)) : 1;
+      XYPlot plot = new XYPlot(p.data(), null, logYAxis(panel.yLabel(), p.min(), p.max(), margin), renderer);
+      style(plot);
       combined.add(plot, 1);
       count += panel.series().size();
     }
@@ -223,11 +216,16 @@ public final class Plots {
   }
 
   /** White background, light grid, the legend below (when there is more than one series). */
-  private static void writePng(OutputStream out, String title, XYPlot plot, boolean legend, int width, int height)
-      throws IOException {
+  /** White background, light grid. */
+  private static void style(XYPlot plot) {
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(new Color(0xdddddd));
     plot.setRangeGridlinePaint(new Color(0xdddddd));
+  }
+
+  private static void writePng(OutputStream out, String title, XYPlot plot, boolean legend, int width, int height)
+      throws IOException {
+    style(plot);
     JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, legend);
     chart.setBackgroundPaint(Color.WHITE);
     LegendTitle l = chart.getLegend();
