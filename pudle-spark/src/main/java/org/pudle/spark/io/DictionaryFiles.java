@@ -13,11 +13,8 @@ import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.pudle.kernels.io.Npy;
@@ -119,11 +116,10 @@ public final class DictionaryFiles {
 
   /**
    * A dictionary as a Parquet dataset of p rows, one per atom: {@code atom} (int, 0-based) and
-   * {@code values} ({@code array<double>} of its m entries), in one file; for
+   * {@code values} ({@code array<double>} of its m entries), in one file ({@link ParquetTables}); for
    * {@link RunOutputs#directory}.
    */
-  public static OutputDir.DirectoryWriting parquet(JavaSparkContext sc, double[] d, int m, int p) {
-    SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
+  public static OutputDir.DirectoryWriting parquet(Configuration conf, double[] d, int m, int p) {
     List<Row> rows = new ArrayList<>(p);
     for (int j = 0; j < p; j++) {
       rows.add(RowFactory.create(j, Arrays.copyOfRange(d, j * m, (j + 1) * m)));
@@ -131,7 +127,7 @@ public final class DictionaryFiles {
     StructType schema = new StructType()
         .add("atom", DataTypes.IntegerType, false)
         .add("values", DataTypes.createArrayType(DataTypes.DoubleType, false), false);
-    Dataset<Row> df = spark.createDataFrame(rows, schema).coalesce(1);
-    return path -> df.write().parquet(path);
+    return path -> ParquetTables.write(path, conf, schema, rows);
   }
+
 }

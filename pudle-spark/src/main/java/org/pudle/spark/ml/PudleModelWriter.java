@@ -2,6 +2,7 @@ package org.pudle.spark.ml;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import org.apache.hadoop.conf.Configuration;
@@ -18,6 +19,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
 import org.pudle.kernels.io.Npy;
 import org.pudle.spark.io.OutputDir;
+import org.pudle.spark.io.ParquetTables;
 
 import scala.Option;
 
@@ -25,9 +27,11 @@ import scala.Option;
  * Saves a {@link PudleModel} as Spark ML saves its own models, in one directory that appears
  * whole (written under a temporary name, then renamed):
  * <pre>
- *   metadata/        Spark ML's JSON metadata (DefaultParamsWriter): class, uid, Spark version, and
- *                    every param (paramMap: those set; defaultParamMap: the defaults)
- *   data/            Parquet, one row: dictionary (a Spark ML matrix, m x p, the atoms as columns)
+ *   metadata/        Spark ML's JSON metadata (DefaultParamsWriter's, one line of part-00000): class,
+ *                    uid, Spark version, and every param (paramMap: those set; defaultParamMap: the
+ *                    defaults)
+ *   data/            Parquet, one row: dictionary (a Spark ML matrix, m x p, the atoms as columns),
+ *                    written without a Spark job (ParquetTables)
  *   summary/updates/ Parquet, one row per update (PudleTrainingSummary#history), when the model
  *                    has a summary
  *   summary/fit/     Parquet, one row: objective, numSamples, numRows, numInvalidRows, maxIter,
@@ -70,11 +74,14 @@ public final class PudleModelWriter extends MLWriter {
     return sparkSession().sparkContext().hadoopConfiguration();
   }
 
-  private void writeAll(String path) {
-    DefaultParamsWriter.saveMetadata(instance, path, sc(), Option.empty(), Option.empty());
+  private void writeAll(String path) throws IOException {
+    String metadata = DefaultParamsWriter.getMetadataToSave(instance, sc(), Option.empty(), Option.empty());
+    OutputDir.writeFile(new Path(path, "metadata/part-00000").toString(), hadoopConf(),
+        out -> out.write((metadata + "\n").getBytes(StandardCharsets.UTF_8)));
+    OutputDir.writeFile(new Path(path, "metadata/_SUCCESS").toString(), hadoopConf(), out -> { });
     StructType schema = new StructType().add("dictionary", SQLDataTypes.MatrixType(), false);
-    sparkSession().createDataFrame(List.of(RowFactory.create(instance.dictionary())), schema).coalesce(1).write()
-        .parquet(new Path(path, "data").toString());
+    ParquetTables.write(new Path(path, "data").toString(), hadoopConf(), schema,
+        List.of(RowFactory.create(instance.dictionary())));
     PudleTrainingSummary summary = instance.summaryOrNull();
     if (summary != null) {
       summary.save(sparkSession(), new Path(path, "summary").toString());

@@ -40,7 +40,7 @@ final class TrainOutputs {
       boolean model) throws IOException {
     out.npy("dictionary.npy", s.dictionary(), m, p);
     out.csv("dictionary.csv", s.dictionary(), m, p);
-    out.directory("dictionary.parquet", DictionaryFiles.parquet(sc, s.dictionary(), m, p));
+    out.directory("dictionary.parquet", DictionaryFiles.parquet(sc.hadoopConfiguration(), s.dictionary(), m, p));
     out.npy("initial-dictionary.npy", s.initial(), m, p);
     if (dTilde != null) {
       out.npy("generating-dictionary.npy", dTilde, m, p);
