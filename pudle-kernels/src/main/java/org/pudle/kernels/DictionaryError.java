@@ -7,9 +7,9 @@ import org.pudle.kernels.linalg.Norms;
  * {@code ||D - D_ref||_2 / ||D_ref||_2} (spectral) and the Frobenius analogue
  * (docs/math.md#dictionary-error).
  *
- * <p>{@code ||D_ref||_2} comes from LAPACK once; {@code ||D - D_ref||_2} comes from a power
- * iteration started from the previous call's singular vector, because in training consecutive
- * dictionaries are close and the iteration then settles in a few steps. Not thread-safe.
+ * <p>{@code ||D_ref||_2} comes from LAPACK once; {@code ||D - D_ref||_2} comes from Lanczos
+ * bidiagonalization ({@link Norms#spectral}) started from the previous call's right singular
+ * vector, because in training consecutive dictionaries are close. Not thread-safe.
  */
 public final class DictionaryError {
   private final double[] reference;
