@@ -15,6 +15,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -310,11 +311,14 @@ public final class FileSource implements SampleSource {
     List<InputPlan.Plan> plans = kept == null ? InputPlan.plan(slices, n, parts)
         : InputPlan.planSample(slices, kept, parts);
     InputParams p = params;
-    HadoopConf c = conf;
+    // broadcast once, as Spark's HadoopRDD does: every job over these blocks (one per update)
+    // serializes the RDD's lineage into its tasks, and a Configuration inline there would be
+    // written and read again (gzipped, hundreds of keys) by every task of every update
+    Broadcast<HadoopConf> c = sc.broadcast(conf);
     int dim = m;
     // one plan per partition: parallelize gives element j to partition j
     return sc.parallelize(plans, parts)
-        .mapPartitions(it -> read(it, p, c, dim, blockSize), true)
+        .mapPartitions(it -> read(it, p, c.value(), dim, blockSize), true)
         .setName("pudle input blocks (" + params.path() + ")");
   }
 
