@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
+import org.pudle.kernels.data.IndexPermutation;
+import org.pudle.kernels.data.Seeds;
 import org.pudle.spark.agg.BatchSelection;
+import org.pudle.spark.data.SampleBlock;
 
 class BatchSelectionTest {
 
@@ -30,6 +33,45 @@ class BatchSelectionTest {
       }
       for (int h : hits) {
         assertEquals(1, h);
+      }
+    }
+  }
+
+  /**
+   * Both ways of deciding membership (the batch's indices by the inverse permutation when the
+   * batch is small, every sample's rank otherwise) give the definition: sample i is in update
+   * j of epoch e when pi_e(i) is in [j b, (j + 1) b); gather copies exactly those, in order.
+   */
+  @Test
+  void membershipIsTheRankRangeOfThePermutation() {
+    long n = 1000;
+    for (long b : new long[] {30, 125, 400}) {  // 30 * 8 <= n: inverse; 125 * 8 = n: inverse; 400: ranks
+      long perEpoch = (n + b - 1) / b;
+      for (long update : new long[] {0, 1, perEpoch - 1, perEpoch, 3 * perEpoch + 2}) {
+        BatchSelection sel = BatchSelection.forUpdate(n, b, 11, update);
+        IndexPermutation pi = new IndexPermutation(n, Seeds.derive(11, Seeds.BATCHES, update / perEpoch));
+        long lo = (update % perEpoch) * b;
+        long hi = Math.min(lo + b, n);
+        int m = 2;
+        int first = 137;
+        int cols = 500;
+        double[] x = new double[m * cols];
+        for (int i = 0; i < x.length; i++) {
+          x[i] = i;
+        }
+        double[] out = new double[m * cols];
+        int got = sel.gather(SampleBlock.of(first, m, cols, x), out);
+        int expected = 0;
+        for (long i = 0; i < n; i++) {
+          boolean in = pi.apply(i) >= lo && pi.apply(i) < hi;
+          assertEquals(in, sel.contains(i), "b=" + b + " update " + update + " sample " + i);
+          if (in && i >= first && i < first + cols) {
+            assertEquals(m * (i - first), out[expected * m], "b=" + b + " update " + update + " sample " + i);
+            assertEquals(m * (i - first) + 1, out[expected * m + 1]);
+            expected++;
+          }
+        }
+        assertEquals(expected, got);
       }
     }
   }

@@ -46,6 +46,30 @@ public final class IndexPermutation implements Serializable {
     return x;
   }
 
+  /** The index whose image is {@code r}: the inverse permutation, {@code apply(inverse(r)) == r}. */
+  public long inverse(long r) {
+    if (r < 0 || r >= n) {
+      throw new IllegalArgumentException("index " + r + " outside [0, " + n + ")");
+    }
+    // cycle walking backwards: decrypt until back in range (the forward walk's steps in reverse)
+    long x = r;
+    do {
+      x = decrypt(x);
+    } while (x >= n);
+    return x;
+  }
+
+  private long decrypt(long x) {
+    long left = x >>> halfBits;
+    long right = x & halfMask;
+    for (int r = ROUNDS - 1; r >= 0; r--) {
+      long prev = right ^ (Seeds.derive(keys[r], 0, left) & halfMask);
+      right = left;
+      left = prev;
+    }
+    return (left << halfBits) | right;
+  }
+
   private long encrypt(long x) {
     long left = x >>> halfBits;
     long right = x & halfMask;

@@ -23,6 +23,24 @@ class IndexPermutationTest {
   }
 
   @Test
+  void inverseUndoesApplyForAwkwardSizes() {
+    for (long n : new long[] {1, 2, 3, 5, 16, 17, 1000, 4097, 51200}) {
+      IndexPermutation perm = new IndexPermutation(n, 7 + n);
+      for (long i = 0; i < n; i++) {
+        assertEquals(i, perm.inverse(perm.apply(i)), "n=" + n);
+        assertEquals(i, perm.apply(perm.inverse(i)), "n=" + n);
+      }
+      assertThrows(IllegalArgumentException.class, () -> perm.inverse(n));
+      assertThrows(IllegalArgumentException.class, () -> perm.inverse(-1));
+    }
+    // a large domain, sampled
+    IndexPermutation big = new IndexPermutation(10_000_000_019L, 3);
+    for (long i = 0; i < 10_000_000_019L; i += 7_919_311L) {
+      assertEquals(i, big.inverse(big.apply(i)));
+    }
+  }
+
+  @Test
   void dependsOnTheKeyAndShuffles() {
     IndexPermutation a = new IndexPermutation(1000, 1);
     IndexPermutation b = new IndexPermutation(1000, 2);

@@ -1,6 +1,7 @@
 package org.pudle.spark.agg;
 
 import java.io.Serializable;
+import java.util.Arrays;
 
 import org.pudle.kernels.data.IndexPermutation;
 import org.pudle.kernels.data.Seeds;
@@ -20,6 +21,8 @@ public final class BatchSelection implements Serializable {
   private final long lo;
   private final long hi;
   private final long epoch;
+  /** The batch's sample indices, sorted; computed on first use in each task. */
+  private transient long[] members;
 
   private BatchSelection(IndexPermutation permutation, long lo, long hi, long epoch) {
     this.permutation = permutation;
@@ -47,19 +50,51 @@ public final class BatchSelection implements Serializable {
 
   /** Whether sample {@code index} is in the batch. */
   public boolean contains(long index) {
+    long[] members = members();
+    if (members != null) {
+      return Arrays.binarySearch(members, index) >= 0;
+    }
     long r = permutation.apply(index);
     return r >= lo && r < hi;
   }
 
   /**
+   * The batch's sample indices in increasing order, found once per task by the inverse
+   * permutation of its ranks, or null when the batch is a large part of the samples: then every
+   * sample's rank is computed instead (n evaluations), which is as cheap.
+   */
+  private long[] members() {
+    if (members == null && (hi - lo) * 8 <= permutation.size()) {
+      long[] s = new long[(int) (hi - lo)];
+      for (long r = lo; r < hi; r++) {
+        s[(int) (r - lo)] = permutation.inverse(r);
+      }
+      Arrays.sort(s);
+      members = s;
+    }
+    return members;
+  }
+
+  /**
    * Copies the block's samples that are in the batch to the front of {@code out} (m values per
-   * sample) and returns how many there are.
+   * sample), in the block's order, and returns how many there are.
    */
   public int gather(org.pudle.spark.data.SampleBlock block, double[] out) {
     int m = block.m();
     int cols = 0;
+    long first = block.first();
+    long[] members = members();
+    if (members != null) {
+      int k = Arrays.binarySearch(members, first);
+      for (k = k >= 0 ? k : -k - 1; k < members.length && members[k] < first + block.cols(); k++) {
+        System.arraycopy(block.x(), (int) (members[k] - first) * m, out, cols * m, m);
+        cols++;
+      }
+      return cols;
+    }
     for (int c = 0; c < block.cols(); c++) {
-      if (contains(block.first() + c)) {
+      long r = permutation.apply(first + c);
+      if (r >= lo && r < hi) {
         System.arraycopy(block.x(), c * m, out, cols * m, m);
         cols++;
       }
