@@ -21,8 +21,9 @@ the patch size for LassoLars' 1/(2 m) scaling), the same objective as pudle's la
 data, so alpha = lambda.
 
 Usage (through submit/sklearn-compare, which picks a python3 with numpy, scikit-learn and PIL):
-  submit/sklearn-compare [--out runs/sklearn-compare] [--overwrite] [--epochs 5] [--pudle-epochs 5,15]
-                         [--batch 512] [--lambda 1.0] [--pudle-lambda ae-ls=2] [--images 8] [--reconstruct] ...
+  submit/sklearn-compare [--out runs/sklearn-compare] [--overwrite] [--epochs 5] [--pudle-epochs 8]
+                         [--batch 512] [--pudle-batch 256] [--lambda 1.0] [--pudle-lambda dec=0.9]
+                         [--pudle-lambda ae-ls=2] [--images 8] [--reconstruct] ...
 
 Needs numpy, scipy, scikit-learn and PIL (Debian: apt-get install python3-sklearn python3-pil).
 """
@@ -42,6 +43,7 @@ M = PATCH * PATCH
 ATOMS = 100
 SIGMA = 25.0 / 255.0
 OMP_C = 1.15  # K-SVD denoising's gain on the noise level (Elad and Aharon 2006)
+PUDLE_BATCH = 256  # pudle's batch size, tuned on the validation patches (docs/sklearn-comparison.md)
 
 
 # ---------------------------------------------------------------- data
@@ -260,6 +262,8 @@ def compare(args):
                                                        args.train, scale, args.val, args.test, args.epochs,
                                                        args.batch, updates), flush=True)
     runs = []
+    pudle_batch = args.pudle_batch or args.batch
+    pudle_per_epoch = -(-args.train // pudle_batch)
     for ep in [int(e) for e in args.pudle_epochs.split(",")] if args.pudle_epochs else [args.epochs]:
         for g in args.gradients.split(","):
             lam = args.pudle_lambda.get(g, args.lam)
@@ -267,11 +271,11 @@ def compare(args):
             name = "pudle g_%s %dep" % (g, ep)
             rdir = os.path.join(out, "pudle-%s-%dep" % (g, ep))
             keys = ["input=" + train, "input.format=npy", "p=%d" % ATOMS, "gradient=" + g, "lambda=%r" % lam,
-                    "batch.size=%d" % args.batch, "updates=%d" % (ep * per_epoch), "seed=%d" % args.seed,
-                    "metrics.every=%d" % per_epoch, "progress.seconds=30", "output=" + rdir] + extra
+                    "batch.size=%d" % pudle_batch, "updates=%d" % (ep * pudle_per_epoch), "seed=%d" % args.seed,
+                    "metrics.every=%d" % pudle_per_epoch, "progress.seconds=30", "output=" + rdir] + extra
             cmd = [pudle, "train"] + [s for k in keys for s in ("--set", k)]
             runs.append(dict(name=name, kind="pudle", dir=rdir, cmd=cmd, lam=lam,
-                             passes="%d epochs (%d x %d)" % (ep, ep * per_epoch, args.batch),
+                             passes="%d epochs (%d x %d)" % (ep, ep * pudle_per_epoch, pudle_batch),
                              settings=" ".join([keys[4]] + extra)))
     skl = [sys.executable, os.path.abspath(__file__), "sklearn-train", "--data", train, "--alpha", repr(args.lam),
            "--seed", str(args.seed)]
@@ -430,17 +434,20 @@ def main():
     c.add_argument("--images", type=int, default=8, help="BSD68 images denoised (the first N by name; 0 = none)")
     c.add_argument("--seed", type=int, default=1)
     c.add_argument("--epochs", type=int, default=5)
-    c.add_argument("--batch", type=int, default=512)
-    c.add_argument("--pudle-epochs", default="5,15",
-                   help="pudle's epochs, comma-separated for several runs of each gradient (default 5,15; empty: --epochs)")
+    c.add_argument("--batch", type=int, default=512, help="scikit-learn's batch size (and pudle's unless --pudle-batch)")
+    c.add_argument("--pudle-batch", type=int, default=PUDLE_BATCH,
+                   help="pudle's batch size (default %d, tuned on the validation patches; 0: --batch)" % PUDLE_BATCH)
+    c.add_argument("--pudle-epochs", default="8",
+                   help="pudle's epochs, comma-separated for several runs of each gradient (default 8; empty: --epochs)")
     c.add_argument("--lambda", dest="lam", type=float, default=1.0,
                    help="sklearn's alpha, and pudle's lambda unless --pudle-lambda sets one for a gradient")
     c.add_argument("--pudle-lambda", action="append", metavar="GRAD=VALUE",
-                   help="pudle's lambda for one gradient (default: ae-ls=2, tuned on the validation patches)")
+                   help="pudle's lambda for one gradient (default: dec=0.9 and ae-ls=2, tuned on the validation "
+                        "patches; giving one replaces both)")
     c.add_argument("--pudle-set", action="append", metavar="GRAD:KEY=VALUE",
                    help="an extra pudle train key for one gradient, e.g. ae-ls:threshold=hard (default: for both "
-                        "gradients adam.lr=2e-2 adam.lr.schedule=cosine adam.lr.min=1e-5, tuned on the validation "
-                        "patches; giving one replaces them all)")
+                        "gradients adam.lr=2e-2 adam.lr.schedule=cosine adam.lr.min=0, and T=400 for dec, tuned on "
+                        "the validation patches; giving one replaces them all)")
     c.add_argument("--gradients", default="dec,ae-ls")
     c.add_argument("--no-sklearn-defaults", dest="sklearn_defaults", action="store_false",
                    help="skip the run of MiniBatchDictionaryLearning with its own defaults")
@@ -486,11 +493,11 @@ def main():
         evaluate(args)
         return 0
     if args.pudle_lambda is None:
-        args.pudle_lambda = ["ae-ls=2"]
+        args.pudle_lambda = ["dec=0.9", "ae-ls=2"]
     args.pudle_lambda = {k: float(v) for k, _, v in (x.partition("=") for x in args.pudle_lambda)}
     if args.pudle_set is None:
         args.pudle_set = ["%s:%s" % (g, kv) for g in ("dec", "ae-ls")
-                          for kv in ("adam.lr=2e-2", "adam.lr.schedule=cosine", "adam.lr.min=1e-5")]
+                          for kv in ("adam.lr=2e-2", "adam.lr.schedule=cosine", "adam.lr.min=0")] + ["dec:T=400"]
     args.pudle_set = parse_sets(args.pudle_set)
     return compare(args)
 
