@@ -198,7 +198,7 @@ class StudyJobTest {
     String[] last = csv.get(12).split(",", -1);
     assertEquals("12", last[0]);
     assertEquals("ae-lasso", last[1]);
-    assertEquals(rows4.get(11).error(Reference.STAR, Norm.SPECTRAL),
+    assertEquals(rows4.get(11).error(Reference.STAR, Norm.OPERATOR),
         Double.parseDouble(last[Arrays.asList(header).indexOf("gstar_spec")]), 0.0);
     assertEquals(String.valueOf(n), last[header.length - 1]);
     for (String png : List.of("fig2.png", "fig3.png", "fig4a.png", "fig4b.png", "jacobian.png")) {

@@ -34,7 +34,7 @@ public final class Norms {
    * {@code ||A^T u - sigma v|| <= 1e-13 sigma} for the returned Ritz triplet ({@code A v = sigma u}
    * holds to rounding), so some singular value of A lies within {@code 1e-13 sigma} of the result.
    */
-  static final double SPECTRAL_TOLERANCE = 1e-13;
+  static final double LANCZOS_TOLERANCE = 1e-13;
 
   /** The largest Krylov dimension of {@link #spectral} before a thick restart. */
   static final int KRYLOV_DIMENSION = 64;
@@ -52,7 +52,7 @@ public final class Norms {
    * One run of {@link #spectralEstimate}: the largest Ritz value {@code sigma}, the Lanczos steps
    * taken (each one product with A and one with A^T, the cost of one power iteration), the thick
    * restarts, the residual {@code ||A^T u - sigma v||} of the returned triplet, and whether it met
-   * {@link #SPECTRAL_TOLERANCE} (or the Krylov space became invariant) within the step limit.
+   * {@link #LANCZOS_TOLERANCE} (or the Krylov space became invariant) within the step limit.
    */
   public record SpectralEstimate(double sigma, int steps, int restarts, double residual, boolean converged) {}
 
@@ -83,7 +83,7 @@ public final class Norms {
    * {@code A^T U_j = V_j B_j^T + beta_j v_{j+1} e_j^T}, with U and V kept orthonormal by two
    * classical Gram-Schmidt passes each step (dgemv). From the SVD {@code B_j = P S Q^T} (LAPACK
    * dgesdd) the Ritz triplet {@code (s_1, U_j p_1, V_j q_1)} has residual
-   * {@code |beta_j e_j^T p_1|}; it stops when that is at most {@link #SPECTRAL_TOLERANCE}
+   * {@code |beta_j e_j^T p_1|}; it stops when that is at most {@link #LANCZOS_TOLERANCE}
    * {@code s_1} (checked every {@link #CHECK_EVERY} steps). At {@link #KRYLOV_DIMENSION} steps it
    * restarts from the leading {@link #KEPT_ON_RESTART} Ritz vectors and {@code v_{j+1}} (the thick
    * restart of Baglama and Reichel's IRLBA), after which B is upper triangular rather than
@@ -194,7 +194,7 @@ public final class Norms {
         if (j == 0 && alpha == 0) {
           return null;
         }
-        boolean invariant = j == rows || alpha <= SPECTRAL_TOLERANCE * largest;
+        boolean invariant = j == rows || alpha <= LANCZOS_TOLERANCE * largest;
         if (invariant) {
           // A v_j lies in span(U_j): the singular values of [B_j, b] are singular values of A
           b[j + j * ld] = 0;
@@ -212,7 +212,7 @@ public final class Norms {
           return new SpectralEstimate(beta, steps, restarts, Double.NaN, false);
         }
         j++;
-        if (j == cols || beta <= SPECTRAL_TOLERANCE * largest) {
+        if (j == cols || beta <= LANCZOS_TOLERANCE * largest) {
           // A^T u_j lies in span(V_j) (all of R^cols when j = cols): B_j's singular values are A's
           return finish(j, steps, restarts, beta, true, out);
         }
@@ -220,9 +220,9 @@ public final class Norms {
         if (j % CHECK_EVERY == 0 || j == kmax || steps >= maxSteps) {
           svd(j);
           double residual = Math.abs(beta * p[j - 1]);
-          boolean converged = residual <= SPECTRAL_TOLERANCE * s[0];
+          boolean converged = residual <= LANCZOS_TOLERANCE * s[0];
           if (converged || steps >= maxSteps) {
-            return finish(j, steps, restarts, residual, converged, out);
+            return ritz(j, steps, restarts, residual, converged, out);
           }
         }
         divide(v, next, cols, beta);
@@ -263,10 +263,19 @@ public final class Norms {
       }
     }
 
-    /** Sets {@code out} to the right Ritz vector V_j q_1 and returns the estimate. */
+    /** {@link #ritz} after the SVD of B's leading j x j block. */
     private SpectralEstimate finish(int j, int steps, int restarts, double residual, boolean converged,
         double[] out) {
       svd(j);
+      return ritz(j, steps, restarts, residual, converged, out);
+    }
+
+    /**
+     * Sets {@code out} to the right Ritz vector V_j q_1 and returns the estimate, from the SVD of
+     * the leading j x j block of B already in P, S and Q^T.
+     */
+    private SpectralEstimate ritz(int j, int steps, int restarts, double residual, boolean converged,
+        double[] out) {
       if (out != null) {
         blas.dgemv("N", cols, j, 1.0, v, 0, cols, qt, 0, ld, 0.0, out, 0, 1);
         divide(out, 0, cols, frobenius(out, 0, cols));

@@ -23,9 +23,9 @@ import org.pudle.kernels.linalg.Norms;
 public final class StudyEstimates {
   private StudyEstimates() {}
 
-  /** The two matrix norms, in the order of the CSV columns. */
+  /** The two matrix norms, in the order of the CSV columns: Frobenius and the operator 2-norm. */
   public enum Norm {
-    FRO("fro"), SPECTRAL("spec");
+    FRO("fro"), OPERATOR("spec");
 
     private final String key;
 

@@ -58,7 +58,7 @@ class StudyClaimsTest {
     assertTrue(claims.get(3).holds(), claims.get(3).line());
     assertTrue(claims.get(3).line().contains("at t = 100") && claims.get(3).line().contains("at t = 200"));
     assertTrue(claims.get(4).holds() && claims.get(4).line().contains("at t = 200: yes"), claims.get(4).line());
-    String text = StudyClaims.text(rows, GRID, Norm.SPECTRAL);
+    String text = StudyClaims.text(rows, GRID, Norm.OPERATOR);
     assertTrue(text.startsWith("[study] the paper's claims on these numbers, spectral norm:\n"), text);
     assertEquals(6, text.split("\n").length);
   }

@@ -51,9 +51,11 @@ public final class BatchSelection implements Serializable {
   /** Whether sample {@code index} is in the batch. */
   public boolean contains(long index) {
     long[] members = members();
-    if (members != null) {
-      return Arrays.binarySearch(members, index) >= 0;
-    }
+    return members != null ? Arrays.binarySearch(members, index) >= 0 : rankInBatch(index);
+  }
+
+  /** Whether sample {@code index}'s rank in the epoch's permutation falls in the batch's ranks. */
+  private boolean rankInBatch(long index) {
     long r = permutation.apply(index);
     return r >= lo && r < hi;
   }
@@ -93,8 +95,7 @@ public final class BatchSelection implements Serializable {
       return cols;
     }
     for (int c = 0; c < block.cols(); c++) {
-      long r = permutation.apply(first + c);
-      if (r >= lo && r < hi) {
+      if (rankInBatch(first + c)) {
         System.arraycopy(block.x(), c * m, out, cols * m, m);
         cols++;
       }

@@ -54,8 +54,8 @@ public final class PudleModel extends Model<PudleModel> implements PudleParams, 
     this.uid = uid;
     // column-major whatever the given layout (a transposed or sparse matrix); a column-major dense
     // matrix's values are copied directly (Matrix.toArray boxes every entry: 0.3 s at 1000 x 1500)
-    double[] values = dictionary instanceof DenseMatrix dense && !dense.isTransposed()
-        && dense.values().length == dense.numRows() * dense.numCols() ? dense.values().clone() : dictionary.toArray();
+    double[] values = dictionary instanceof DenseMatrix dense && !dense.isTransposed() ? dense.values().clone()
+        : dictionary.toArray();
     this.dictionary = new DenseMatrix(dictionary.numRows(), dictionary.numCols(), values);
     this.params = new PudleParamSet(this);
     params.setDefaults(this);

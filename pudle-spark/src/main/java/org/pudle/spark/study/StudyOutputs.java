@@ -85,7 +85,7 @@ final class StudyOutputs {
         zr.first(), zr.last(), zr.depths()));
     for (GradientKind k : new GradientKind[] {GradientKind.DEC, GradientKind.AE_LASSO, GradientKind.AE_LS}) {
       Rate rf = StudyRates.gradientError(rows, k, Reference.HAT, Norm.FRO);
-      Rate rs = StudyRates.gradientError(rows, k, Reference.HAT, Norm.SPECTRAL);
+      Rate rs = StudyRates.gradientError(rows, k, Reference.HAT, Norm.OPERATOR);
       sb.append(String.format(Locale.ROOT, "  ||g_%-8s - g^||   rho = %.5f (F), %.5f (2)  (t = %.0f..%.0f, %d depths)%n",
           k.key(), rf.rho(), rs.rho(), rf.first(), rf.last(), rf.depths()));
     }
@@ -98,7 +98,7 @@ final class StudyOutputs {
     sb.append(ratioText(rows));
     sb.append(closestText(rows, grid.max()));
     sb.append(StudyClaims.text(rows, grid, Norm.FRO));
-    sb.append(StudyClaims.text(rows, grid, Norm.SPECTRAL));
+    sb.append(StudyClaims.text(rows, grid, Norm.OPERATOR));
     sb.append(timeText(params, passes, dStar, seconds));
     sb.append("[study] outputs in ").append(out).append(": study.csv, fig2.png, fig3.png, fig4a.png, fig4b.png")
         .append(passes.size() > 1 ? ", sweep.csv, sweep-fig*.png" : "")
@@ -137,8 +137,8 @@ final class StudyOutputs {
       sb.append(String.format(Locale.ROOT, "  t = %3d: F %.4e / %.4e = %.3g;  2 %.4e / %.4e = %.3g%n", t,
           dec.error(Reference.HAT, Norm.FRO), lasso.error(Reference.HAT, Norm.FRO),
           dec.error(Reference.HAT, Norm.FRO) / lasso.error(Reference.HAT, Norm.FRO),
-          dec.error(Reference.HAT, Norm.SPECTRAL), lasso.error(Reference.HAT, Norm.SPECTRAL),
-          dec.error(Reference.HAT, Norm.SPECTRAL) / lasso.error(Reference.HAT, Norm.SPECTRAL)));
+          dec.error(Reference.HAT, Norm.OPERATOR), lasso.error(Reference.HAT, Norm.OPERATOR),
+          dec.error(Reference.HAT, Norm.OPERATOR) / lasso.error(Reference.HAT, Norm.OPERATOR)));
     }
     return sb.toString();
   }
