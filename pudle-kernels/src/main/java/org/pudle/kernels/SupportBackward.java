@@ -31,11 +31,12 @@ final class SupportBackward {
   private int[] posInU;
   private int[] u;
   private double[][] guu;
-  private double[][] puu;
-  private boolean[] touched;
-  private double[] aU;
-  private double[] aNext;
-  private double[] qU;
+  /** Per right-hand side r: the local P[U, U], its touched columns, a[U], the next a[U], q[U]. */
+  private double[][][] puu;
+  private boolean[][] touched;
+  private double[][] aU;
+  private double[][] aNext;
+  private double[][] qU;
   private double[] zHigh;
   private double[] zLow;
   private int[] nzPos;
@@ -44,6 +45,7 @@ final class SupportBackward {
   private int[] bIdx;
   private double[] bVal;
   private double[] acc;
+  private double[] zDense;
   private long allocated;
   private long layers;
 
@@ -63,11 +65,11 @@ final class SupportBackward {
     Arrays.fill(posInU, -1);
     u = new int[p];
     guu = new double[maxU][maxU];
-    puu = new double[maxU][maxU];
-    touched = new boolean[maxU];
-    aU = new double[maxU];
-    aNext = new double[maxU];
-    qU = new double[maxU];
+    puu = new double[MAX_RHS][maxU][maxU];
+    touched = new boolean[MAX_RHS][maxU];
+    aU = new double[MAX_RHS][maxU];
+    aNext = new double[MAX_RHS][maxU];
+    qU = new double[MAX_RHS][maxU];
     zHigh = new double[maxU];
     zLow = new double[maxU];
     nzPos = new int[maxU];
@@ -76,7 +78,8 @@ final class SupportBackward {
     bIdx = new int[p];
     bVal = new double[p];
     acc = new double[p];
-    allocated = 4L * 2 * p + 16L * maxU * maxU + maxU + 8L * 5 * maxU + 4L * maxU + 4L * 2 * p + 8L * 3 * p;
+    allocated = 4L * 2 * p + 8L * (1 + MAX_RHS) * maxU * maxU + (long) MAX_RHS * maxU + 8L * (2 + 3 * MAX_RHS) * maxU
+        + 4L * maxU + 4L * 2 * p + 8L * 3 * p;
   }
 
   /** Allocates the scratch (sized by p) on first use. */
@@ -95,19 +98,36 @@ final class SupportBackward {
    * @param zs the dense codes of the forward pass (and a training chunk's frame codes)
    */
   void backward(int top, int b, double[] zs, double[] a, double[] q, double[] pm) {
+    backward(top, b, zs, 1, new double[][] {a}, new double[][] {q}, new double[][] {pm});
+  }
+
+  /** The most right-hand sides of one {@link #backward(int, int, double[], int, double[][], double[][], double[][])}. */
+  static final int MAX_RHS = 2;
+
+  /**
+   * {@link #backward(int, int, double[], double[], double[], double[])} for {@code nr} adjoints
+   * {@code a[r]} at once (the study's {@code g_ae-ls} and {@code g_ae-lasso} from one depth), each
+   * with its own {@code q[r]} and {@code pm[r]}: the layers' supports, runs and local copies of G
+   * are found and made once for all of them, and every sum is the one a separate call gives, to
+   * the bit.
+   */
+  void backward(int top, int b, double[] zs, int nr, double[][] a, double[][] q, double[][] pm) {
+    if (nr < 1 || nr > MAX_RHS) {
+      throw new IllegalArgumentException("right-hand sides: expected 1 to " + MAX_RHS + ", got " + nr);
+    }
     ensure();
     if (path.operator() != op) {
       op = path.operator();
       gcols = op.gColumns();
     }
     for (int col = 0; col < b; col++) {
-      column(col, top, b, zs, a, q, pm);
+      column(col, top, b, zs, nr, a, q, pm);
     }
     KernelStatistics.add(KernelStatistics.Counter.BACKWARD_SUPPORT, layers);
     layers = 0;
   }
 
-  private void column(int col, int top, int b, double[] zs, double[] a, double[] q, double[] pm) {
+  private void column(int col, int top, int b, double[] zs, int nr, double[][] a, double[][] q, double[][] pm) {
     int ac = col * p;
     int first = frames.firstFrame(col);
     int f = frames.firstFrame(col + 1) - 1;
@@ -127,7 +147,9 @@ final class SupportBackward {
       nu = addSupport(f, t, ac, b, zs, nu, Integer.MAX_VALUE);
       if (nu > maxU) {
         clearU(nu);
-        pairs(f, t, ac, b, zs, a, q, pm);
+        for (int r = 0; r < nr; r++) {
+          direct(f, t, ac, b, zs, a[r], q[r], pm[r]);
+        }
         layers++;
         t--;
         continue;
@@ -147,9 +169,17 @@ final class SupportBackward {
         lo--;
         fl = fz;
       }
-      run(f, t, lo, nu, ac, b, zs, a, q, pm);
+      if (lo == t) {
+        // one layer: copying G[U, U] in and P[U, U] out would cost more than the layer itself
+        clearU(nu);
+        for (int r = 0; r < nr; r++) {
+          direct(f, t, ac, b, zs, a[r], q[r], pm[r]);
+        }
+      } else {
+        run(f, t, lo, nu, ac, b, zs, nr, a, q, pm);
+        clearU(nu);
+      }
       layers += t - lo + 1;
-      clearU(nu);
       t = lo - 1;
     }
   }
@@ -207,20 +237,27 @@ final class SupportBackward {
     }
   }
 
-  /** Layers {@code hi .. lo} on local copies over U (the frame f holds layer hi). */
-  private void run(int f, int hi, int lo, int nu, int ac, int b, double[] zs, double[] a, double[] q, double[] pm) {
+  /** Layers {@code hi .. lo} on local copies over U (the frame f holds layer hi), for every right-hand side. */
+  private void run(int f, int hi, int lo, int nu, int ac, int b, double[] zs, int nr, double[][] a, double[][] q,
+      double[][] pm) {
     for (int j = 0; j < nu; j++) {
       double[] col = gcols[u[j]];
       double[] dst = guu[j];
       for (int i = 0; i < nu; i++) {
         dst[i] = col[u[i]];
       }
-      aU[j] = a[ac + u[j]];
-      qU[j] = 0;
-      touched[j] = false;
     }
-    double[] av = aU;
-    double[] next = aNext;
+    for (int r = 0; r < nr; r++) {
+      double[] ar = a[r];
+      double[] av = aU[r];
+      double[] qu = qU[r];
+      boolean[] tr = touched[r];
+      for (int j = 0; j < nu; j++) {
+        av[j] = ar[ac + u[j]];
+        qu[j] = 0;
+        tr[j] = false;
+      }
+    }
     int fz = f;
     load(fz, hi + 1, ac, b, zs, nu, zHigh);
     for (int t = hi; t >= lo; t--) {
@@ -231,46 +268,147 @@ final class SupportBackward {
       int nb = 0;
       for (int i = 0; i < nu; i++) {
         if (zHigh[i] != 0) {
-          qU[i] += av[i];
           nzPos[nb++] = i;
         }
       }
-      Arrays.fill(next, 0, nu, 0.0);
-      for (int r = 0; r < nb; r++) {
-        int j = nzPos[r];
-        double bj = av[j];
-        double[] gj = guu[j];
-        double[] pj = puu[j];
-        if (!touched[j]) {
-          Arrays.fill(pj, 0, nu, 0.0);
-          touched[j] = true;
+      for (int r = 0; r < nr; r++) {
+        double[] av = aU[r];
+        double[] next = aNext[r];
+        double[] qu = qU[r];
+        double[][] pr = puu[r];
+        boolean[] tr = touched[r];
+        for (int k = 0; k < nb; k++) {
+          qu[nzPos[k]] += av[nzPos[k]];
         }
-        for (int i = 0; i < nu; i++) {
-          pj[i] = Math.fma(bj, zLow[i], pj[i]);
-          next[i] = Math.fma(bj, gj[i], next[i]);
+        Arrays.fill(next, 0, nu, 0.0);
+        for (int k = 0; k < nb; k++) {
+          int j = nzPos[k];
+          double bj = av[j];
+          double[] gj = guu[j];
+          double[] pj = pr[j];
+          tr[j] = true;
+          for (int i = 0; i < nu; i++) {
+            pj[i] = Math.fma(bj, zLow[i], pj[i]);
+            next[i] = Math.fma(bj, gj[i], next[i]);
+          }
         }
+        aU[r] = next;
+        aNext[r] = av;
       }
-      double[] swap = av;
-      av = next;
-      next = swap;
       double[] zs2 = zHigh;
       zHigh = zLow;
       zLow = zs2;
     }
-    for (int j = 0; j < nu; j++) {
-      int gj = u[j];
-      q[ac + gj] += qU[j];
-      a[ac + gj] = av[j];
-      if (touched[j]) {
-        double[] pj = puu[j];
-        int o = gj * p;
-        for (int i = 0; i < nu; i++) {
-          pm[o + u[i]] += pj[i];
+    for (int r = 0; r < nr; r++) {
+      double[] ar = a[r];
+      double[] qr = q[r];
+      double[] pmr = pm[r];
+      double[] av = aU[r];
+      double[] qu = qU[r];
+      boolean[] tr = touched[r];
+      for (int j = 0; j < nu; j++) {
+        int gj = u[j];
+        qr[ac + gj] += qu[j];
+        ar[ac + gj] = av[j];
+        if (tr[j]) {
+          // back into P, leaving the local copy zero for the next run
+          double[] pj = puu[r][j];
+          int o = gj * p;
+          for (int i = 0; i < nu; i++) {
+            pmr[o + u[i]] += pj[i];
+            pj[i] = 0;
+          }
         }
       }
     }
-    aU = av;
-    aNext = next;
+  }
+
+  /**
+   * Layer t in place, on pairs of support entries when {@code S_t} is small and by whole columns of
+   * G when it is large ({@link #COLUMNS_FROM}).
+   */
+  private void direct(int f, int t, int ac, int b, double[] zs, double[] a, double[] q, double[] pm) {
+    int[] act = frames.activeSets();
+    int aOff = frames.frameActive(f);
+    int n = frames.frameSize(f);
+    int s = frames.frameStart(f);
+    int zOff = frames.frameCodes(f);
+    int o0 = zOff >= 0 ? zOff + (t - s) * n : (t - 1) * p * b + ac;
+    int nz = 0;
+    for (int i = 0; i < n; i++) {
+      double z0 = zOff >= 0 ? zs[o0 + i] : zs[o0 + act[aOff + i]];
+      nz += z0 != 0 ? 1 : 0;
+    }
+    if (nz * COLUMNS_FROM >= p) {
+      columns(f, t, ac, b, zs, a, q, pm);
+    } else {
+      pairs(f, t, ac, b, zs, a, q, pm);
+    }
+  }
+
+  /**
+   * {@link #direct} runs a layer by whole columns when {@code |S_t| >= p / COLUMNS_FROM}: then one
+   * indirect multiply-add per pair of support entries costs more than two contiguous, vectorized
+   * ones per row of G for every entry of {@code S_{t+1}}. At the paper's Figure 6 size this path
+   * and the pairs measured alike (bench/SupportBench, within this machine's spread); both are
+   * cheaper than the local copies of a one-layer run (docs/performance.md).
+   */
+  static final int COLUMNS_FROM = 3;
+
+  /**
+   * Layer t in place by whole columns: {@code a = sum_{j in S_{t+1}} b_j G[:, j]} and
+   * {@code P[:, j] += z_t b_j} over all p rows (zeros off {@code S_t}, so P changes only on it), by
+   * contiguous loops the JIT vectorizes: {@code 4 p |S_{t+1}|} flops.
+   */
+  private void columns(int f, int t, int ac, int b, double[] zs, double[] a, double[] q, double[] pm) {
+    int[] act = frames.activeSets();
+    int aOff = frames.frameActive(f);
+    int n = frames.frameSize(f);
+    int s = frames.frameStart(f);
+    int zOff = frames.frameCodes(f);
+    int o1 = zOff >= 0 ? zOff + (t + 1 - s) * n : t * p * b + ac;
+    int o0 = zOff >= 0 ? zOff + (t - s) * n : (t - 1) * p * b + ac;
+    if (zDense == null) {
+      zDense = new double[p];
+      allocated += 8L * p;
+    }
+    int nb = 0;
+    int nz = 0;
+    for (int i = 0; i < n; i++) {
+      int g = act[aOff + i];
+      double z1 = zOff >= 0 ? zs[o1 + i] : zs[o1 + g];
+      double z0 = zOff >= 0 ? zs[o0 + i] : zs[o0 + g];
+      if (z1 != 0) {
+        double bi = a[ac + g];
+        q[ac + g] += bi;
+        bIdx[nb] = g;
+        bVal[nb++] = bi;
+      }
+      if (z0 != 0) {
+        sIdx[nz++] = g;
+        zDense[g] = z0;
+      }
+    }
+    double[] ac2 = acc;
+    Arrays.fill(ac2, 0, p, 0.0);
+    double[] zd = zDense;
+    for (int r = 0; r < nb; r++) {
+      int j = bIdx[r];
+      double bj = bVal[r];
+      double[] gj = gcols[j];
+      for (int i = 0; i < p; i++) {
+        ac2[i] = Math.fma(bj, gj[i], ac2[i]);
+      }
+      int o = j * p;
+      for (int i = 0; i < p; i++) {
+        pm[o + i] = Math.fma(zd[i], bj, pm[o + i]);
+      }
+    }
+    for (int i = 0; i < nz; i++) {
+      int g = sIdx[i];
+      a[ac + g] = ac2[g];
+      zd[g] = 0;
+    }
   }
 
   /** Layer t in place on pairs of support entries: {@code 4 |S_t| |S_{t+1}|} scalar flops. */

@@ -114,6 +114,17 @@ public interface UnfoldedIsta {
   void accumulateFromDepth(GradientKind kind, int t, double[] x, int xOff, int b, GradientSums sums);
 
   /**
+   * {@link #accumulateFromDepth} for {@code g_ae-ls} into {@code ls} and {@code g_ae-lasso} into
+   * {@code lasso}, the same sums as two separate calls give; a backend may share the work of the
+   * two backward passes (the CPU backend finds the codes' supports and copies the blocks of G once
+   * for both).
+   */
+  default void accumulateAeFromDepth(int t, double[] x, int xOff, int b, GradientSums ls, GradientSums lasso) {
+    accumulateFromDepth(GradientKind.AE_LS, t, x, xOff, b, ls);
+    accumulateFromDepth(GradientKind.AE_LASSO, t, x, xOff, b, lasso);
+  }
+
+  /**
    * Ends the read-outs of the last {@link #forwardAll}: a backend may then free or reuse what held
    * the stored codes (the CUDA backend gives its device workspace back). A no-op when none are
    * stored.

@@ -73,8 +73,13 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   private double[] bt = new double[0];
   private double[] r = new double[0];
   private double[] pm = new double[0];
+  /** The second adjoint, Q and P of {@link #accumulateAeFromDepth}, made on first use. */
+  private double[] v2 = new double[0];
+  private double[] c2 = new double[0];
+  private double[] pm2 = new double[0];
   private final SupportPath support;
   private final SupportBackward supportBackward;
+  private final BlockBackward terms;
   private int storedColumns;
   /** The density below which layers go on the supports; {@link UnfoldedIsta#COST_MODEL}: chosen per block. */
   private double sparseDensity = DEFAULT_SPARSE_DENSITY;
@@ -97,6 +102,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     this.p = op.p();
     this.support = new SupportPath(p);
     this.supportBackward = new SupportBackward(support);
+    this.terms = new BlockBackward(m, p);
     retarget(op, params);
   }
 
@@ -264,6 +270,67 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     }
   }
 
+  /**
+   * {@inheritDoc} Here the two backward passes share the residual, the decoder term's inputs and,
+   * in the layers on the supports, the supports and the local copies of G; every sum is bit for bit
+   * what two {@link #accumulateFromDepth} calls give.
+   */
+  @Override
+  public void accumulateAeFromDepth(int t, double[] x, int xOff, int b, GradientSums ls, GradientSums lasso) {
+    if (b != storedColumns || b == 0) {
+      throw new IllegalStateException("accumulateAeFromDepth: forwardAll stored " + storedColumns + " columns, asked for "
+          + b);
+    }
+    if (t < 1 || t > T) {
+      throw new IllegalArgumentException("depth: expected 1 <= t <= T = " + T + ", got " + t);
+    }
+    for (GradientSums sums : new GradientSums[] {ls, lasso}) {
+      if (sums.m() != m || sums.p() != p) {
+        throw new IllegalArgumentException("sums: expected " + m + " x " + p + ", got " + sums.m() + " x " + sums.p());
+      }
+    }
+    if (ls == lasso) {
+      throw new IllegalArgumentException("sums: g_ae-ls and g_ae-lasso need separate sums");
+    }
+    checkBlock(x, xOff, b);
+    int pb = p * b;
+    if (v2.length < pb) {
+      v2 = new double[pb];
+      c2 = new double[pb];
+      allocated += 16L * pb;
+    }
+    if (pm2.length < p * p) {
+      pm2 = new double[p * p];
+      allocated += 8L * p * p;
+    }
+    Arrays.fill(pm, 0, p * p, 0.0);
+    Arrays.fill(pm2, 0, p * p, 0.0);
+    double[] gLs = ls.gradientBuffer();
+    double[] gLasso = lasso.gradientBuffer();
+    int zT = t == T ? lastOff : slot(t - 1, b, Keep.ALL);
+    terms.residual(op.d(), x, xOff, b, zs, zT, r, ls, lasso);
+    terms.decoderTerm(b, r, zs, zT, gLs);
+    terms.decoderTerm(b, r, zs, zT, gLasso);
+    double[] aLs = v;
+    double[] aLasso = v2;
+    terms.adjointTop(GradientKind.AE_LS, params.lambda(), op.d(), r, b, zs, zT, aLs);
+    terms.adjointTop(GradientKind.AE_LASSO, params.lambda(), op.d(), r, b, zs, zT, aLasso);
+    Arrays.fill(c, 0, pb, 0.0);
+    Arrays.fill(c2, 0, pb, 0.0);
+    int denseTop = t - 1;
+    if (tailFrom < t) {
+      supportBackward.backward(t, b, zs, 2, new double[][] {aLs, aLasso}, new double[][] {c, c2},
+          new double[][] {pm, pm2});
+      denseTop = tailFrom - 1;
+    }
+    terms.denseLayers(op.g(), b, denseTop, zs, bt, aLs, c, pm);
+    terms.denseLayers(op.g(), b, denseTop, zs, bt, aLasso, c2, pm2);
+    blas.dgemm("N", "T", m, p, b, params.alpha(), x, xOff, m, c, 0, p, 1.0, gLs, 0, m);
+    blas.dgemm("N", "T", m, p, b, params.alpha(), x, xOff, m, c2, 0, p, 1.0, gLasso, 0, m);
+    terms.addDP(params.alpha(), op.d(), pm, gLs);
+    terms.addDP(params.alpha(), op.d(), pm2, gLasso);
+  }
+
   @Override
   public void releaseStoredCodes() {
     storedColumns = 0;
@@ -400,80 +467,32 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
    */
   private void backward(GradientKind kind, double[] x, int xOff, int b, int depth, double[] grad,
       GradientSums sums) {
-    double[] d = op.d();
     int pb = p * b;
     int zT = depth == T ? lastOff : slot(depth - 1, b, Keep.ALL);
-
-    // R = D Z_T - X
-    System.arraycopy(x, xOff, r, 0, m * b);
-    blas.dgemm("N", "N", m, b, p, 1.0, d, 0, m, zs, zT, p, -1.0, r, 0, m);
-    double loss = 0;
-    for (int i = 0; i < m * b; i++) {
-      loss += r[i] * r[i];
-    }
-    double l1 = 0;
-    long nnz = 0;
-    for (int i = zT; i < zT + pb; i++) {
-      double z = zs[i];
-      if (z != 0) {
-        l1 += Math.abs(z);
-        nnz++;
-      }
-    }
-    sums.addStatistics(b, 0.5 * loss, l1, nnz);
-
+    terms.residual(op.d(), x, xOff, b, zs, zT, r, sums);
     // the decoder term R Z_T^T, shared by all kinds
-    blas.dgemm("N", "T", m, p, b, 1.0, r, 0, m, zs, zT, p, 1.0, grad, 0, m);
+    terms.decoderTerm(b, r, zs, zT, grad);
     if (!kind.throughEncoder()) {
       return;
     }
-
     // A_T = D^T R (+ lambda sign(Z_T)); v holds A, c holds Q, pm holds P
     double[] a = v;
     double[] q = c;
-    blas.dgemm("T", "N", p, b, m, 1.0, d, 0, m, r, 0, m, 0.0, a, 0, p);
-    if (kind == GradientKind.AE_LASSO) {
-      double lambda = params.lambda();
-      for (int i = 0; i < pb; i++) {
-        a[i] += lambda * Math.signum(zs[zT + i]);
-      }
-    }
+    terms.adjointTop(kind, params.lambda(), op.d(), r, b, zs, zT, a);
     Arrays.fill(q, 0, pb, 0.0);
-    double[] g = op.g();
     int denseTop = depth - 1;
     if (tailFrom < depth) {
       // layers depth-1 .. tailFrom on the supports, the rest by GEMM
       supportBackward.backward(depth, b, zs, a, q, pm);
       denseTop = tailFrom - 1;
     }
-    for (int t = denseTop; t >= 0; t--) {
-      int mask = slot(t, b, Keep.ALL);
-      for (int i = 0; i < pb; i++) {
-        double bi = zs[mask + i] != 0 ? a[i] : 0.0;
-        bt[i] = bi;
-        q[i] += bi;
-      }
-      if (t >= 1) {
-        // P += Z_t B_t^T (Z_0 = 0 adds nothing); A_t = G B_t
-        blas.dgemm("N", "T", p, p, b, 1.0, zs, slot(t - 1, b, Keep.ALL), p, bt, 0, p, 1.0, pm, 0, p);
-        blas.dgemm("N", "N", p, b, p, 1.0, g, 0, p, bt, 0, p, 0.0, a, 0, p);
-        KernelStatistics.add(KernelStatistics.Counter.BACKWARD_DENSE, b);
-      }
-    }
+    terms.denseLayers(op.g(), b, denseTop, zs, bt, a, q, pm);
     // grad += alpha X Q^T
     blas.dgemm("N", "T", m, p, b, params.alpha(), x, xOff, m, q, 0, p, 1.0, grad, 0, m);
   }
 
-  /** {@code grad -= alpha D (P + P^T)}. */
+  /** {@code grad -= alpha D (P + P^T)} with P in {@link #pm}. */
   private void addDP(double[] grad) {
-    for (int j = 0; j < p; j++) {
-      pm[j + j * p] *= 2;
-      for (int i = j + 1; i < p; i++) {
-        double s = pm[i + j * p] + pm[j + i * p];
-        pm[i + j * p] = s;
-        pm[j + i * p] = s;
-      }
-    }
-    blas.dgemm("N", "N", m, p, p, -params.alpha(), op.d(), 0, m, pm, 0, p, 1.0, grad, 0, m);
+    terms.addDP(params.alpha(), op.d(), pm, grad);
   }
 }

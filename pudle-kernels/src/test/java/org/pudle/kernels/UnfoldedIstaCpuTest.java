@@ -18,15 +18,18 @@ class UnfoldedIstaCpuTest {
   private static final int M = 8;
   private static final int P = 12;
 
+  /** Soft and hard thresholds, each with and without lambda decay. */
+  static List<EncoderParams> encoders() {
+    return List.of(
+        new EncoderParams(6, 0.2, 0.2, ThresholdKind.SOFT, 0, 1),
+        new EncoderParams(6, 0.2, 0.2, ThresholdKind.SOFT, 0, 0.85),
+        new EncoderParams(6, 0.2, 0.2, ThresholdKind.HARD, 0.1, 1),
+        new EncoderParams(6, 0.2, 0.2, ThresholdKind.HARD, 0.1, 0.9));
+  }
+
   static List<Arguments> variants() {
     List<Arguments> out = new ArrayList<>();
-    EncoderParams[] encoders = {
-      new EncoderParams(6, 0.2, 0.2, ThresholdKind.SOFT, 0, 1),
-      new EncoderParams(6, 0.2, 0.2, ThresholdKind.SOFT, 0, 0.85),
-      new EncoderParams(6, 0.2, 0.2, ThresholdKind.HARD, 0.1, 1),
-      new EncoderParams(6, 0.2, 0.2, ThresholdKind.HARD, 0.1, 0.9),
-    };
-    for (EncoderParams e : encoders) {
+    for (EncoderParams e : encoders()) {
       for (GradientKind k : GradientKind.values()) {
         out.add(Arguments.of(k, e));
       }

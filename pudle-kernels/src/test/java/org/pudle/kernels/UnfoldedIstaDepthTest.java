@@ -1,5 +1,6 @@
 package org.pudle.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,6 +41,47 @@ class UnfoldedIstaDepthTest {
           assertEquals(trainer.meanLoss(), fromDepth.meanLoss(), 1e-13 * trainer.meanLoss());
           assertEquals(trainer.meanL1(), fromDepth.meanL1(), 1e-13 * trainer.meanL1());
           assertEquals(trainer.meanNonZeros(), fromDepth.meanNonZeros(), 0.0);
+        }
+      }
+    }
+  }
+
+  /**
+   * The shared backward of g_ae-ls and g_ae-lasso gives, bit for bit, what two separate read-outs
+   * give: the same arithmetic in the same order. p = 150 also has layers whose supports exceed the
+   * local copies (75 entries), run in place on pairs or by whole columns.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("org.pudle.kernels.UnfoldedIstaCpuTest#encoders")
+  void bothAeKindsAtOnceEqualTwoReadOuts(EncoderParams e) {
+    for (int[] shape : new int[][] {{M, P, 3, 7}, {40, 150, 12, 5}}) {
+      int m = shape[0];
+      int p = shape[1];
+      int b = shape[3];
+      EncoderParams deep = e.withT(12);
+      TestData.Problem pr = TestData.problem(m, p, shape[2], b, 900 + p);
+      DictionaryOperator op = DictionaryOperator.of(pr.d(), m, p, e.alpha());
+      for (double density : new double[] {0, UnfoldedIstaCpu.DEFAULT_SPARSE_DENSITY, 1}) {
+        UnfoldedIstaCpu all = new UnfoldedIstaCpu(op, deep);
+        all.setSparseDensity(density);
+        all.forwardAll(pr.x(), 0, b);
+        for (int t = 1; t <= deep.T(); t++) {
+          GradientSums ls = new GradientSums(m, p);
+          GradientSums lasso = new GradientSums(m, p);
+          all.accumulateFromDepth(GradientKind.AE_LS, t, pr.x(), 0, b, ls);
+          all.accumulateFromDepth(GradientKind.AE_LASSO, t, pr.x(), 0, b, lasso);
+          GradientSums ls2 = new GradientSums(m, p);
+          GradientSums lasso2 = new GradientSums(m, p);
+          all.accumulateAeFromDepth(t, pr.x(), 0, b, ls2, lasso2);
+          String what = p + " atoms, t=" + t + ", density " + density;
+          assertArrayEquals(ls.gradientBuffer(), ls2.gradientBuffer(), 0.0, "ae-ls " + what);
+          assertArrayEquals(lasso.gradientBuffer(), lasso2.gradientBuffer(), 0.0,
+              "ae-lasso " + what);
+          assertEquals(ls.meanLoss(), ls2.meanLoss(), 0.0, what);
+          assertEquals(lasso.meanL1(), lasso2.meanL1(), 0.0, what);
+          assertEquals(lasso.count(), lasso2.count(), what);
+          assertTrue(TestData.relativeDifference(ls.gradientBuffer(), lasso.gradientBuffer()) > 1e-6,
+              "the two kinds differ: " + what);
         }
       }
     }

@@ -210,9 +210,9 @@ public final class DepthStudyKernel {
     long t4 = System.nanoTime();
     for (int i = 0; i < grid.size(); i++) {
       int t = grid.depth(i);
-      for (GradientKind kind : GradientKind.values()) {
-        ista.accumulateFromDepth(kind, t, x, xOff, b, sums.atDepth(kind, i));
-      }
+      ista.accumulateFromDepth(GradientKind.DEC, t, x, xOff, b, sums.atDepth(GradientKind.DEC, i));
+      ista.accumulateAeFromDepth(t, x, xOff, b, sums.atDepth(GradientKind.AE_LS, i),
+          sums.atDepth(GradientKind.AE_LASSO, i));
     }
     if (jacobian) {
       jacobianChunk(x, xOff, b, codes, zHat, first, sums);

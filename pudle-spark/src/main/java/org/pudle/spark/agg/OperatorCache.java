@@ -22,10 +22,39 @@ public final class OperatorCache {
 
   private OperatorCache() {}
 
-  /** The encoder operator of {@code d} (the broadcast's value) with step {@code alpha}. */
+  /**
+   * The encoder operator of {@code d} (the broadcast's value) with step {@code alpha}. Tasks that
+   * ask for it while it is being built join the build ({@link DictionaryOperator.Build}): each
+   * computes a share of G's column blocks, instead of every task computing all of G.
+   */
   public static DictionaryOperator get(long broadcastId, double[] d, int m, int p, double alpha) {
-    return cached("op/" + broadcastId + "/" + Double.doubleToLongBits(alpha), d,
-        () -> DictionaryOperator.of(d, m, p, alpha), DictionaryOperator::d);
+    String key = "op/" + broadcastId + "/" + Double.doubleToLongBits(alpha);
+    DictionaryOperator.Build build;
+    synchronized (CACHE) {
+      Object hit = CACHE.get(key);
+      if (hit instanceof DictionaryOperator && ((DictionaryOperator) hit).d() == d) {
+        return (DictionaryOperator) hit;
+      }
+      if (hit instanceof DictionaryOperator.Build && ((DictionaryOperator.Build) hit).dictionary() == d) {
+        build = (DictionaryOperator.Build) hit;
+      } else {
+        build = new DictionaryOperator.Build(d, m, p, alpha);
+        put(key, build);
+      }
+    }
+    try {
+      build.work();
+    } catch (RuntimeException | Error e) {
+      synchronized (CACHE) {
+        CACHE.remove(key, build);
+      }
+      throw e;
+    }
+    DictionaryOperator op = build.result();
+    synchronized (CACHE) {
+      CACHE.replace(key, build, op);
+    }
+    return op;
   }
 
   /** A lasso solver for {@code d} (the broadcast's value). */
@@ -54,13 +83,18 @@ public final class OperatorCache {
       if (hit != null && dict.apply((T) hit) == d) {
         return (T) hit;
       }
-      CACHE.put(key, built);
-      Iterator<String> it = CACHE.keySet().iterator();
-      while (CACHE.size() > KEEP && it.hasNext()) {
-        it.next();
-        it.remove();
-      }
+      put(key, built);
       return built;
+    }
+  }
+
+  /** Under the lock: adds an entry and drops the oldest beyond {@link #KEEP}. */
+  private static void put(String key, Object value) {
+    CACHE.put(key, value);
+    Iterator<String> it = CACHE.keySet().iterator();
+    while (CACHE.size() > KEEP && it.hasNext()) {
+      it.next();
+      it.remove();
     }
   }
 }
