@@ -9,19 +9,20 @@ import dev.ludovic.netlib.blas.BLAS;
  * backend's backward passes share: the residual, the decoder term, the adjoint at the top, the
  * layers by GEMM and {@code -alpha D (P + P^T)}. Works on the caller's arrays (codes p x b
  * column-major, layer s's input {@code Z_s} at {@code (s - 1) p b} of zs); holds only the shape.
+ * The study's reference gradients use the residual and decoder terms too.
  */
-final class BlockBackward {
+public final class BlockBackward {
   private final BLAS blas = Blas.blas();
   private final int m;
   private final int p;
 
-  BlockBackward(int m, int p) {
+  public BlockBackward(int m, int p) {
     this.m = m;
     this.p = p;
   }
 
   /** {@code R = D Z - X} into r for the codes at {@code zOff} of zs, and the statistics into each sums. */
-  void residual(double[] d, double[] x, int xOff, int b, double[] zs, int zOff, double[] r, GradientSums... sums) {
+  public void residual(double[] d, double[] x, int xOff, int b, double[] zs, int zOff, double[] r, GradientSums... sums) {
     System.arraycopy(x, xOff, r, 0, m * b);
     blas.dgemm("N", "N", m, b, p, 1.0, d, 0, m, zs, zOff, p, -1.0, r, 0, m);
     double loss = 0;
@@ -43,7 +44,7 @@ final class BlockBackward {
   }
 
   /** {@code grad += R Z^T} for the codes at {@code zOff} of zs. */
-  void decoderTerm(int b, double[] r, double[] zs, int zOff, double[] grad) {
+  public void decoderTerm(int b, double[] r, double[] zs, int zOff, double[] grad) {
     blas.dgemm("N", "T", m, p, b, 1.0, r, 0, m, zs, zOff, p, 1.0, grad, 0, m);
   }
 

@@ -324,95 +324,10 @@ final class SupportBackward {
   }
 
   /**
-   * Layer t in place, on pairs of support entries when {@code S_t} is small and by whole columns of
-   * G when it is large ({@link #COLUMNS_FROM}).
+   * Layer t in place: {@code b_t} and {@code S_t} from the frame, then on pairs of support entries
+   * when {@code S_t} is small and by whole columns of G when it is large ({@link #COLUMNS_FROM}).
    */
   private void direct(int f, int t, int ac, int b, double[] zs, double[] a, double[] q, double[] pm) {
-    int[] act = frames.activeSets();
-    int aOff = frames.frameActive(f);
-    int n = frames.frameSize(f);
-    int s = frames.frameStart(f);
-    int zOff = frames.frameCodes(f);
-    int o0 = zOff >= 0 ? zOff + (t - s) * n : (t - 1) * p * b + ac;
-    int nz = 0;
-    for (int i = 0; i < n; i++) {
-      double z0 = zOff >= 0 ? zs[o0 + i] : zs[o0 + act[aOff + i]];
-      nz += z0 != 0 ? 1 : 0;
-    }
-    if (nz * COLUMNS_FROM >= p) {
-      columns(f, t, ac, b, zs, a, q, pm);
-    } else {
-      pairs(f, t, ac, b, zs, a, q, pm);
-    }
-  }
-
-  /**
-   * {@link #direct} runs a layer by whole columns when {@code |S_t| >= p / COLUMNS_FROM}: then one
-   * indirect multiply-add per pair of support entries costs more than two contiguous, vectorized
-   * ones per row of G for every entry of {@code S_{t+1}}. At the paper's Figure 6 size this path
-   * and the pairs measured alike (bench/SupportBench, within this machine's spread); both are
-   * cheaper than the local copies of a one-layer run (docs/performance.md).
-   */
-  static final int COLUMNS_FROM = 3;
-
-  /**
-   * Layer t in place by whole columns: {@code a = sum_{j in S_{t+1}} b_j G[:, j]} and
-   * {@code P[:, j] += z_t b_j} over all p rows (zeros off {@code S_t}, so P changes only on it), by
-   * contiguous loops the JIT vectorizes: {@code 4 p |S_{t+1}|} flops.
-   */
-  private void columns(int f, int t, int ac, int b, double[] zs, double[] a, double[] q, double[] pm) {
-    int[] act = frames.activeSets();
-    int aOff = frames.frameActive(f);
-    int n = frames.frameSize(f);
-    int s = frames.frameStart(f);
-    int zOff = frames.frameCodes(f);
-    int o1 = zOff >= 0 ? zOff + (t + 1 - s) * n : t * p * b + ac;
-    int o0 = zOff >= 0 ? zOff + (t - s) * n : (t - 1) * p * b + ac;
-    if (zDense == null) {
-      zDense = new double[p];
-      allocated += 8L * p;
-    }
-    int nb = 0;
-    int nz = 0;
-    for (int i = 0; i < n; i++) {
-      int g = act[aOff + i];
-      double z1 = zOff >= 0 ? zs[o1 + i] : zs[o1 + g];
-      double z0 = zOff >= 0 ? zs[o0 + i] : zs[o0 + g];
-      if (z1 != 0) {
-        double bi = a[ac + g];
-        q[ac + g] += bi;
-        bIdx[nb] = g;
-        bVal[nb++] = bi;
-      }
-      if (z0 != 0) {
-        sIdx[nz++] = g;
-        zDense[g] = z0;
-      }
-    }
-    double[] ac2 = acc;
-    Arrays.fill(ac2, 0, p, 0.0);
-    double[] zd = zDense;
-    for (int r = 0; r < nb; r++) {
-      int j = bIdx[r];
-      double bj = bVal[r];
-      double[] gj = gcols[j];
-      for (int i = 0; i < p; i++) {
-        ac2[i] = Math.fma(bj, gj[i], ac2[i]);
-      }
-      int o = j * p;
-      for (int i = 0; i < p; i++) {
-        pm[o + i] = Math.fma(zd[i], bj, pm[o + i]);
-      }
-    }
-    for (int i = 0; i < nz; i++) {
-      int g = sIdx[i];
-      a[ac + g] = ac2[g];
-      zd[g] = 0;
-    }
-  }
-
-  /** Layer t in place on pairs of support entries: {@code 4 |S_t| |S_{t+1}|} scalar flops. */
-  private void pairs(int f, int t, int ac, int b, double[] zs, double[] a, double[] q, double[] pm) {
     int[] act = frames.activeSets();
     int aOff = frames.frameActive(f);
     int n = frames.frameSize(f);
@@ -434,10 +349,63 @@ final class SupportBackward {
       }
       if (z0 != 0) {
         sIdx[nz] = g;
-        sVal[nz] = z0;
-        acc[nz++] = 0;
+        sVal[nz++] = z0;
       }
     }
+    if (nz * COLUMNS_FROM >= p) {
+      columns(nb, nz, ac, a, pm);
+    } else {
+      pairs(nb, nz, ac, a, pm);
+    }
+  }
+
+  /**
+   * {@link #direct} runs a layer by whole columns when {@code |S_t| >= p / COLUMNS_FROM}: then one
+   * indirect multiply-add per pair of support entries costs more than two contiguous, vectorized
+   * ones per row of G for every entry of {@code S_{t+1}}. At the paper's Figure 6 size this path
+   * and the pairs measured alike (bench/SupportBench, within this machine's spread); both are
+   * cheaper than the local copies of a one-layer run (docs/performance.md).
+   */
+  static final int COLUMNS_FROM = 3;
+
+  /**
+   * By whole columns: {@code a = sum_{j in S_{t+1}} b_j G[:, j]} and {@code P[:, j] += z_t b_j}
+   * over all p rows (zeros off {@code S_t}, so P changes only on it), by contiguous loops the JIT
+   * vectorizes: {@code 4 p |S_{t+1}|} flops. {@code b_t} is in bIdx/bVal, {@code z_t} in sIdx/sVal.
+   */
+  private void columns(int nb, int nz, int ac, double[] a, double[] pm) {
+    if (zDense == null) {
+      zDense = new double[p];
+      allocated += 8L * p;
+    }
+    double[] zd = zDense;
+    for (int i = 0; i < nz; i++) {
+      zd[sIdx[i]] = sVal[i];
+    }
+    double[] sum = acc;
+    Arrays.fill(sum, 0, p, 0.0);
+    for (int r = 0; r < nb; r++) {
+      int j = bIdx[r];
+      double bj = bVal[r];
+      double[] gj = gcols[j];
+      for (int i = 0; i < p; i++) {
+        sum[i] = Math.fma(bj, gj[i], sum[i]);
+      }
+      int o = j * p;
+      for (int i = 0; i < p; i++) {
+        pm[o + i] = Math.fma(zd[i], bj, pm[o + i]);
+      }
+    }
+    for (int i = 0; i < nz; i++) {
+      int g = sIdx[i];
+      a[ac + g] = sum[g];
+      zd[g] = 0;
+    }
+  }
+
+  /** On pairs of support entries: {@code 4 |S_t| |S_{t+1}|} scalar flops (inputs as {@link #columns}). */
+  private void pairs(int nb, int nz, int ac, double[] a, double[] pm) {
+    Arrays.fill(acc, 0, nz, 0.0);
     for (int r = 0; r < nb; r++) {
       int j = bIdx[r];
       double bj = bVal[r];

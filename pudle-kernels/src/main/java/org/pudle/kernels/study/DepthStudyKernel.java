@@ -1,5 +1,6 @@
 package org.pudle.kernels.study;
 
+import org.pudle.kernels.BlockBackward;
 import org.pudle.kernels.DictionaryOperator;
 import org.pudle.kernels.EncoderParams;
 import org.pudle.kernels.FistaLasso;
@@ -36,6 +37,7 @@ import dev.ludovic.netlib.blas.BLAS;
  */
 public final class DepthStudyKernel {
   private final BLAS blas = Blas.blas();
+  private final BlockBackward terms;
   private final DictionaryOperator op;
   private final UnfoldedIsta ista;
   private final FistaLasso lassoHat;
@@ -89,6 +91,7 @@ public final class DepthStudyKernel {
     this.m = op.m();
     this.p = op.p();
     this.chunk = Math.min(ista.maxStoredColumns(), cacheColumns(op.p()));
+    this.terms = new BlockBackward(m, p);
   }
 
   public DepthGrid grid() {
@@ -361,21 +364,7 @@ public final class DepthStudyKernel {
     if (r.length < m * b) {
       r = new double[m * b];
     }
-    System.arraycopy(x, xOff, r, 0, m * b);
-    blas.dgemm("N", "N", m, b, p, 1.0, op.d(), 0, m, z, zOff, p, -1.0, r, 0, m);
-    blas.dgemm("N", "T", m, p, b, 1.0, r, 0, m, z, zOff, p, 1.0, sums.gradientBuffer(), 0, m);
-    double loss = 0;
-    for (int i = 0; i < m * b; i++) {
-      loss += r[i] * r[i];
-    }
-    double l1 = 0;
-    long nnz = 0;
-    for (int i = zOff; i < zOff + p * b; i++) {
-      if (z[i] != 0) {
-        l1 += Math.abs(z[i]);
-        nnz++;
-      }
-    }
-    sums.addStatistics(b, 0.5 * loss, l1, nnz);
+    terms.residual(op.d(), x, xOff, b, z, zOff, r, sums);
+    terms.decoderTerm(b, r, z, zOff, sums.gradientBuffer());
   }
 }
