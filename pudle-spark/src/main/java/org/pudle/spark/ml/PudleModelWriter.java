@@ -55,6 +55,28 @@ public final class PudleModelWriter extends MLWriter {
     return this;
   }
 
+  /**
+   * As Spark's {@code MLWriter.save}: refuses an existing path unless {@link #overwrite()}, which
+   * deletes it first, then writes. The existence check uses the SparkContext's Hadoop
+   * configuration (as {@link #saveImpl} does) where Spark's uses the SQL session's, which would
+   * build the whole SQL session state (about a second at the first save of a run) for one
+   * {@code exists}.
+   */
+  @Override
+  public void save(String path) throws IOException {
+    Path out = new Path(path);
+    FileSystem fs = out.getFileSystem(hadoopConf());
+    Path qualified = out.makeQualified(fs.getUri(), fs.getWorkingDirectory());
+    if (fs.exists(qualified)) {
+      if (!shouldOverwrite()) {
+        throw new IOException("Path " + path + " already exists. To overwrite it, please use write.overwrite().save(path)"
+            + " for Scala and use write().overwrite().save(path) for Java and Python.");
+      }
+      fs.delete(qualified, true);
+    }
+    saveImpl(path);
+  }
+
   @Override
   public void saveImpl(String path) {
     Path target = new Path(path);

@@ -426,6 +426,19 @@ class PudleEstimatorTest {
         assertEquals(expected[i * P + j], z.apply(j), 1e-12, "row " + i + ", atom " + j);
       }
     }
+    // as Spark's MLWriter.save: an existing path is refused, and replaced after overwrite()
+    String path = dir.resolve("model").toString();
+    PudleModel other = PudleModel.ofEncoder("pudleModel_other", new DenseMatrix(M, P, d0()), enc);
+    assertMessage(IOException.class, () -> {
+      try {
+        other.write().save(path);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }, "Path " + path + " already exists", "write().overwrite().save(path)");
+    assertEquals("pudleModel_train", PudleModel.load(path).uid(), "the refused save left the model as it was");
+    other.write().overwrite().save(path);
+    assertEquals("pudleModel_other", PudleModel.load(path).uid());
   }
 
   /**
