@@ -123,7 +123,8 @@ final class SupportBackward {
     for (int col = 0; col < b; col++) {
       column(col, top, b, zs, nr, a, q, pm);
     }
-    KernelStatistics.add(KernelStatistics.Counter.BACKWARD_SUPPORT, layers);
+    // a layer per column and right-hand side, as the GEMM layers count theirs per pass
+    KernelStatistics.add(KernelStatistics.Counter.BACKWARD_SUPPORT, layers * nr);
     layers = 0;
   }
 
