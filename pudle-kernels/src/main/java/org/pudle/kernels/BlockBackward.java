@@ -50,12 +50,17 @@ public final class BlockBackward {
 
   /** The adjoint at the top, {@code A = D^T R (+ lambda sign(Z) for g_ae-lasso)}, into a. */
   void adjointTop(GradientKind kind, double lambda, double[] d, double[] r, int b, double[] zs, int zOff, double[] a) {
-    int pb = p * b;
     blas.dgemm("T", "N", p, b, m, 1.0, d, 0, m, r, 0, m, 0.0, a, 0, p);
     if (kind == GradientKind.AE_LASSO) {
-      for (int i = 0; i < pb; i++) {
-        a[i] += lambda * Math.signum(zs[zOff + i]);
-      }
+      addLassoTerm(lambda, b, zs, zOff, a);
+    }
+  }
+
+  /** {@code a += lambda sign(Z)} for the codes at {@code zOff} of zs: g_ae-lasso's part of the top adjoint. */
+  void addLassoTerm(double lambda, int b, double[] zs, int zOff, double[] a) {
+    int pb = p * b;
+    for (int i = 0; i < pb; i++) {
+      a[i] += lambda * Math.signum(zs[zOff + i]);
     }
   }
 

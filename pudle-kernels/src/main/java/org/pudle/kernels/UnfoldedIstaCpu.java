@@ -250,16 +250,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
    */
   @Override
   public void accumulateFromDepth(GradientKind kind, int t, double[] x, int xOff, int b, GradientSums sums) {
-    if (b != storedColumns || b == 0) {
-      throw new IllegalStateException("accumulateFromDepth: forwardAll stored " + storedColumns + " columns, asked for " + b);
-    }
-    if (t < 1 || t > T) {
-      throw new IllegalArgumentException("depth: expected 1 <= t <= T = " + T + ", got " + t);
-    }
-    if (sums.m() != m || sums.p() != p) {
-      throw new IllegalArgumentException("sums: expected " + m + " x " + p + ", got " + sums.m() + " x " + sums.p());
-    }
-    checkBlock(x, xOff, b);
+    checkReadOut("accumulateFromDepth", t, x, xOff, b, sums);
     double[] grad = sums.gradientBuffer();
     if (kind.throughEncoder()) {
       Arrays.fill(pm, 0, p * p, 0.0);
@@ -277,22 +268,10 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
    */
   @Override
   public void accumulateAeFromDepth(int t, double[] x, int xOff, int b, GradientSums ls, GradientSums lasso) {
-    if (b != storedColumns || b == 0) {
-      throw new IllegalStateException("accumulateAeFromDepth: forwardAll stored " + storedColumns + " columns, asked for "
-          + b);
-    }
-    if (t < 1 || t > T) {
-      throw new IllegalArgumentException("depth: expected 1 <= t <= T = " + T + ", got " + t);
-    }
-    for (GradientSums sums : new GradientSums[] {ls, lasso}) {
-      if (sums.m() != m || sums.p() != p) {
-        throw new IllegalArgumentException("sums: expected " + m + " x " + p + ", got " + sums.m() + " x " + sums.p());
-      }
-    }
     if (ls == lasso) {
       throw new IllegalArgumentException("sums: g_ae-ls and g_ae-lasso need separate sums");
     }
-    checkBlock(x, xOff, b);
+    checkReadOut("accumulateAeFromDepth", t, x, xOff, b, ls, lasso);
     int pb = p * b;
     if (v2.length < pb) {
       v2 = new double[pb];
@@ -313,8 +292,10 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     terms.decoderTerm(b, r, zs, zT, gLasso);
     double[] aLs = v;
     double[] aLasso = v2;
+    // g_ae-lasso's adjoint is g_ae-ls's plus lambda sign(Z_t): D^T R once
     terms.adjointTop(GradientKind.AE_LS, params.lambda(), op.d(), r, b, zs, zT, aLs);
-    terms.adjointTop(GradientKind.AE_LASSO, params.lambda(), op.d(), r, b, zs, zT, aLasso);
+    System.arraycopy(aLs, 0, aLasso, 0, pb);
+    terms.addLassoTerm(params.lambda(), b, zs, zT, aLasso);
     Arrays.fill(c, 0, pb, 0.0);
     Arrays.fill(c2, 0, pb, 0.0);
     int denseTop = t - 1;
@@ -329,6 +310,22 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     blas.dgemm("N", "T", m, p, b, params.alpha(), x, xOff, m, c2, 0, p, 1.0, gLasso, 0, m);
     terms.addDP(params.alpha(), op.d(), pm, gLs);
     terms.addDP(params.alpha(), op.d(), pm2, gLasso);
+  }
+
+  /** The checks of a read-out from depth t of the last {@link #forwardAll}. */
+  private void checkReadOut(String what, int t, double[] x, int xOff, int b, GradientSums... sums) {
+    if (b != storedColumns || b == 0) {
+      throw new IllegalStateException(what + ": forwardAll stored " + storedColumns + " columns, asked for " + b);
+    }
+    if (t < 1 || t > T) {
+      throw new IllegalArgumentException("depth: expected 1 <= t <= T = " + T + ", got " + t);
+    }
+    for (GradientSums s : sums) {
+      if (s.m() != m || s.p() != p) {
+        throw new IllegalArgumentException("sums: expected " + m + " x " + p + ", got " + s.m() + " x " + s.p());
+      }
+    }
+    checkBlock(x, xOff, b);
   }
 
   @Override
