@@ -22,7 +22,6 @@ import org.pudle.spark.data.HeldOut;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.io.RunClaim;
 import org.pudle.spark.io.RunOutputs;
-import org.pudle.spark.io.SideBySide;
 
 /**
  * {@code pudle train}: dictionary learning by backpropagation through the unfolded encoder
@@ -167,16 +166,9 @@ public final class TrainJob {
         Summary summary = learn(sc, blocks, heldOut, setup, method, d0, out, console, start);
         String inputLine = "[train] data: " + setup.source.describe() + "\n";
         TrainParams written = params;
-        SideBySide.Work files = () -> TrainOutputs.write(sc, out, written, given, summary, setup.dTilde,
-            setup.reference != null, setup.m, setup.p, setup.n, inputLine, model != null);
-        if (model == null) {
-          files.run();
-        } else {
-          // independent files, and each takes seconds for a large dictionary (the CSV, the Parquet
-          // datasets): the model directory is written beside the others
-          SideBySide.run("pudle-model-writer", files,
-              () -> model.write(out, summary.dictionary(), setup.m, setup.p, summary.encoder(), transform));
-        }
+        TrainOutputs.write(sc, out, written, given, summary, setup.dTilde, setup.reference != null, setup.m,
+            setup.p, setup.n, inputLine, model == null ? null
+                : () -> model.write(out, summary.dictionary(), setup.m, setup.p, summary.encoder(), transform));
         out.finish();
         console.print(inputLine + TrainOutputs.summaryText(params, summary, out, setup.dTilde != null, model != null));
         return summary;

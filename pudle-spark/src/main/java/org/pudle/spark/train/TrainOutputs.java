@@ -13,6 +13,7 @@ import org.pudle.spark.config.Method;
 import org.pudle.spark.config.TrainParams;
 import org.pudle.spark.io.DictionaryFiles;
 import org.pudle.spark.io.RunOutputs;
+import org.pudle.spark.io.SideBySide;
 import org.pudle.spark.plot.Plots;
 
 /**
@@ -33,34 +34,48 @@ final class TrainOutputs {
    * @param dTilde    D_tilde, or null when not known
    * @param withError whether the errors were measured against a reference
    * @param inputLine the line that describes the data, first in {@code summary.txt}
-   * @param model     whether the job writes the model directory ({@code model/}) after these files
+   * @param model     writes the model directory ({@code model/}), or null when the job writes none
    */
   static void write(JavaSparkContext sc, RunOutputs out, TrainParams params, Map<String, String> given,
       TrainJob.Summary s, double[] dTilde, boolean withError, int m, int p, long n, String inputLine,
-      boolean model) throws IOException {
-    out.npy("dictionary.npy", s.dictionary(), m, p);
-    out.csv("dictionary.csv", s.dictionary(), m, p);
-    out.directory("dictionary.parquet", DictionaryFiles.parquet(sc.hadoopConfiguration(), s.dictionary(), m, p));
-    out.npy("initial-dictionary.npy", s.initial(), m, p);
-    if (dTilde != null) {
-      out.npy("generating-dictionary.npy", dTilde, m, p);
-    }
-    if (!s.updates().isEmpty()) {
-      String what = params.method().method() == Method.PUDLE ? "g_" + params.gradient() + ", T=" + params.encoder().T()
-          : params.method().method().key();
-      String title = "pudle train: " + params.name() + " (" + what + ")";
-      String yLabel = withError ? "||D - D~||_2 / ||D~||_2" : "loss";
-      List<Plots.Panel> heldOut = heldOutPanels(s);
-      if (heldOut.isEmpty()) {
-        out.file("learning-curve.png", o -> Plots.logY(o, title, "update", yLabel, curves(s, withError), 900, 560));
-      } else {
-        List<Plots.Panel> panels = new java.util.ArrayList<>(List.of(new Plots.Panel(yLabel, curves(s, withError))));
-        panels.addAll(heldOut);
-        out.file("learning-curve.png", o -> Plots.logYPanels(o, title, "update", panels, 900, 900));
+      SideBySide.Work model) throws IOException {
+    // two threads: for a large dictionary the CSV, each Parquet dataset and the model directory
+    // take about a second each; the model directory and the plot go to the helper
+    SideBySide.run("pudle-output-writer", () -> {
+      out.npy("dictionary.npy", s.dictionary(), m, p);
+      out.csv("dictionary.csv", s.dictionary(), m, p);
+      out.directory("dictionary.parquet", DictionaryFiles.parquet(sc.hadoopConfiguration(), s.dictionary(), m, p));
+      out.npy("initial-dictionary.npy", s.initial(), m, p);
+      if (dTilde != null) {
+        out.npy("generating-dictionary.npy", dTilde, m, p);
       }
+      out.text("run.properties", runProperties(params, given, m, p, n) + resolved(params, s));
+      out.text("summary.txt", inputLine + summaryText(params, s, out, dTilde != null, model != null));
+    }, () -> {
+      if (model != null) {
+        model.run();
+      }
+      plot(out, params, s, withError);
+    });
+  }
+
+  private static void plot(RunOutputs out, TrainParams params, TrainJob.Summary s, boolean withError)
+      throws IOException {
+    if (s.updates().isEmpty()) {
+      return;
     }
-    out.text("run.properties", runProperties(params, given, m, p, n) + resolved(params, s));
-    out.text("summary.txt", inputLine + summaryText(params, s, out, dTilde != null, model));
+    String what = params.method().method() == Method.PUDLE ? "g_" + params.gradient() + ", T=" + params.encoder().T()
+        : params.method().method().key();
+    String title = "pudle train: " + params.name() + " (" + what + ")";
+    String yLabel = withError ? "||D - D~||_2 / ||D~||_2" : "loss";
+    List<Plots.Panel> heldOut = heldOutPanels(s);
+    if (heldOut.isEmpty()) {
+      out.file("learning-curve.png", o -> Plots.logY(o, title, "update", yLabel, curves(s, withError), 900, 560));
+    } else {
+      List<Plots.Panel> panels = new java.util.ArrayList<>(List.of(new Plots.Panel(yLabel, curves(s, withError))));
+      panels.addAll(heldOut);
+      out.file("learning-curve.png", o -> Plots.logYPanels(o, title, "update", panels, 900, 900));
+    }
   }
 
   /** The error curves from update 0 (D0), or the loss curve without a reference. */
