@@ -79,7 +79,7 @@ public final class StudyAggregator implements Serializable {
   }
 
   /** The first sample index of group {@code g}: {@code ceil(g n / G)}. */
-  static long groupStart(int g, long n, int groups) {
+  public static long groupStart(int g, long n, int groups) {
     return floorDiv(g, n, groups) + (exact(g, n, groups) ? 0 : 1);
   }
 

@@ -20,7 +20,8 @@ import picocli.CommandLine.Parameters;
         "g_ae-lasso, g_ae-ls against g_hat, g_star, g_tilde; Frobenius and spectral) with jackknife",
         "standard errors. D* comes from Algorithm 1 run to convergence, cached in dstar.cache.",
         "Config keys: run with --keys. Outputs: study.csv, fig2/fig3/fig4a/fig4b.png, summary.txt",
-        "(and sweep.csv, sweep-fig*.png with --sweep)."})
+        "(and sweep.csv, sweep-fig*.png with --sweep); after each group of samples the sums so far go to",
+        "checkpoint, from which --resume continues a stopped study."})
 final class StudyCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec
@@ -47,6 +48,11 @@ final class StudyCommand implements Callable<Integer> {
       + "is complete (until then the earlier result stays as it was)")
   boolean overwrite;
 
+  @Option(names = "--resume", description = "continue a study that was stopped or killed: the groups of samples in "
+      + "the checkpoint of its output are not computed again (same settings; n, sweep.n, the partitioning and "
+      + "the kernels may change)")
+  boolean resume;
+
   @Override
   public Integer call() throws Exception {
     if (keys) {
@@ -70,7 +76,7 @@ final class StudyCommand implements Callable<Integer> {
     }
     Config c = Config.load(config, all);
     StudyParams params = StudyParams.from(c);
-    StudyJob.run(StudyJob.prepare(c, params), c.values(), System.out, OutputOptions.mode(overwrite, false));
+    StudyJob.run(StudyJob.prepare(c, params), c.values(), System.out, OutputOptions.mode(overwrite, resume));
     return 0;
   }
 }

@@ -66,25 +66,34 @@ public final class SyntheticSource implements SampleSource {
 
   @Override
   public JavaRDD<SampleBlock> blocks(JavaSparkContext sc, int partitions, int blockSize) {
+    return blocks(sc, partitions, blockSize, 0, n);
+  }
+
+  /**
+   * The samples {@code [start, end)} of the n, generated on the executors, in {@code partitions}
+   * ranges of consecutive indices (fewer when there are fewer samples).
+   */
+  public JavaRDD<SampleBlock> blocks(JavaSparkContext sc, int partitions, int blockSize, long start, long end) {
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions: expected at least 1, got " + partitions);
     }
-    int parts = (int) Math.min(partitions, n);
+    if (start < 0 || end > n || start > end) {
+      throw new IllegalArgumentException("samples [" + start + ", " + end + ") outside [0, " + n + ")");
+    }
+    long count = end - start;
+    int parts = (int) Math.max(1, Math.min(partitions, count));
     List<Integer> ids = new ArrayList<>(parts);
     for (int j = 0; j < parts; j++) {
       ids.add(j);
     }
     Broadcast<double[]> bcD = sc.broadcast(dTilde);
     SyntheticModel mdl = model;
-    long total = n;
     return sc.parallelize(ids, parts).mapPartitions(it -> {
       if (!it.hasNext()) {
         return java.util.Collections.emptyIterator();
       }
       int j = it.next();
-      long start = j * total / parts;
-      long end = (j + 1) * total / parts;
-      return blockIterator(mdl, bcD.value(), start, end, blockSize);
+      return blockIterator(mdl, bcD.value(), start + j * count / parts, start + (j + 1) * count / parts, blockSize);
     });
   }
 

@@ -23,6 +23,7 @@ import org.pudle.spark.agg.DistributedPass;
 import org.pudle.spark.agg.KernelProbe;
 import org.pudle.spark.agg.StudyAggregator;
 import org.pudle.spark.config.Config;
+import org.pudle.spark.config.ConfigException;
 import org.pudle.spark.config.IstaStep;
 import org.pudle.spark.data.SampleBlock;
 import org.pudle.spark.data.SyntheticSource;
@@ -160,9 +161,13 @@ public final class StudyJob {
         console.printf(Locale.ROOT, "[study] kernels: %s%n", String.join("; ", kernels));
       }
       DStar.Result dStar = DStar.obtain(sc, params, console);
+      String settings = StudyCheckpoint.settings(params.settings(), prepared.dictionary(), dStar.dictionary());
+      StudyCheckpoint checkpoint = mode == RunClaim.Mode.RESUME
+          ? resume(out, params, settings, sc.hadoopConfiguration(), console)
+          : new StudyCheckpoint(settings);
       List<Pass> passes = new ArrayList<>();
       for (long n : params.sweep()) {
-        passes.add(pass(sc, prepared, dStar.dictionary(), n, partitions, console));
+        passes.add(pass(sc, prepared, dStar.dictionary(), n, partitions, console, checkpoint, out));
       }
       double seconds = (System.nanoTime() - start) * 1e-9;
       String text = StudyOutputs.summaryText(params, passes, dStar, prepared.dictionary(), prepared.dTilde(), seconds,
@@ -190,40 +195,119 @@ public final class StudyJob {
         8.0 * p * p * grid.sum(), params.sweep(), partitions, params.groups(), Blas.description(), out);
   }
 
-  /** One distributed pass over n samples: one treeAggregate. */
+  /**
+   * Reads the checkpoint of the study to continue ({@code --resume}): the newest one that earlier
+   * runs left in the output with these settings, copied into this run's output.
+   *
+   * @throws ConfigException when there is none, or none with these settings
+   */
+  private static StudyCheckpoint resume(RunOutputs out, StudyParams params, String settings,
+      org.apache.hadoop.conf.Configuration conf, PrintStream console) throws IOException {
+    List<RunOutputs.Earlier> found = RunOutputs.earlier(params.output(), StudyCheckpoint.FILE, conf);
+    if (found.isEmpty()) {
+      throw new ConfigException("--resume: no study checkpoint in " + params.output() + " (config key 'output'); a "
+          + "study writes one after each group of samples");
+    }
+    ConfigException refusal = null;
+    for (RunOutputs.Earlier earlier : found) {
+      StudyCheckpoint ck;
+      try {
+        ck = StudyCheckpoint.read(new java.io.ByteArrayInputStream(earlier.bytes()), earlier.path().toString());
+      } catch (IOException e) {
+        throw new ConfigException("--resume: " + e.getMessage());
+      }
+      List<String> diff = ck.differences(settings);
+      if (diff.isEmpty()) {
+        out.resumeFrom(StudyCheckpoint.FILE, ck::write);
+        console.printf(Locale.ROOT, "[study] resuming from %s: %d groups of samples done%n", earlier.path(), ck.size());
+        return ck;
+      }
+      ConfigException e = new ConfigException("--resume: the study checkpoint " + earlier.path() + " was written with "
+          + "other settings: " + String.join("; ", diff) + " (only n, sweep.n, the dictionary and D* file names, "
+          + "the output, the partitioning, the kernels and progress.seconds may change)");
+      if (refusal == null) {
+        refusal = e;
+      } else {
+        console.println("[study] not resuming from " + earlier.path() + ": " + e.getMessage());
+      }
+    }
+    throw refusal;
+  }
+
+  /**
+   * The study at n: a distributed pass (one treeAggregate) per group of samples that
+   * {@code checkpoint} does not hold yet, each group recorded in it and written to the output's
+   * {@code checkpoint} as it finishes.
+   */
   static Pass pass(JavaSparkContext sc, Prepared prepared, double[] dStar, long n, int partitions,
-      PrintStream console) {
+      PrintStream console, StudyCheckpoint checkpoint, RunOutputs out) throws IOException {
     long t0 = System.nanoTime();
     StudyParams params = prepared.params();
     double[] d = prepared.dictionary();
     var data = params.data();
     int m = data.m();
     int p = data.p();
+    int groups = params.groups();
     SyntheticSource source = new SyntheticSource(data.model(), n, prepared.dTilde());
-    int parts = (int) Math.min(partitions, n);
-    JavaRDD<SampleBlock> blocks = source.blocks(sc, parts, params.execution().blockSize());
-    blocks.setName("pudle study samples (" + source.describe() + ")");
+    List<DepthStudySums> sums = new ArrayList<>();
+    int resumed = 0;
+    long done = 0;
     Broadcast<double[]> star = sc.broadcast(dStar.clone());
-    StudyAggregator agg;
-    Progress progress = new Progress(console, "study n=" + n, parts, params.progressSeconds());
-    try (TaskProgress listener = new TaskProgress(sc.sc(), progress, parts, n, "samples")) {
-      agg = DistributedPass.aggregate(sc, blocks, d,
-          bc -> new StudyAggregator(bc, star, m, p, params.encoder(), params.grid(), params.lasso(),
-              params.execution().scratchBytes(), KernelSpec.parse(params.execution().kernelsSpec()), n,
-              params.groups(), params.jacobian(), data.seed()),
-          StudyAggregator::add, StudyAggregator::merge, params.execution().aggregateDepth());
+    try {
+      for (int g = 0; g < groups; g++) {
+        long lo = StudyAggregator.groupStart(g, n, groups);
+        long hi = g + 1 < groups ? StudyAggregator.groupStart(g + 1, n, groups) : n;
+        DepthStudySums s = checkpoint.group(n, g);
+        if (s != null) {
+          resumed++;
+        } else if (lo == hi) {
+          s = new DepthStudySums(m, p, params.grid().size());
+        } else {
+          int parts = (int) Math.min(partitions, hi - lo);
+          JavaRDD<SampleBlock> blocks = source.blocks(sc, parts, params.execution().blockSize(), lo, hi);
+          blocks.setName("pudle study samples " + lo + ".." + hi + " (" + source.describe() + ")");
+          Progress progress = new Progress(console, "study n=" + n + " group " + (g + 1) + "/" + groups, parts,
+              params.progressSeconds());
+          StudyAggregator agg;
+          try (TaskProgress listener = new TaskProgress(sc.sc(), progress, parts, hi - lo, "samples")) {
+            agg = DistributedPass.aggregate(sc, blocks, d,
+                bc -> new StudyAggregator(bc, star, m, p, params.encoder(), params.grid(), params.lasso(),
+                    params.execution().scratchBytes(), KernelSpec.parse(params.execution().kernelsSpec()), n,
+                    groups, params.jacobian(), data.seed()),
+                StudyAggregator::add, StudyAggregator::merge, params.execution().aggregateDepth());
+          }
+          s = agg.groups().get(g);
+          if (s.count() != hi - lo) {
+            throw new IllegalStateException("study: group " + g + " saw " + s.count() + " samples, expected " + (hi - lo));
+          }
+          checkpoint.put(n, g, s);
+          out.checkpoint(StudyCheckpoint.FILE, checkpoint::write);
+          done += hi - lo;
+          double elapsed = (System.nanoTime() - t0) * 1e-9;
+          if (groups > 1 && g + 1 < groups) {
+            console.printf(Locale.ROOT, "[study] n=%d: group %d/%d (samples %d..%d) done, %s so far; about %s left%n",
+                n, g + 1, groups, lo, hi - 1, Progress.duration(elapsed),
+                Progress.duration(elapsed / done * (n - hi)));
+          }
+        }
+        sums.add(s);
+      }
     } finally {
       star.destroy();
     }
-    DepthStudySums total = agg.total();
+    DepthStudySums total = new DepthStudySums(m, p, params.grid().size());
+    for (DepthStudySums s : sums) {
+      total.merge(s);
+    }
     if (total.count() != n) {
       throw new IllegalStateException("study: the pass saw " + total.count() + " samples, expected " + n);
     }
-    List<Row> rows = StudyEstimates.rows(params.grid(), total, agg.groups());
+    List<Row> rows = StudyEstimates.rows(params.grid(), total, sums);
     double seconds = (System.nanoTime() - t0) * 1e-9;
-    console.printf(Locale.ROOT, "[study] n=%d done in %s: task-seconds forward %.1f, lasso z_hat %.1f, lasso z* %.1f, "
+    console.printf(Locale.ROOT, "[study] n=%d done in %s%s: task-seconds forward %.1f, lasso z_hat %.1f, lasso z* %.1f, "
         + "backward %.1f, references %.1f; lasso max KKT %.1e, %d codes above tolerance%n", n,
-        Progress.duration(seconds), total.seconds(Phase.FORWARD), total.seconds(Phase.LASSO_HAT),
+        Progress.duration(seconds), resumed == 0 ? "" : " (" + resumed + " of " + groups + " groups from the checkpoint)",
+        total.seconds(Phase.FORWARD), total.seconds(Phase.LASSO_HAT),
         total.seconds(Phase.LASSO_STAR), total.seconds(Phase.BACKWARD), total.seconds(Phase.REFERENCES),
         total.maxKkt(), total.unconverged());
     return new Pass(n, rows, total, seconds);

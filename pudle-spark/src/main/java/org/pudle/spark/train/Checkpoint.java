@@ -131,8 +131,16 @@ public record Checkpoint(String settings, String input, int update, long seen, d
    * {@code key: checkpoint -> now} lines; empty when they agree.
    */
   public List<String> differences(String other) {
-    Map<String, String> a = parse(settings);
-    Map<String, String> b = parse(other);
+    return differences(settings, other);
+  }
+
+  /**
+   * The keys whose values differ between the {@code key = value} lines {@code then} and
+   * {@code now}, as {@code key: then -> now} lines; empty when they agree.
+   */
+  public static List<String> differences(String then, String now) {
+    Map<String, String> a = parse(then);
+    Map<String, String> b = parse(now);
     List<String> out = new ArrayList<>();
     for (String k : a.keySet()) {
       if (!a.get(k).equals(b.get(k))) {
