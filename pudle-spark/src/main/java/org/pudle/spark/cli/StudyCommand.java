@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "study", mixinStandardHelpOptions = true,
     description = {"Measure the errors of the unfolded gradients at every depth of a grid (Figures 2, 3, 4a, 4b).",
-        "In one distributed pass over n synthetic samples: mean ||z_t - z_hat|| and ||g_t - g_ref|| (g_dec,",
+        "In one pass over n synthetic samples: mean ||z_t - z_hat|| and ||g_t - g_ref|| (g_dec,",
         "g_ae-lasso, g_ae-ls against g_hat, g_star, g_tilde; Frobenius and spectral) with jackknife",
         "standard errors. D* comes from Algorithm 1 run to convergence, cached in dstar.cache.",
         "Config keys: run with --keys. Outputs: study.csv, fig2/fig3/fig4a/fig4b.png, summary.txt",

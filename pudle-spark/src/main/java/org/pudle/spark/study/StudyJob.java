@@ -38,7 +38,8 @@ import org.pudle.spark.train.TaskProgress;
 /**
  * {@code pudle study}: the large-sample gradient studies of the paper's section 3 (Figures 2, 3,
  * 4a and 4b). For a dictionary D (by default D0 = normalize(D_tilde + tau_B B)) and every depth t
- * of a grid, in one distributed pass over n synthetic samples generated on the executors:
+ * of a grid, in one pass over n synthetic samples generated on the executors (a distributed pass per
+ * group of samples, each group's sums kept in the output's {@link StudyCheckpoint} for {@code --resume}):
  * the mean {@code ||z_t - z_hat||_2} and, for {@code g_dec}, {@code g_ae-ls} and
  * {@code g_ae-lasso}, the distances of the mean gradient to {@code g_hat}, {@code g_star} and
  * {@code g_tilde} in Frobenius and spectral norm, each with a jackknife standard error over groups
