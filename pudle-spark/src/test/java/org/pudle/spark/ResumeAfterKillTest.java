@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -27,33 +24,12 @@ class ResumeAfterKillTest {
       + "adam.lr = 1e-2\npartitions = 2\nblock.size = 64\nbatch.size = 100\ncheckpoint.every = 5\n"
       + "updates = " + UPDATES + "\n";
 
-  /** A JVM like the one submit/pudle starts, on this test's classpath. */
-  private static Process startTrain(Path config) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx1g");
-    cmd.add("-Djava.awt.headless=true");
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect")) {
-        cmd.add(a);
-      }
-    }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("org.pudle.spark.cli.PudleMain");
-    cmd.add("train");
-    cmd.add(config.toString());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("OPENBLAS_NUM_THREADS", "1");
-    return pb.start();
-  }
-
   @Test
   void killedDriverResumesToTheUninterruptedDictionary(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("killed");
     Path config = dir.resolve("kill.properties");
     Files.writeString(config, CONFIG + "output = " + out + "\nprogress.seconds = 0\n");
-    Process child = startTrain(config);
+    Process child = PudleJvm.start("train", config.toString());
     TrainProcessOutput output = TrainProcessOutput.follow(child);
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);

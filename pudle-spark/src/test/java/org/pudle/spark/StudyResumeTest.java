@@ -10,11 +10,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,8 +21,8 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.pudle.kernels.study.StudyEstimates.Norm;
 import org.pudle.kernels.study.DepthStudySums.Reference;
+import org.pudle.kernels.study.StudyEstimates.Norm;
 import org.pudle.kernels.study.StudyEstimates.Row;
 import org.pudle.spark.config.Config;
 import org.pudle.spark.config.ConfigException;
@@ -100,27 +98,6 @@ class StudyResumeTest {
 
   private static final Pattern GROUP = Pattern.compile("\\[study\\] n=\\d+: group (\\d+)/\\d+ ");
 
-  /** A JVM like the one submit/pudle starts, on this test's classpath. */
-  private static Process startStudy(Path config) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx1g");
-    cmd.add("-Djava.awt.headless=true");
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("-Djdk.reflect")) {
-        cmd.add(a);
-      }
-    }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("org.pudle.spark.cli.PudleMain");
-    cmd.add("study");
-    cmd.add(config.toString());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("OPENBLAS_NUM_THREADS", "1");
-    return pb.start();
-  }
-
   /**
    * A study killed (SIGKILL of a separate {@code pudle study} JVM) after its first group leaves no
    * result and a checkpoint; {@code --resume} computes the other groups only, and the numbers are
@@ -134,7 +111,7 @@ class StudyResumeTest {
     Path out = dir.resolve("killed");
     Path config = dir.resolve("study.properties");
     Files.writeString(config, config(n, out));
-    Process child = startStudy(config);
+    Process child = PudleJvm.start("study", config.toString());
     StringBuilder log = new StringBuilder();
     int[] group = {0};
     Thread reader = new Thread(() -> {
