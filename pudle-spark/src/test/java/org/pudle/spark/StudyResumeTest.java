@@ -86,6 +86,8 @@ class StudyResumeTest {
     assertTrue(Files.exists(out.resolve(StudyCheckpoint.FILE)), "the checkpoint is in the result");
     Ran again = study(config("n = 400\nprogress.seconds = 7\nkernel.scratch.mb = 64\n", out), RunClaim.Mode.RESUME);
     assertTrue(again.console().contains("4 of 4 groups from the checkpoint"), again.console());
+    assertEquals(4, again.summary().main(400).resumed());
+    assertTrue(again.summary().text().contains("4 of 4 groups of samples from the checkpoint"), again.summary().text());
     assertSameRows(first.summary().main(400).rows(), again.summary().main(400).rows(), 0.0);
 
     ConfigException other = assertThrows(ConfigException.class,

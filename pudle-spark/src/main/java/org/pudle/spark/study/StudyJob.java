@@ -59,9 +59,10 @@ public final class StudyJob {
    *
    * @param rows    the rows of study.csv
    * @param total   the sums over all samples
-   * @param seconds the wall time of the pass
+   * @param seconds the wall time of the pass (in this run)
+   * @param resumed the groups of samples taken from the checkpoint of an earlier run ({@code --resume})
    */
-  public record Pass(long n, List<Row> rows, DepthStudySums total, double seconds) {}
+  public record Pass(long n, List<Row> rows, DepthStudySums total, double seconds, int resumed) {}
 
   /** What a run produced. */
   public record Summary(List<Pass> passes, DStar.Result dStar, double[] dictionary, String text, double seconds) {
@@ -311,7 +312,7 @@ public final class StudyJob {
         total.seconds(Phase.FORWARD), total.seconds(Phase.LASSO_HAT),
         total.seconds(Phase.LASSO_STAR), total.seconds(Phase.BACKWARD), total.seconds(Phase.REFERENCES),
         total.maxKkt(), total.unconverged());
-    return new Pass(n, rows, total, seconds);
+    return new Pass(n, rows, total, seconds, resumed);
   }
 
   /**

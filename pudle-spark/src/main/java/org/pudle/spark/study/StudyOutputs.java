@@ -178,9 +178,12 @@ final class StudyOutputs {
       DepthStudySums t = ps.total();
       double unfolded = t.seconds(Phase.FORWARD) + t.seconds(Phase.BACKWARD);
       double flops = params.flopsPerSample() * ps.n();
-      sb.append(String.format(Locale.ROOT, "  n = %d: %s wall; task-seconds: unfolded passes %.1f (forward %.1f, "
+      String resumed = ps.resumed() == 0 ? "" : String.format(Locale.ROOT, " (in this run; %d of %d groups of "
+          + "samples from the checkpoint of an earlier run, whose task-seconds count below)", ps.resumed(),
+          params.groups());
+      sb.append(String.format(Locale.ROOT, "  n = %d: %s wall%s; task-seconds: unfolded passes %.1f (forward %.1f, "
           + "backward %.1f; %.1f GFLOP/s), lasso z^ %.1f, lasso z* %.1f, references and code errors %.1f; "
-          + "lasso max KKT %.1e, %d codes above tolerance%n", ps.n(), Progress.duration(ps.seconds()), unfolded,
+          + "lasso max KKT %.1e, %d codes above tolerance%n", ps.n(), Progress.duration(ps.seconds()), resumed, unfolded,
           t.seconds(Phase.FORWARD), t.seconds(Phase.BACKWARD), flops / unfolded * 1e-9, t.seconds(Phase.LASSO_HAT),
           t.seconds(Phase.LASSO_STAR), t.seconds(Phase.REFERENCES), t.maxKkt(), t.unconverged()));
     }
