@@ -286,7 +286,7 @@ public final class StudyJob {
           out.checkpoint(StudyCheckpoint.FILE, checkpoint::write);
           done += hi - lo;
           double elapsed = (System.nanoTime() - t0) * 1e-9;
-          if (groups > 1 && g + 1 < groups) {
+          if (g + 1 < groups) {
             console.printf(Locale.ROOT, "[study] n=%d: group %d/%d (samples %d..%d) done, %s so far; about %s left%n",
                 n, g + 1, groups, lo, hi - 1, Progress.duration(elapsed),
                 Progress.duration(elapsed / done * (n - hi)));
