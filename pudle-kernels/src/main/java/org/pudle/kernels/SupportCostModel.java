@@ -3,8 +3,8 @@ package org.pudle.kernels;
 /**
  * When a layer is cheaper on the codes' supports than by GEMM (docs/math.md#layers-on-the-supports):
  * estimated seconds per column of a block, from rates fitted on the 2-core development machine
- * (AMD EPYC, AVX-512, OpenBLAS through netlib, one thread per task; {@code KernelBench --calibrate}
- * measures them again). Only the speed depends on these numbers: both ways give the same results to
+ * (AMD EPYC, AVX-512, OpenBLAS through netlib, one thread per task; {@code submit/pudle bench
+ * --no-kernel} times both ways side by side, docs/performance.md). Only the speed depends on these numbers: both ways give the same results to
  * rounding.
  *
  * <ul>

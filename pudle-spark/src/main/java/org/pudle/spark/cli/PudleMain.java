@@ -4,6 +4,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.Callable;
 
+import org.pudle.spark.PosixLocalFileSystem;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -29,6 +31,7 @@ public final class PudleMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    PosixLocalFileSystem.install();
     if ("cluster".equals(System.getProperty("spark.submit.deployMode"))) {
       // spark-submit --deploy-mode cluster: the driver runs as a thread of YARN's application
       // master, which counts a System.exit as a failure. Return, or throw with the error line, which

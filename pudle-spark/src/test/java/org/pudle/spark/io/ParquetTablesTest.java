@@ -30,8 +30,8 @@ import scala.collection.JavaConverters;
 
 /**
  * {@link ParquetTables} against Spark SQL's own Parquet writer: the same schema read back (a
- * user-defined type included), the same rows, the same Parquet message type in the files, and a
- * Spark-like folder (one part file, {@code _SUCCESS}).
+ * user-defined type included), the same rows, the same Parquet message type and footer metadata in
+ * the files, and a Spark-like folder (one part file, {@code _SUCCESS}).
  */
 class ParquetTablesTest {
   @TempDir
@@ -86,6 +86,7 @@ class ParquetTablesTest {
       }
     }
     assertEquals(messageType(theirs), messageType(ours));
+    assertEquals(footer(theirs), footer(ours));
     try (Stream<Path> files = Files.list(Path.of(ours))) {
       List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted()
           .toList();
@@ -108,6 +109,21 @@ class ParquetTablesTest {
     assertEquals(6, read.numRows());
     assertEquals(4, read.numCols());
     assertArrayEquals(values, read.toArray(), 0.0);
+    String theirs = dir.resolve("theirs").toString();
+    spark().createDataFrame(List.of(RowFactory.create(d)), schema).coalesce(1).write().parquet(theirs);
+    assertEquals(messageType(theirs), messageType(ours));
+    assertEquals(footer(theirs), footer(ours));
+  }
+
+  @Test
+  void aTypeItCannotWriteIsRefusedBeforeAnythingIsWritten() {
+    Path target = dir.resolve("maps");
+    StructType schema = new StructType().add("m", DataTypes.createMapType(DataTypes.StringType,
+        DataTypes.DoubleType), false);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ParquetTables.write(
+        target.toString(), SparkTestSupport.sc().hadoopConfiguration(), schema, List.of()));
+    assertTrue(e.getMessage().contains("column m"), e.getMessage());
+    assertTrue(!Files.exists(target));
   }
 
   @Test
@@ -121,12 +137,21 @@ class ParquetTablesTest {
 
   /** The Parquet message type in the dataset's one part file. */
   private static String messageType(String folder) throws IOException {
+    return fileMetaData(folder).getSchema().toString();
+  }
+
+  /** The key-value metadata of the dataset's one part file (Spark's version and schema). */
+  private static java.util.Map<String, String> footer(String folder) throws IOException {
+    return fileMetaData(folder).getKeyValueMetaData();
+  }
+
+  private static org.apache.parquet.hadoop.metadata.FileMetaData fileMetaData(String folder) throws IOException {
     try (Stream<Path> files = Files.list(Path.of(folder))) {
       Path part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
       try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
           org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toString()),
               SparkTestSupport.sc().hadoopConfiguration()))) {
-        return r.getFooter().getFileMetaData().getSchema().toString();
+        return r.getFooter().getFileMetaData();
       }
     }
   }
