@@ -279,7 +279,10 @@ public final class ParquetTables {
       }
     }
 
-    /** A list: a group holding, when not empty, the repeated group "list" of one "element" each. */
+    /**
+     * A list: a group holding, when not empty, the repeated group "list" of one "element" each;
+     * arrays of doubles (the matrices' values) without boxing.
+     */
     private void list(DataType element, Object v) {
       rc.startGroup();
       if (v instanceof double[] d) {
@@ -289,18 +292,6 @@ public final class ParquetTables {
             rc.startGroup();
             rc.startField("element", 0);
             rc.addDouble(x);
-            rc.endField("element", 0);
-            rc.endGroup();
-          }
-          rc.endField("list", 0);
-        }
-      } else if (v instanceof int[] d) {
-        if (d.length > 0) {
-          rc.startField("list", 0);
-          for (int x : d) {
-            rc.startGroup();
-            rc.startField("element", 0);
-            rc.addInteger(x);
             rc.endField("element", 0);
             rc.endGroup();
           }

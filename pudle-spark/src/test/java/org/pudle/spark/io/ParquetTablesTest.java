@@ -113,6 +113,15 @@ class ParquetTablesTest {
     spark().createDataFrame(List.of(RowFactory.create(d)), schema).coalesce(1).write().parquet(theirs);
     assertEquals(messageType(theirs), messageType(ours));
     assertEquals(footer(theirs), footer(ours));
+
+    // a sparse matrix: its column pointers and row indices are arrays of ints
+    Matrix sparse = org.apache.spark.ml.linalg.Matrices.sparse(3, 4, new int[] {0, 1, 1, 3, 4},
+        new int[] {2, 0, 1, 2}, new double[] {1.5, -2.0, 0.25, 8.0});
+    String sp = dir.resolve("sparse").toString();
+    ParquetTables.write(sp, SparkTestSupport.sc().hadoopConfiguration(), schema, List.of(RowFactory.create(sparse)));
+    Matrix back2 = (Matrix) spark().read().parquet(sp).head().get(0);
+    assertEquals(sparse, back2);
+    assertArrayEquals(sparse.toArray(), back2.toArray(), 0.0);
   }
 
   @Test
