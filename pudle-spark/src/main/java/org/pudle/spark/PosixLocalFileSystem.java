@@ -30,14 +30,16 @@ public final class PosixLocalFileSystem extends LocalFileSystem {
 
   /**
    * Makes this the file system of {@code file:} paths in this JVM unless the Hadoop configuration
-   * names one ({@value #KEY}): Hadoop caches one instance per scheme and user
-   * ({@code FileSystem.get}), and this creates that instance before anything else asks for it.
+   * ({@value #KEY}) or the Spark configuration ({@code spark.hadoop.fs.file.impl}, which
+   * spark-submit and {@code SparkConf} take from the system properties) names one: Hadoop
+   * caches one instance per scheme and user ({@code FileSystem.get}), and this creates that
+   * instance before anything else asks for it.
    * Configurations that turn the cache off get Hadoop's own class, as before. Call it first
    * thing in a process's main method; it changes nothing when the instance exists already.
    */
   public static void install() {
     Configuration conf = new Configuration();
-    if (conf.get(KEY) != null) {
+    if (conf.get(KEY) != null || System.getProperty("spark.hadoop." + KEY) != null) {
       return;
     }
     conf.set(KEY, PosixLocalFileSystem.class.getName());
