@@ -118,7 +118,7 @@ final class GradientCommand implements Callable<Integer> {
     double[] x = xm.rowMajor();
     checkFinite(d, dictionary, m, true);
     checkFinite(x, input, m, false);
-    double sigma = Norms.singularValues(d, m, p)[0];
+    double sigma = Norms.spectral(d, m, p);
     String violation = IstaStep.violation(alpha, sigma * sigma, dictionary);
     if (violation != null) {
       throw new UserInputException("--alpha " + alpha + ": " + violation);

@@ -66,7 +66,7 @@ public final class EncodeJob {
   public static DictionaryFiles.Matrix readDictionary(EncodeParams params, org.apache.hadoop.conf.Configuration conf) {
     DictionaryFiles.Matrix d = DictionaryFiles.read(params.dictionary(), conf, "dictionary");
     if (!params.fista()) {
-      double sigma = Norms.singularValues(d.columnMajor(), d.rows(), d.cols())[0];
+      double sigma = Norms.spectral(d.columnMajor(), d.rows(), d.cols());
       String violation = IstaStep.violation(params.encoder().alpha(), sigma * sigma, params.dictionary());
       if (violation != null) {
         throw new ConfigException("config key 'alpha': " + violation);

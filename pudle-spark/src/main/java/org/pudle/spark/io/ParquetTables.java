@@ -37,13 +37,17 @@ import org.apache.spark.sql.types.UserDefinedType;
 
 /**
  * Small tables held by the driver (a dictionary, a model's one row) written as a Parquet dataset
- * the way Spark SQL writes one: a folder with one {@code part-00000-<uuid>-c000.snappy.parquet}
- * and an empty {@code _SUCCESS}; in the file the Parquet schema Spark SQL gives these types
- * (standard, not legacy, layout: lists of three levels, bytes as 8-bit integers) and Spark's
- * schema in the footer, so that {@code spark.read().parquet(...)} gives back the same columns and
- * types (user-defined types such as Spark ML's matrices included), and pyarrow or pandas read it
- * as any Parquet file. Snappy, without dictionary encoding (the tables are of doubles that rarely
- * repeat, whose dictionary would only be built to be dropped).
+ * the way Spark SQL writes one: a folder with one {@code part-00000-<uuid>-c000.parquet} and an
+ * empty {@code _SUCCESS}; in the file the Parquet schema Spark SQL gives these types (standard,
+ * not legacy, layout: lists of three levels, bytes as 8-bit integers) and Spark's schema in the
+ * footer, so that {@code spark.read().parquet(...)} gives back the same columns and types
+ * (user-defined types such as Spark ML's matrices included), and pyarrow or pandas read it as any
+ * Parquet file. Uncompressed (Spark's {@code compression=none}), without dictionary encoding: the
+ * tables are of doubles that rarely repeat, whose dictionary would only be built to be dropped,
+ * and that Snappy does not shrink (a learned 1000 x 1500 dictionary: 12,003,003 bytes with Snappy
+ * for 12,000,000 bytes of values), while Hadoop's Snappy stream took 1.6 s of a new process to
+ * compress a model's one row, which is one 12 MB page (parquet-mr cuts pages between records
+ * only), against 0.26 s to write it uncompressed (docs/performance.md).
  *
  * <p>The rows go to parquet-mr's record consumer here, in the calling thread: no DataFrame, no
  * Spark job, no Spark SQL session or write support. The first DataFrame of a process starts
@@ -75,12 +79,12 @@ public final class ParquetTables {
       throw new IOException(dir + " already exists");
     }
     fs.mkdirs(folder);
-    Path file = new Path(folder, "part-00000-" + UUID.randomUUID() + "-c000.snappy.parquet");
+    Path file = new Path(folder, "part-00000-" + UUID.randomUUID() + "-c000.parquet");
     Map<String, String> footer = new LinkedHashMap<>();
     footer.put(SPARK_VERSION_KEY, org.apache.spark.package$.MODULE$.SPARK_VERSION_SHORT());
     footer.put(SPARK_SCHEMA_KEY, schema.json());
     try (ParquetWriter<Row> writer = new Builder(file, schema, message, footer).withConf(conf)
-        .withCompressionCodec(CompressionCodecName.SNAPPY).withDictionaryEncoding(false)
+        .withCompressionCodec(CompressionCodecName.UNCOMPRESSED).withDictionaryEncoding(false)
         .withWriteMode(ParquetFileWriter.Mode.CREATE).build()) {
       for (Row row : rows) {
         writer.write(row);

@@ -269,7 +269,7 @@ final class DictionaryFit {
     if (mt == Method.ALTMIN) {
       return;
     }
-    double sigma = Norms.singularValues(d0, m, p)[0];
+    double sigma = Norms.spectral(d0, m, p);
     boolean noodl = mt == Method.NOODL;
     String name = noodl ? "noodlEtaX" : "alpha";
     String violation = IstaStep.violation(noodl ? "IHT" : "ISTA", noodl ? "eta_x" : "alpha",

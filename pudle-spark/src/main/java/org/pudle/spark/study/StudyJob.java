@@ -113,7 +113,7 @@ public final class StudyJob {
       }
       throw e;
     }
-    double sigma = Norms.singularValues(prepared.dictionary(), params.data().m(), params.data().p())[0];
+    double sigma = Norms.spectral(prepared.dictionary(), params.data().m(), params.data().p());
     IstaStep.check(c, params.encoder().alpha(), sigma, params.dictionary() == null ? "D0" : params.dictionary());
     return prepared;
   }

@@ -115,7 +115,7 @@ public final class TrainSetup {
       return new Prepared(p, dTilde, null); // D0 is known once the init file or the samples are read
     }
     double[] d0 = model.initialDictionary(dTilde, p.data().tauB());
-    double sigma = Norms.singularValues(d0, p.data().m(), p.data().p())[0];
+    double sigma = Norms.spectral(d0, p.data().m(), p.data().p());
     if (!p.alphaAuto()) {
       checkStep(c, p.encoder().alpha(), sigma);
     }
@@ -291,7 +291,7 @@ public final class TrainSetup {
       d0 = InitialDictionary.fromSamples(blocks, n, m, p, seed);
     }
     if (!params.alphaAuto()) {
-      checkStep(null, params.encoder().alpha(), Norms.singularValues(d0, m, p)[0]);
+      checkStep(null, params.encoder().alpha(), Norms.spectral(d0, m, p));
     }
     return d0;
   }

@@ -92,8 +92,9 @@ class ParquetTablesTest {
           .toList();
       assertEquals(2, names.size(), names.toString());
       assertEquals("_SUCCESS", names.get(0));
-      assertTrue(names.get(1).matches("part-00000-[0-9a-f-]{36}-c000\\.snappy\\.parquet"), names.get(1));
+      assertTrue(names.get(1).matches("part-00000-[0-9a-f-]{36}-c000\\.parquet"), names.get(1));
     }
+    assertEquals(java.util.Set.of(org.apache.parquet.hadoop.metadata.CompressionCodecName.UNCOMPRESSED), codecs(ours));
   }
 
   @Test
@@ -147,6 +148,21 @@ class ParquetTablesTest {
   /** The Parquet message type in the dataset's one part file. */
   private static String messageType(String folder) throws IOException {
     return fileMetaData(folder).getSchema().toString();
+  }
+
+  /** The compression codecs of the columns in the dataset's one part file. */
+  private static java.util.Set<org.apache.parquet.hadoop.metadata.CompressionCodecName> codecs(String folder)
+      throws IOException {
+    try (Stream<Path> files = Files.list(Path.of(folder))) {
+      Path part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+      try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
+          org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(part.toString()),
+              SparkTestSupport.sc().hadoopConfiguration()))) {
+        java.util.Set<org.apache.parquet.hadoop.metadata.CompressionCodecName> out = new java.util.HashSet<>();
+        r.getFooter().getBlocks().forEach(b -> b.getColumns().forEach(c -> out.add(c.getCodec())));
+        return out;
+      }
+    }
   }
 
   /** The key-value metadata of the dataset's one part file (Spark's version and schema). */
