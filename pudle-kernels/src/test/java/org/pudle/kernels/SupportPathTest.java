@@ -80,34 +80,6 @@ class SupportPathTest {
     }
   }
 
-  @ParameterizedTest(name = "{0} with {1}")
-  @MethodSource("variants")
-  void theCodesGrowAsTheFramesNeedWithTheSameSums(GradientKind kind, EncoderParams e) {
-    // a training chunk starts with room for a few layers of codes; here the frames need more, so
-    // the support path grows the array as it goes: the sums equal, to the bit, those of the same
-    // kernel again (room enough from the start), and the GEMM layers'
-    int b = 64;
-    TestData.Problem pr = TestData.problem(M, P, K, b, 4242);
-    DictionaryOperator op = DictionaryOperator.of(pr.d(), M, P, e.alpha());
-    UnfoldedIstaCpu k = new UnfoldedIstaCpu(op, e);
-    k.setSparseDensity(1);
-    GradientSums first = new GradientSums(M, P);
-    k.accumulate(kind, pr.x(), 0, b, first);
-    if (!kind.throughEncoder()) {
-      assertEquals(2 * P * b, k.codesLength(), "g_dec keeps two layers of codes");
-      return;
-    }
-    int grown = k.codesLength();
-    assertTrue(grown > ChunkCodes.INITIAL_LAYERS * P * b && grown <= T * P * b,
-        "codes: " + (double) grown / (P * b) + " layers of " + T);
-    GradientSums again = new GradientSums(M, P);
-    k.accumulate(kind, pr.x(), 0, b, again);
-    assertEquals(grown, k.codesLength());
-    org.junit.jupiter.api.Assertions.assertArrayEquals(again.gradientBuffer(), first.gradientBuffer());
-    assertEquals(again.meanLoss(), first.meanLoss(), 0.0);
-    assertSameSums(sums(op, e, 0, kind, pr, UnfoldedIsta.DEFAULT_SCRATCH_BYTES), first, kind + " grown");
-  }
-
   @Test
   void theFramesScreenLayersOnThisShape() {
     KernelStatistics.Counts before = KernelStatistics.snapshot();
