@@ -68,8 +68,8 @@ final class SupportPath {
 
   // the frames of the last forward pass, sized by the chunk
   private final SupportFrames st = new SupportFrames();
-  private int zTop;
-  private int zEnd;
+  /** The codes of the call running; the frames' codes go from their {@code top}. */
+  private ChunkCodes codes;
   private long allocated;
 
   // counts, flushed to KernelStatistics once per call
@@ -134,15 +134,16 @@ final class SupportPath {
    * Runs layers {@code from .. T-1} of the {@code b} columns on their supports.
    *
    * @param c        {@code C = alpha D^T X}, p x b from 0; not modified
-   * @param zs       the codes: {@code Z_from} is read at {@code inOff}; codes are written as below
+   * @param codes    the codes: {@code Z_from} is read at {@code inOff}; codes are written as below
    * @param outAll   write every {@code Z_{t+1}} densely at {@code t p b} (the backward then reads
    *                 them there); otherwise only {@code Z_T} at {@code lastOff}
    * @param store    keep the frames for {@link #backward}; without {@code outAll} their codes go to
-   *                 {@code zs[valuesOff, valuesEnd)}
+   *                 {@code valuesOff} on, their room grown (to at most {@code valuesMax} entries)
+   *                 when they need more ({@link ChunkCodes#room})
    * @return false when the frames did not fit (nothing stored; the caller runs these layers by GEMM)
    */
-  boolean forward(int from, int T, int b, double[] c, double[] zs, int inOff, boolean outAll, int lastOff,
-      boolean store, int valuesOff, int valuesEnd) {
+  boolean forward(int from, int T, int b, double[] c, ChunkCodes codes, int inOff, boolean outAll, int lastOff,
+      boolean store, int valuesOff, int valuesMax) {
     if (gcols == null) {
       gcols = op.gColumns();
       mu = op.offDiagonalBound();
@@ -151,15 +152,16 @@ final class SupportPath {
     ensure(b, T);
     st.nFrames = 0;
     st.aTop = 0;
-    zTop = valuesOff;
-    zEnd = valuesEnd;
+    this.codes = codes;
+    codes.top = valuesOff;
+    codes.max = valuesMax;
     for (int col = 0; col < b; col++) {
       if (!store) {
         st.nFrames = 0;
         st.aTop = 0;
       }
       st.colFrame[col] = st.nFrames;
-      if (!forwardColumn(col, from, T, b, c, zs, inOff, outAll, lastOff, store && !outAll)) {
+      if (!forwardColumn(col, from, T, b, c, inOff, outAll, lastOff, store && !outAll)) {
         fullLayers = 0;
         screenedLayers = 0;
         return false;
@@ -183,10 +185,10 @@ final class SupportPath {
   private boolean screenable;
   private boolean gathered;
 
-  private boolean forwardColumn(int col, int from, int T, int b, double[] c, double[] zs, int inOff, boolean outAll,
+  private boolean forwardColumn(int col, int from, int T, int b, double[] c, int inOff, boolean outAll,
       int lastOff, boolean values) {
     int pc = col * p;
-    int k = loadColumn(pc, c, zs, inOff);
+    int k = loadColumn(pc, c, inOff);
     frame = -1;
     openSize = 0;
     openOff = 0;
@@ -194,7 +196,7 @@ final class SupportPath {
     gathered = false;
     for (int t = from; t < T; t++) {
       double th = threshold.level(t);
-      k = screenable && screenBound() < th ? screenedStep(t, th, zs, values) : fullStep(t, k, th, zs, values);
+      k = screenable && screenBound() < th ? screenedStep(t, th, values) : fullStep(t, k, th, values);
       if (k < 0) {
         return false;
       }
@@ -203,20 +205,21 @@ final class SupportPath {
       System.arraycopy(nVal, 0, sVal, 0, k);
       if (outAll || t == T - 1) {
         int o = (outAll ? t * p * b : lastOff) + pc;
-        Arrays.fill(zs, o, o + p, 0.0);
+        double[] z = codes.z;
+        Arrays.fill(z, o, o + p, 0.0);
         for (int q = 0; q < k; q++) {
-          zs[o + sIdx[q]] = sVal[q];
+          z[o + sIdx[q]] = sVal[q];
         }
       }
     }
     if (frame >= 0 && st.frames[5 * frame + 1] == st.frames[5 * frame] + 1) {
-      compactLast(frame, zs, values);
+      compactLast(frame, values);
     }
     return true;
   }
 
   /** Reads column pc / p of C into cc (and its largest magnitude) and its input code's support; returns its size. */
-  private int loadColumn(int pc, double[] c, double[] zs, int inOff) {
+  private int loadColumn(int pc, double[] c, int inOff) {
     ccMax = 0;
     for (int i = 0; i < p; i++) {
       double x = c[pc + i];
@@ -228,6 +231,7 @@ final class SupportPath {
     }
     int k = 0;
     int in = inOff + pc;
+    double[] zs = codes.z;
     for (int i = 0; i < p; i++) {
       double z = zs[in + i];
       if (z != 0) {
@@ -252,7 +256,7 @@ final class SupportPath {
   }
 
   /** Layer t screened in the open frame; returns the new support size, -1 when its codes do not fit. */
-  private int screenedStep(int t, double th, double[] zs, boolean values) {
+  private int screenedStep(int t, double th, boolean values) {
     int n = openSize;
     if (!gathered) {
       gather(openOff, n);
@@ -261,14 +265,14 @@ final class SupportPath {
       }
       gathered = true;
     }
-    if (values && zTop + n > zEnd) {
+    if (values && !codes.room(n)) {
       return -1;
     }
     int k = screenedLayer(openOff, n, th);
     System.arraycopy(zNext, 0, zCur, 0, n);
     if (values) {
-      System.arraycopy(zCur, 0, zs, zTop, n);
-      zTop += n;
+      System.arraycopy(zCur, 0, codes.z, codes.top, n);
+      codes.top += n;
     }
     st.frames[5 * frame + 1] = t + 1;
     screenedLayers++;
@@ -279,15 +283,15 @@ final class SupportPath {
    * Layer t full on the input support of size k, opening a new frame (a frame of one layer keeps
    * just its two supports); returns the new support size, -1 when the frame does not fit.
    */
-  private int fullStep(int t, int k, double th, double[] zs, boolean values) {
+  private int fullStep(int t, int k, double th, boolean values) {
     if (5 * (st.nFrames + 1) > st.frames.length) {
       return -1;
     }
     if (frame >= 0 && st.frames[5 * frame + 1] == st.frames[5 * frame] + 1) {
-      compactLast(frame, zs, values);
+      compactLast(frame, values);
     }
     int n = fullLayer(k, th);
-    if (st.aTop + n > st.aIdx.length || (values && zTop + 2 * n > zEnd)) {
+    if (st.aTop + n > st.aIdx.length || (values && !codes.room(2 * n))) {
       return -1;
     }
     frame = st.nFrames++;
@@ -300,11 +304,11 @@ final class SupportPath {
     st.frames[f + 1] = t + 1;
     st.frames[f + 2] = openOff;
     st.frames[f + 3] = n;
-    st.frames[f + 4] = values ? zTop : -1;
+    st.frames[f + 4] = values ? codes.top : -1;
     if (values) {
-      System.arraycopy(zRef, 0, zs, zTop, n);
-      System.arraycopy(zCur, 0, zs, zTop + n, n);
-      zTop += 2 * n;
+      System.arraycopy(zRef, 0, codes.z, codes.top, n);
+      System.arraycopy(zCur, 0, codes.z, codes.top + n, n);
+      codes.top += 2 * n;
     }
     offMax = lastOffMax;
     refNorm = 0;
@@ -322,10 +326,10 @@ final class SupportPath {
    * output codes (the only entries its backward reads); it is the last one stored, so its indices
    * and codes move down in place.
    */
-  private void compactLast(int frame, double[] zs, boolean values) {
-    int end = st.compactLast(frame, values ? zs : null, zRef, zCur, acc, zNext);
+  private void compactLast(int frame, boolean values) {
+    int end = st.compactLast(frame, values ? codes.z : null, zRef, zCur, acc, zNext);
     if (values) {
-      zTop = end;
+      codes.top = end;
     }
   }
 

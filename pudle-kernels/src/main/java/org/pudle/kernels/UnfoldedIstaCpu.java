@@ -2,6 +2,7 @@ package org.pudle.kernels;
 
 import java.util.Arrays;
 
+import org.pudle.kernels.ChunkCodes.Keep;
 import org.pudle.kernels.linalg.Blas;
 
 import dev.ludovic.netlib.blas.BLAS;
@@ -35,7 +36,8 @@ import dev.ludovic.netlib.blas.BLAS;
  * least one column, whatever the budget). The codes of the layers on the supports are kept on
  * their active sets only, so a training chunk holds dense codes just for the GEMM layers and
  * {@code Z_T}; the support path adds {@code 8 p^2} bytes (its share of P by columns) and its
- * frames. Scratch is reused while chunks fit, also after {@link #retarget}.
+ * frames; the dense codes' room grows as they need ({@link ChunkCodes}). Scratch is reused while
+ * chunks fit, also after {@link #retarget}.
  */
 public final class UnfoldedIstaCpu implements UnfoldedIsta {
   /**
@@ -47,16 +49,6 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   /** The default scratch budget of one instance. */
   public static final long DEFAULT_SCRATCH_BYTES = UnfoldedIsta.DEFAULT_SCRATCH_BYTES;
 
-  /** What a forward pass keeps. */
-  private enum Keep {
-    /** Every Z_t dense, and the frames of the support layers (forwardAll). */
-    ALL,
-    /** The GEMM layers' Z_t dense, Z_T, and the frames (a backward pass follows). */
-    BACKWARD,
-    /** Only Z_T, in two alternating buffers (encoding, g_dec). */
-    LAST
-  }
-
   private final BLAS blas = Blas.blas();
   private final long scratchBytes;
   private final int m;
@@ -67,7 +59,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   private int T;
   private long allocated;
 
-  private double[] zs = new double[0];
+  private final ChunkCodes codes = new ChunkCodes();
   private double[] c = new double[0];
   private double[] v = new double[0];
   private double[] bt = new double[0];
@@ -85,7 +77,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
   private double sparseDensity = DEFAULT_SPARSE_DENSITY;
   /** The first layer of the last forward pass that ran on the supports; T = none. */
   private int tailFrom;
-  /** The offset of Z_T in zs after the last forward pass. */
+  /** The offset of Z_T in codes.z after the last forward pass. */
   private int lastOff;
 
   /**
@@ -150,7 +142,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
 
   @Override
   public long scratchBytesAllocated() {
-    return allocated + support.allocated() + supportBackward.allocated();
+    return allocated + codes.allocated() + support.allocated() + supportBackward.allocated();
   }
 
   @Override
@@ -223,7 +215,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     ensureScratch(b, Keep.ALL);
     forward(x, xOff, b, Keep.ALL);
     storedColumns = b;
-    return new StoredCodes(zs, p, b);
+    return new StoredCodes(codes.z, p, b);
   }
 
   /**
@@ -287,25 +279,25 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     double[] gLs = ls.gradientBuffer();
     double[] gLasso = lasso.gradientBuffer();
     int zT = t == T ? lastOff : slot(t - 1, b, Keep.ALL);
-    terms.residual(op.d(), x, xOff, b, zs, zT, r, ls, lasso);
-    terms.decoderTerm(b, r, zs, zT, gLs);
-    terms.decoderTerm(b, r, zs, zT, gLasso);
+    terms.residual(op.d(), x, xOff, b, codes.z, zT, r, ls, lasso);
+    terms.decoderTerm(b, r, codes.z, zT, gLs);
+    terms.decoderTerm(b, r, codes.z, zT, gLasso);
     double[] aLs = v;
     double[] aLasso = v2;
     // g_ae-lasso's adjoint is g_ae-ls's plus lambda sign(Z_t): D^T R once
-    terms.adjointTop(GradientKind.AE_LS, params.lambda(), op.d(), r, b, zs, zT, aLs);
+    terms.adjointTop(GradientKind.AE_LS, params.lambda(), op.d(), r, b, codes.z, zT, aLs);
     System.arraycopy(aLs, 0, aLasso, 0, pb);
-    terms.addLassoTerm(params.lambda(), b, zs, zT, aLasso);
+    terms.addLassoTerm(params.lambda(), b, codes.z, zT, aLasso);
     Arrays.fill(c, 0, pb, 0.0);
     Arrays.fill(c2, 0, pb, 0.0);
     int denseTop = t - 1;
     if (tailFrom < t) {
-      supportBackward.backward(t, b, zs, 2, new double[][] {aLs, aLasso}, new double[][] {c, c2},
+      supportBackward.backward(t, b, codes.z, 2, new double[][] {aLs, aLasso}, new double[][] {c, c2},
           new double[][] {pm, pm2});
       denseTop = tailFrom - 1;
     }
-    terms.denseLayers(op.g(), b, denseTop, zs, bt, aLs, c, pm);
-    terms.denseLayers(op.g(), b, denseTop, zs, bt, aLasso, c2, pm2);
+    terms.denseLayers(op.g(), b, denseTop, codes.z, bt, aLs, c, pm);
+    terms.denseLayers(op.g(), b, denseTop, codes.z, bt, aLasso, c2, pm2);
     blas.dgemm("N", "T", m, p, b, params.alpha(), x, xOff, m, c, 0, p, 1.0, gLs, 0, m);
     blas.dgemm("N", "T", m, p, b, params.alpha(), x, xOff, m, c2, 0, p, 1.0, gLasso, 0, m);
     terms.addDP(params.alpha(), op.d(), pm, gLs);
@@ -348,7 +340,7 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     for (int j = 0; j < cols; j += chunk) {
       int b = Math.min(chunk, cols - j);
       forward(x, xOff + j * m, b, Keep.LAST);
-      System.arraycopy(zs, lastOff, z, zOff + j * p, p * b);
+      System.arraycopy(codes.z, lastOff, z, zOff + j * p, p * b);
     }
     support.clear();
     tailFrom = Integer.MAX_VALUE;
@@ -361,19 +353,15 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     }
   }
 
-  /** Offset of {@code Z_{s+1}} in {@code zs}: every layer, or two alternating buffers. */
+  /** Offset of {@code Z_{s+1}} in {@code codes.z}: every layer, or two alternating buffers. */
   private int slot(int s, int b, Keep keep) {
-    return (keep == Keep.LAST ? (s & 1) : s) * p * b;
+    return ChunkCodes.slot(s, p * b, keep);
   }
 
   /** Allocates the scratch of a chunk of b columns whose forward pass keeps {@code keep}. */
   private void ensureScratch(int b, Keep keep) {
     int pb = p * b;
-    long codes = (long) (keep == Keep.LAST ? Math.min(2, T) : T) * pb;
-    if (zs.length < codes) {
-      zs = new double[(int) codes];
-      allocated += 8L * codes;
-    }
+    codes.ensure(pb, T, keep);
     if (c.length < pb) {
       c = new double[pb];
       v = new double[pb];
@@ -411,19 +399,23 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     double[] d = op.d();
     int pb = p * b;
     blas.dgemm("T", "N", p, b, m, params.alpha(), d, 0, m, x, xOff, m, 0.0, c, 0, p);
-    threshold.apply(c, 0, zs, slot(0, b, keep), pb, 0);
+    threshold.apply(c, 0, codes.z, slot(0, b, keep), pb, 0);
     boolean backward = keep != Keep.LAST;
     int t = 1;
     for (; t < T; t++) {
       int in = slot(t - 1, b, keep);
       long nnz = 0;
       for (int i = in; i < in + pb; i++) {
-        if (zs[i] != 0) {
+        if (codes.z[i] != 0) {
           nnz++;
         }
       }
       if (supportFrom(nnz, b, backward)) {
         break;
+      }
+      if (keep == Keep.BACKWARD && codes.z.length < (t + 1L) * pb) {
+        // a block that stays dense: room for every layer at once
+        codes.grow(t * pb, (long) T * pb);
       }
       denseLayer(t, b, keep);
     }
@@ -437,7 +429,12 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
       // Z_T after the GEMM layers' codes, the frames' codes in the rest of the array
       lastOff = t * pb;
     }
-    if (!support.forward(t, T, b, c, zs, slot(t - 1, b, keep), all, lastOff, backward, (t + 1) * pb, T * pb)) {
+    if (keep == Keep.BACKWARD) {
+      codes.grow(t * pb, (t + 1L) * pb);
+    }
+    // the frames' codes from (t + 1) p b, their room grown as they need
+    if (!support.forward(t, T, b, c, codes, slot(t - 1, b, keep), all, lastOff, backward, (t + 1) * pb, T * pb)) {
+      codes.grow(t * pb, (long) T * pb);
       // the frames did not fit: the rest by GEMM
       for (; t < T; t++) {
         denseLayer(t, b, keep);
@@ -447,12 +444,16 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     }
   }
 
+  int codesLength() {
+    return codes.z.length;
+  }
+
   /** Layer t of the chunk by GEMM: {@code Z_{t+1} = S_t(G Z_t + C)}. */
   private void denseLayer(int t, int b, Keep keep) {
     int pb = p * b;
     System.arraycopy(c, 0, v, 0, pb);
-    blas.dgemm("N", "N", p, b, p, 1.0, op.g(), 0, p, zs, slot(t - 1, b, keep), p, 1.0, v, 0, p);
-    threshold.apply(v, 0, zs, slot(t, b, keep), pb, t);
+    blas.dgemm("N", "N", p, b, p, 1.0, op.g(), 0, p, codes.z, slot(t - 1, b, keep), p, 1.0, v, 0, p);
+    threshold.apply(v, 0, codes.z, slot(t, b, keep), pb, t);
     KernelStatistics.add(KernelStatistics.Counter.FORWARD_DENSE, b);
   }
 
@@ -466,24 +467,24 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
       GradientSums sums) {
     int pb = p * b;
     int zT = depth == T ? lastOff : slot(depth - 1, b, Keep.ALL);
-    terms.residual(op.d(), x, xOff, b, zs, zT, r, sums);
+    terms.residual(op.d(), x, xOff, b, codes.z, zT, r, sums);
     // the decoder term R Z_T^T, shared by all kinds
-    terms.decoderTerm(b, r, zs, zT, grad);
+    terms.decoderTerm(b, r, codes.z, zT, grad);
     if (!kind.throughEncoder()) {
       return;
     }
     // A_T = D^T R (+ lambda sign(Z_T)); v holds A, c holds Q, pm holds P
     double[] a = v;
     double[] q = c;
-    terms.adjointTop(kind, params.lambda(), op.d(), r, b, zs, zT, a);
+    terms.adjointTop(kind, params.lambda(), op.d(), r, b, codes.z, zT, a);
     Arrays.fill(q, 0, pb, 0.0);
     int denseTop = depth - 1;
     if (tailFrom < depth) {
       // layers depth-1 .. tailFrom on the supports, the rest by GEMM
-      supportBackward.backward(depth, b, zs, a, q, pm);
+      supportBackward.backward(depth, b, codes.z, a, q, pm);
       denseTop = tailFrom - 1;
     }
-    terms.denseLayers(op.g(), b, denseTop, zs, bt, a, q, pm);
+    terms.denseLayers(op.g(), b, denseTop, codes.z, bt, a, q, pm);
     // grad += alpha X Q^T
     blas.dgemm("N", "T", m, p, b, params.alpha(), x, xOff, m, q, 0, p, 1.0, grad, 0, m);
   }

@@ -80,6 +80,56 @@ class SupportPathTest {
     }
   }
 
+  @ParameterizedTest(name = "{0} with {1}")
+  @MethodSource("variants")
+  void theCodesGrowAsTheFramesNeedWithTheSameSums(GradientKind kind, EncoderParams e) {
+    // a training chunk starts with room for a few layers of codes; here the frames need more, so
+    // the support path grows the array as it goes: the sums equal, to the bit, those of the same
+    // kernel again (room enough from the start), and the GEMM layers'
+    int b = 64;
+    TestData.Problem pr = TestData.problem(M, P, K, b, 4242);
+    DictionaryOperator op = DictionaryOperator.of(pr.d(), M, P, e.alpha());
+    UnfoldedIstaCpu k = new UnfoldedIstaCpu(op, e);
+    k.setSparseDensity(1);
+    GradientSums first = new GradientSums(M, P);
+    k.accumulate(kind, pr.x(), 0, b, first);
+    if (!kind.throughEncoder()) {
+      assertEquals(2 * P * b, k.codesLength(), "g_dec keeps two layers of codes");
+      return;
+    }
+    int grown = k.codesLength();
+    assertTrue(grown > ChunkCodes.INITIAL_LAYERS * P * b && grown <= T * P * b,
+        "codes: " + (double) grown / (P * b) + " layers of " + T);
+    GradientSums again = new GradientSums(M, P);
+    k.accumulate(kind, pr.x(), 0, b, again);
+    assertEquals(grown, k.codesLength());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(again.gradientBuffer(), first.gradientBuffer());
+    assertEquals(again.meanLoss(), first.meanLoss(), 0.0);
+    assertSameSums(sums(op, e, 0, kind, pr, UnfoldedIsta.DEFAULT_SCRATCH_BYTES), first, kind + " grown");
+  }
+
+  @ParameterizedTest(name = "{0} with {1}")
+  @MethodSource("variants")
+  void aKernelsSumsDoNotDependOnWhatItRanBefore(GradientKind kind, EncoderParams e) {
+    // pooled kernels keep their scratch between tasks: a used one must give a fresh one's sums, to the bit
+    TestData.Problem pr = TestData.problem(M, P, K, 37, 31);
+    DictionaryOperator op = DictionaryOperator.of(pr.d(), M, P, e.alpha());
+    UnfoldedIstaCpu fresh = new UnfoldedIstaCpu(op, e);
+    GradientSums want = new GradientSums(M, P);
+    fresh.accumulate(kind, pr.x(), 0, pr.n(), want);
+    for (int[] before : new int[][] {{64, 5}, {3, 6}, {200, 7}}) {
+      UnfoldedIstaCpu used = new UnfoldedIstaCpu(op, e);
+      TestData.Problem other = TestData.problem(M, P, K, before[0], before[1]);
+      used.accumulate(GradientKind.AE_LASSO, other.x(), 0, other.n(), new GradientSums(M, P));
+      used.encode(other.x(), 0, other.n(), new double[P * other.n()], 0);
+      used.accumulate(kind, other.x(), 0, other.n(), new GradientSums(M, P));
+      GradientSums got = new GradientSums(M, P);
+      used.accumulate(kind, pr.x(), 0, pr.n(), got);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(want.gradientBuffer(), got.gradientBuffer(),
+          kind + " after " + before[0] + " columns");
+    }
+  }
+
   @Test
   void theFramesScreenLayersOnThisShape() {
     KernelStatistics.Counts before = KernelStatistics.snapshot();
