@@ -434,7 +434,9 @@ public final class UnfoldedIstaCpu implements UnfoldedIsta {
     }
     // the frames' codes from (t + 1) p b, their room grown as they need
     if (!support.forward(t, T, b, c, codes, slot(t - 1, b, keep), all, lastOff, backward, (t + 1) * pb, T * pb)) {
-      codes.grow(t * pb, (long) T * pb);
+      if (keep == Keep.BACKWARD) {
+        codes.grow(t * pb, (long) T * pb);
+      }
       // the frames did not fit: the rest by GEMM
       for (; t < T; t++) {
         denseLayer(t, b, keep);

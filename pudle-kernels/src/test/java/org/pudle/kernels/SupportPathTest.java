@@ -1,5 +1,6 @@
 package org.pudle.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,11 @@ class SupportPathTest {
       TestData.Problem pr, long budget) {
     UnfoldedIstaCpu k = new UnfoldedIstaCpu(op, e, budget);
     k.setSparseDensity(density);
+    return accumulated(k, kind, pr);
+  }
+
+  /** The sums of one accumulate call of {@code k} on all of {@code pr}'s samples. */
+  private static GradientSums accumulated(UnfoldedIstaCpu k, GradientKind kind, TestData.Problem pr) {
     GradientSums s = new GradientSums(M, P);
     k.accumulate(kind, pr.x(), 0, pr.n(), s);
     return s;
@@ -91,8 +97,7 @@ class SupportPathTest {
     DictionaryOperator op = DictionaryOperator.of(pr.d(), M, P, e.alpha());
     UnfoldedIstaCpu k = new UnfoldedIstaCpu(op, e);
     k.setSparseDensity(1);
-    GradientSums first = new GradientSums(M, P);
-    k.accumulate(kind, pr.x(), 0, b, first);
+    GradientSums first = accumulated(k, kind, pr);
     if (!kind.throughEncoder()) {
       assertEquals(2 * P * b, k.codesLength(), "g_dec keeps two layers of codes");
       return;
@@ -100,10 +105,9 @@ class SupportPathTest {
     int grown = k.codesLength();
     assertTrue(grown > ChunkCodes.INITIAL_LAYERS * P * b && grown <= T * P * b,
         "codes: " + (double) grown / (P * b) + " layers of " + T);
-    GradientSums again = new GradientSums(M, P);
-    k.accumulate(kind, pr.x(), 0, b, again);
+    GradientSums again = accumulated(k, kind, pr);
     assertEquals(grown, k.codesLength());
-    org.junit.jupiter.api.Assertions.assertArrayEquals(again.gradientBuffer(), first.gradientBuffer());
+    assertArrayEquals(again.gradientBuffer(), first.gradientBuffer());
     assertEquals(again.meanLoss(), first.meanLoss(), 0.0);
     assertSameSums(sums(op, e, 0, kind, pr, UnfoldedIsta.DEFAULT_SCRATCH_BYTES), first, kind + " grown");
   }
@@ -114,18 +118,15 @@ class SupportPathTest {
     // pooled kernels keep their scratch between tasks: a used one must give a fresh one's sums, to the bit
     TestData.Problem pr = TestData.problem(M, P, K, 37, 31);
     DictionaryOperator op = DictionaryOperator.of(pr.d(), M, P, e.alpha());
-    UnfoldedIstaCpu fresh = new UnfoldedIstaCpu(op, e);
-    GradientSums want = new GradientSums(M, P);
-    fresh.accumulate(kind, pr.x(), 0, pr.n(), want);
+    GradientSums want = accumulated(new UnfoldedIstaCpu(op, e), kind, pr);
     for (int[] before : new int[][] {{64, 5}, {3, 6}, {200, 7}}) {
       UnfoldedIstaCpu used = new UnfoldedIstaCpu(op, e);
       TestData.Problem other = TestData.problem(M, P, K, before[0], before[1]);
-      used.accumulate(GradientKind.AE_LASSO, other.x(), 0, other.n(), new GradientSums(M, P));
+      accumulated(used, GradientKind.AE_LASSO, other);
       used.encode(other.x(), 0, other.n(), new double[P * other.n()], 0);
-      used.accumulate(kind, other.x(), 0, other.n(), new GradientSums(M, P));
-      GradientSums got = new GradientSums(M, P);
-      used.accumulate(kind, pr.x(), 0, pr.n(), got);
-      org.junit.jupiter.api.Assertions.assertArrayEquals(want.gradientBuffer(), got.gradientBuffer(),
+      accumulated(used, kind, other);
+      GradientSums got = accumulated(used, kind, pr);
+      assertArrayEquals(want.gradientBuffer(), got.gradientBuffer(),
           kind + " after " + before[0] + " columns");
     }
   }
